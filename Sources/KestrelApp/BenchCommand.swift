@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import KestrelCore
+import KestrelMarketData
+import TextTable
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure indicator, scan and rescan speed and peak memory; prints the numbers.",
+        discussion: "Build with -c release for meaningful numbers: swift run -c release kestrel bench"
+    )
+
+    @Option(help: "Runs per measurement (the best and the median are reported).")
+    var repetitions = 20
+
+    @Option(help: "Symbols in the synthetic universe for the scan benchmarks.")
+    var symbols = 500
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() async throws {
+        guard repetitions > 0, symbols > 0 else { throw ValidationError("--repetitions and --symbols must be positive") }
+        let bench = Benchmarks(repetitions: repetitions, symbols: symbols)
+        let candles = try EmbeddedMarket.candles(for: "BTCUSD")
+        let strategy = DefaultStrategy()
+        let market = try EmbeddedMarket.load(timeframes: strategy.requirements.map(\.timeframe))
+        let universe = Benchmarks.Universe(market: market, strategy: strategy, size: symbols)
+        var results = [
+            bench.indicatorBatch(candles),
+            bench.streamingUpdate(candles),
+            bench.fullScan(universe, strategy: strategy),
+            bench.rescan(universe, strategy: strategy),
+        ]
+        results.append(try await bench.asyncScan(market, strategy: strategy))
+        let peak = ProcessMemory.peakMegabytes
+        if json {
+            struct Report: Encodable {
+                var measurements: [Benchmarks.Measurement]
+                var peak_memory_mb: Double?
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(Report(measurements: results, peak_memory_mb: peak)),
+                         as: UTF8.self))
+            return
+        }
+        let table = TextTable<Benchmarks.Measurement> {
+            [Column(title: "Benchmark", value: $0.name),
+             Column(title: "Best", value: String(format: "%.3f %@", $0.best, $0.unit), align: .right),
+             Column(title: "Median", value: String(format: "%.3f %@", $0.median, $0.unit), align: .right),
+             Column(title: "Target", value: $0.target), Column(title: "Note", value: $0.note)]
+        }
+        print(table.string(for: results) ?? "")
+        if let peak { print(String(format: "Peak memory (resident): %.1f MB", peak)) }
+        #if DEBUG
+        print("Note: this is a debug build; use `swift run -c release kestrel bench` for real numbers.")
+        #endif
+    }
+}

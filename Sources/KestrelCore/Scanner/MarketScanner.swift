@@ -1,0 +1,116 @@
+public import Logging
+
+/// Scans a market: filters the universe, evaluates every symbol's signal concurrently with bounded parallelism, and
+/// ranks the actionable ones into the top opportunities.
+///
+/// A symbol that fails (a fetch error, bad data) is logged and skipped; the scan goes on. Cancelling the task that
+/// runs `scan` stops it promptly: no new symbol is started and `CancellationError` is thrown.
+public struct MarketScanner<S: Strategy>: Sendable {
+    public var source: any MarketDataSource
+    public var strategy: S
+    public var filter: UniverseFilter
+    /// How many opportunities a scan keeps.
+    public var top: Int
+    /// How many symbols are fetched and evaluated at once (the original used 10 worker threads).
+    public var parallelism: Int
+    public var context: StrategyContext
+    public var logger: Logger
+
+    public init(source: any MarketDataSource, strategy: S, filter: UniverseFilter = UniverseFilter(), top: Int = 5,
+                parallelism: Int = 10, context: StrategyContext = StrategyContext(),
+                logger: Logger = Logger(label: "kestrel.scanner")) {
+        precondition(parallelism > 0, "a scan runs at least one symbol at a time")
+        self.source = source
+        self.strategy = strategy
+        self.filter = filter
+        self.top = top
+        self.parallelism = parallelism
+        self.context = context
+        self.logger = logger
+    }
+
+    private enum Outcome: Sendable {
+        case evaluated(SignalResult)
+        case skipped(ScanSkip)
+    }
+
+    /// Scans the market as of `time`.
+    public func scan(at time: Timestamp) async throws -> ScanResult {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let listed = try await source.instruments(at: time)
+        let universe = filter.select(listed)
+        var outcomes = [Outcome?](repeating: nil, count: universe.count)
+        try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+            var next = 0
+            func startNext() {
+                guard next < universe.count else { return }
+                let index = next
+                let instrument = universe[index]
+                next += 1
+                group.addTask { (index, try await self.analyze(instrument, at: time)) }
+            }
+            for _ in 0..<min(parallelism, universe.count) { startNext() }
+            while let (index, outcome) = try await group.next() {
+                outcomes[index] = outcome
+                try Task.checkCancellation()
+                startNext()
+            }
+        }
+        try Task.checkCancellation()
+
+        var results = [SignalResult]()
+        var skipped = [ScanSkip]()
+        var candidates = [Opportunity]()
+        for (index, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .evaluated(let result)?:
+                results.append(result)
+                if result.isActionable {
+                    let instrument = universe[index]
+                    let price = instrument.lastPrice > 0 ? instrument.lastPrice : result.price
+                    candidates.append(Opportunity(result: result, price: price, dataTime: time,
+                                                  instrument: instrument))
+                }
+            case .skipped(let skip)?:
+                skipped.append(skip)
+            case nil:
+                break
+            }
+        }
+        return ScanResult(opportunities: Self.rank(candidates, top: top), results: results, skipped: skipped,
+                          listed: listed.count, universe: universe.map(\.symbol), asOf: time,
+                          duration: clock.now - started)
+    }
+
+    /// Best score first; ties broken by confidence, then symbol, so a ranking is reproducible.
+    public static func rank(_ opportunities: [Opportunity], top: Int) -> [Opportunity] {
+        Array(opportunities.sorted {
+            ($0.score, $0.confidence, $1.symbol) > ($1.score, $1.confidence, $0.symbol)
+        }.prefix(max(0, top)))
+    }
+
+    private func analyze(_ instrument: Instrument, at time: Timestamp) async throws -> Outcome {
+        let symbol = instrument.symbol
+        do {
+            var series = [[Candle]]()
+            for requirement in strategy.requirements {
+                try Task.checkCancellation()
+                series.append(try await source.candles(symbol: symbol, timeframe: requirement.timeframe,
+                                                       limit: requirement.history, closedBy: time))
+            }
+            let analyzer = SymbolAnalyzer(symbol: symbol, requirements: strategy.requirements, candles: series)
+            guard let result = analyzer.evaluate(strategy, context: context) else {
+                return .skipped(ScanSkip(symbol: symbol, reason: .insufficientHistory(
+                    bars: series[0].count, needed: strategy.primary.minimum)))
+            }
+            return .evaluated(result)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            logger.warning("scan of \(symbol) failed, skipped", metadata: ["error": "\(error)"])
+            return .skipped(ScanSkip(symbol: symbol, reason: .failed("\(error)")))
+        }
+    }
+}

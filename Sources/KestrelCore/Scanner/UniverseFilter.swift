@@ -1,0 +1,30 @@
+/// Chooses which instruments are worth scanning: the original's 24 h quote-volume filter.
+///
+/// Keeps active instruments with at least `minimumQuoteVolume` of 24 h volume, and the majors whatever their volume.
+/// If fewer than `minimumUniverse` remain, it relaxes to `relaxedQuoteVolume`, then drops the volume filter.
+public struct UniverseFilter: Sendable, Equatable {
+    public var minimumQuoteVolume: Double
+    public var relaxedQuoteVolume: Double
+    public var minimumUniverse: Int
+    public var majors: Set<String>
+
+    public static let originalMajors: Set<String> = ["BTC", "XBT", "ETH", "SOL", "BNB", "ADA", "XRP", "DOGE", "MATIC",
+                                                     "AVAX", "DOT"]
+
+    public init(minimumQuoteVolume: Double = 1_000_000, relaxedQuoteVolume: Double = 500_000, minimumUniverse: Int = 5,
+                majors: Set<String> = UniverseFilter.originalMajors) {
+        self.minimumQuoteVolume = minimumQuoteVolume
+        self.relaxedQuoteVolume = relaxedQuoteVolume
+        self.minimumUniverse = minimumUniverse
+        self.majors = majors
+    }
+
+    public func select(_ instruments: [Instrument]) -> [Instrument] {
+        let active = instruments.filter(\.isActive)
+        for threshold in [minimumQuoteVolume, relaxedQuoteVolume] {
+            let kept = active.filter { $0.quoteVolume24h >= threshold || majors.contains($0.base.uppercased()) }
+            if kept.count >= minimumUniverse { return kept }
+        }
+        return active
+    }
+}

@@ -1,0 +1,239 @@
+/// The original bot's strategy, ported: weighted indicator votes on the 1h chart, confirmed by 4h and 1d, ranked
+/// by a score. See `docs/strategy.md` for every rule and where Kestrel departs from the original.
+public struct DefaultStrategy: Strategy {
+    public struct Parameters: Sendable, Equatable {
+        public var minimumConfidenceTrending: Double
+        public var minimumConfidenceRanging: Double
+        /// Neutral-regime minimum when no win rate is known; adapts between `adaptiveLow` and `adaptiveHigh`.
+        public var minimumConfidenceNeutral: Double
+        public var adaptiveLow: Double
+        public var adaptiveHigh: Double
+        /// A support (for BUY) or resistance (for SELL) counts as within reach at this many ATRs from the price,
+        /// or `supportReachFraction` of the price, whichever is larger.
+        public var supportReachATR: Double
+        public var supportReachFraction: Double
+
+        /// The original's thresholds: 0.52 trending, 0.58 ranging, 0.6 neutral (0.55 to 0.7 by win rate).
+        public static let original = Parameters(
+            minimumConfidenceTrending: 0.52, minimumConfidenceRanging: 0.58, minimumConfidenceNeutral: 0.6,
+            adaptiveLow: 0.55, adaptiveHigh: 0.7, supportReachATR: 1.5, supportReachFraction: 0.005)
+
+        /// The later, stricter thresholds: 0.70 trending, 0.76 ranging, 0.72 neutral.
+        public static let conservative = Parameters(
+            minimumConfidenceTrending: 0.70, minimumConfidenceRanging: 0.76, minimumConfidenceNeutral: 0.72,
+            adaptiveLow: 0.70, adaptiveHigh: 0.76, supportReachATR: 1.5, supportReachFraction: 0.005)
+    }
+
+    public var parameters: Parameters
+    public let name = "default"
+    public let primary = TimeframeRequirement(timeframe: .oneHour, history: 100, minimum: 50)
+    public let confirmations = [
+        TimeframeRequirement(timeframe: .fourHours, history: 50, minimum: 20),
+        TimeframeRequirement(timeframe: .oneDay, history: 30, minimum: 20),
+    ]
+
+    public init(parameters: Parameters = .original) { self.parameters = parameters }
+
+    public func evaluate(_ view: SymbolView, context: StrategyContext) -> SignalResult {
+        let p = view.primary.indicators
+        let momentum = p.momentum.isFinite ? p.momentum : 0
+        let roc = p.roc10.isFinite ? p.roc10 : 0
+        let bbWidth = p.bbWidth
+        let regime = Self.regime(momentum: momentum, roc: roc, bbWidth: bbWidth)
+        var tally = Tally()
+        Self.vote(p, regime: regime, momentum: momentum, roc: roc, into: &tally)
+
+        var result = SignalResult(
+            symbol: view.symbol, dataTime: p.time + view.primary.timeframe.seconds, signal: .hold, confidence: 0,
+            score: 0, regime: regime, price: p.close, bbWidth: bbWidth, atr: p.atr14, momentum: momentum,
+            rsi: p.rsi14, reasons: tally.votes.map(\.description))
+        guard tally.buy != tally.sell else {
+            result.reasons.append(tally.buy == 0 ? "no votes" : "buy and sell votes tie")
+            return result
+        }
+        let side: Signal = tally.buy > tally.sell ? .buy : .sell
+        var confidence = max(tally.buy, tally.sell) / (tally.buy + tally.sell)
+        result.confidence = confidence
+        let minimum = minimumConfidence(regime, winRate: context.recentWinRate)
+        guard confidence >= minimum else {
+            result.reasons.append("confidence \(format(confidence)) below the \(regime.rawValue) minimum \(format(minimum))")
+            return result
+        }
+
+        if let (aligned, strength) = Self.higherTimeframeTrend(view) {
+            if aligned == side {
+                confidence = min(confidence * (1 + 0.2 * strength), 0.99)
+                result.reasons.append("4h/1d agree (\(aligned.rawValue), strength \(format(strength))): confidence x\(format(1 + 0.2 * strength))")
+            } else {
+                confidence *= 0.7
+                result.reasons.append("4h/1d disagree (\(aligned.rawValue), strength \(format(strength))): confidence x0.7")
+                if confidence < 0.7 * minimum {
+                    result.confidence = confidence
+                    result.reasons.append("confidence \(format(confidence)) below 0.7 x minimum after the conflict")
+                    return result
+                }
+            }
+        }
+        result.signal = side
+        result.confidence = confidence
+        result.score = score(side: side, confidence: confidence, regime: regime, view: view, reasons: &result.reasons)
+        return result
+    }
+
+    // MARK: Regime and votes
+
+    static func regime(momentum: Double, roc: Double, bbWidth: Double) -> Regime {
+        if momentum.magnitude > 0.03 || roc.magnitude > 3 { return .trending }
+        if bbWidth.isFinite, bbWidth < 0.02, momentum.magnitude < 0.01 { return .ranging }
+        return .neutral
+    }
+
+    struct Tally {
+        var buy = 0.0
+        var sell = 0.0
+        var votes: [Vote] = []
+
+        mutating func add(_ side: Signal, _ weight: Double, _ reason: String) {
+            if side == .buy { buy += weight } else { sell += weight }
+            votes.append(Vote(side: side, weight: weight, reason: reason))
+        }
+    }
+
+    static func vote(_ p: IndicatorSnapshot, regime: Regime, momentum: Double, roc: Double, into tally: inout Tally) {
+        let trendWeight = regime == .trending ? 2.5 : 1.5
+        let oscillatorWeight = regime == .ranging ? 2.0 : 1.0
+
+        if p.ema12 > p.ema26 {
+            tally.add(.buy, trendWeight, "EMA12 above EMA26")
+        } else if p.ema12 < p.ema26 {
+            tally.add(.sell, trendWeight, "EMA12 below EMA26")
+        }
+        if p.macd > p.macdSignal, p.macdHistogram > 0 {
+            tally.add(.buy, trendWeight, "MACD above signal")
+        } else if p.macd < p.macdSignal, p.macdHistogram < 0 {
+            tally.add(.sell, trendWeight, "MACD below signal")
+        }
+        let rsi = p.rsi14
+        if rsi < 30 {
+            tally.add(.buy, 1.5 * oscillatorWeight, "RSI \(format(rsi)) oversold")
+        } else if rsi > 70 {
+            tally.add(.sell, 1.5 * oscillatorWeight, "RSI \(format(rsi)) overbought")
+        } else if rsi >= 30, rsi < 40 {
+            tally.add(.buy, 0.5 * oscillatorWeight, "RSI \(format(rsi)) low")
+        } else if rsi > 60, rsi <= 70 {
+            tally.add(.sell, 0.5 * oscillatorWeight, "RSI \(format(rsi)) high")
+        }
+        let k = p.stochKOrNeutral
+        let d = p.stochDOrNeutral
+        if k < 20, k > d {
+            tally.add(.buy, oscillatorWeight, "stochastic %K \(format(k)) turning up from oversold")
+        } else if k > 80, k < d {
+            tally.add(.sell, oscillatorWeight, "stochastic %K \(format(k)) turning down from overbought")
+        }
+        if p.close < p.bbLower {
+            tally.add(.buy, 1.5, "close below the lower Bollinger band")
+        } else if p.close > p.bbUpper {
+            tally.add(.sell, 1.5, "close above the upper Bollinger band")
+        }
+        let volumeRatio = p.volumeRatio
+        if volumeRatio > 1.5, tally.buy != tally.sell {
+            tally.add(tally.buy > tally.sell ? .buy : .sell, 1, "volume \(format(volumeRatio))x its average")
+        }
+        let threshold = regime == .ranging ? 0.015 : 0.02
+        let side: Signal = momentum > 0 ? .buy : .sell
+        if momentum.magnitude > threshold {
+            let strength = (momentum.magnitude + roc.magnitude / 100) / 2
+            tally.add(side, min(strength / threshold, 2) * trendWeight, "momentum \(percent(momentum))")
+        } else if momentum.magnitude > 0.005 {
+            tally.add(side, 0.3 * trendWeight, "mild momentum \(percent(momentum))")
+        }
+        if p.low50.isFinite, (p.close - p.low50) / p.low50 <= 0.02 {
+            tally.add(.buy, 1.5, "within 2% of the 50-bar low")
+        }
+        if p.high50.isFinite, (p.high50 - p.close) / p.high50 <= 0.02 {
+            tally.add(.sell, 1.5, "within 2% of the 50-bar high")
+        }
+    }
+
+    func minimumConfidence(_ regime: Regime, winRate: Double?) -> Double {
+        switch regime {
+        case .trending: return parameters.minimumConfidenceTrending
+        case .ranging: return parameters.minimumConfidenceRanging
+        case .neutral:
+            guard let winRate else { return parameters.minimumConfidenceNeutral }
+            if winRate > 0.6 { return parameters.adaptiveLow }
+            if winRate < 0.4 { return parameters.adaptiveHigh }
+            return parameters.minimumConfidenceNeutral
+        }
+    }
+
+    /// The 4h and 1d trend: 4h votes EMA trend 1, MACD 1, RSI against 50 0.5; 1d votes EMA trend 1.5. Returns the
+    /// side that leads by more than 1.5x, with its share of the votes, or nil when neither does.
+    static func higherTimeframeTrend(_ view: SymbolView) -> (Signal, Double)? {
+        var buy = 0.0
+        var sell = 0.0
+        if let h4 = view.confirmation(.fourHours)?.indicators {
+            if h4.ema12 > h4.ema26 { buy += 1 } else if h4.ema12 < h4.ema26 { sell += 1 }
+            if h4.macd > h4.macdSignal { buy += 1 } else if h4.macd < h4.macdSignal { sell += 1 }
+            if h4.rsi14 > 50 { buy += 0.5 } else if h4.rsi14 < 50 { sell += 0.5 }
+        }
+        if let d1 = view.confirmation(.oneDay)?.indicators {
+            if d1.ema12 > d1.ema26 { buy += 1.5 } else if d1.ema12 < d1.ema26 { sell += 1.5 }
+        }
+        let total = buy + sell
+        guard total > 0 else { return nil }
+        if buy > 1.5 * sell { return (.buy, buy / total) }
+        if sell > 1.5 * buy { return (.sell, sell / total) }
+        return nil
+    }
+
+    // MARK: Score
+
+    func score(side: Signal, confidence: Double, regime: Regime, view: SymbolView, reasons: inout [String]) -> Double {
+        let p = view.primary.indicators
+        let momentum = (p.momentum.isFinite ? p.momentum : 0).magnitude
+        var score = 120 * confidence
+        if momentum > 0.04 { score += 25 } else if momentum > 0.03 { score += 18 }
+        else if momentum > 0.02 { score += 12 } else if momentum > 0.01 { score += 5 }
+
+        let volumeRatio = p.volumeRatio
+        if volumeRatio > 3 { score += 15 } else if volumeRatio > 2 { score += 10 } else if volumeRatio > 1.5 { score += 5 }
+
+        let width = p.bbWidth
+        if width.isFinite {
+            if width > 0.10 { score -= 8 } else if width >= 0.08 { score += 6 }
+            else if width >= 0.03 { score += 12 } else if width < 0.01 { score -= 3 }
+        }
+        let rsi = p.rsi14
+        if rsi < 25 || rsi > 75 { score += 12 } else if rsi < 30 || rsi > 70 { score += 6 }
+        if regime == .trending { score += 12 } else if regime == .ranging { score += 5 }
+
+        let efficiency = momentum / max(width.isFinite ? width : 0, 0.01)
+        if efficiency > 1.5 { score += 15 } else if efficiency > 1 { score += 8 } else if efficiency < 0.5 { score -= 8 }
+
+        if let profile = view.primary.profile {
+            let reach = max(parameters.supportReachATR * (p.atr14.isFinite ? p.atr14 : 0),
+                            parameters.supportReachFraction * p.close)
+            if side == .buy, let support = profile.supports.first, p.close - support <= reach {
+                score += 10
+                reasons.append("support at \(format(support)) within reach")
+            } else if side == .sell, let resistance = profile.resistances.first, resistance - p.close <= reach {
+                score += 10
+                reasons.append("resistance at \(format(resistance)) within reach")
+            }
+        }
+        return score
+    }
+}
+
+func format(_ value: Double) -> String {
+    guard value.isFinite else { return "n/a" }
+    let magnitude = value.magnitude
+    let places = magnitude >= 1000 ? 1 : magnitude >= 1 ? 2 : magnitude >= 0.01 ? 4 : 6
+    var scale = 1.0
+    for _ in 0..<places { scale *= 10 }
+    let rounded = (value * scale).rounded() / scale
+    return "\(rounded)"
+}
+
+func percent(_ fraction: Double) -> String { "\(format(fraction * 100))%" }

@@ -1,0 +1,54 @@
+/// One symbol's streaming indicator state on each timeframe a strategy reads.
+///
+/// Built cold from fetched candles, or kept alive and fed one candle at a time: a rescan after one new candle then
+/// costs a few O(1) updates and one strategy call instead of recomputing the whole history.
+public struct SymbolAnalyzer: Sendable {
+    public let symbol: String
+    public let requirements: [TimeframeRequirement]
+    /// Indicator state per timeframe, in the order of `requirements` (primary first).
+    public private(set) var sets: [IndicatorSet]
+
+    public init(symbol: String, requirements: [TimeframeRequirement]) {
+        precondition(!requirements.isEmpty, "a strategy reads at least its primary timeframe")
+        self.symbol = symbol
+        self.requirements = requirements
+        sets = Array(repeating: IndicatorSet(), count: requirements.count)
+    }
+
+    /// Builds the state from history: `candles[i]` belongs to `requirements[i]`, oldest first.
+    public init(symbol: String, requirements: [TimeframeRequirement], candles: [some Collection<Candle>]) {
+        self.init(symbol: symbol, requirements: requirements)
+        for (index, series) in candles.enumerated() where index < sets.count {
+            for candle in series { sets[index].update(candle) }
+        }
+    }
+
+    /// Feeds one closed candle of `timeframe`. Candles must arrive in time order per timeframe.
+    public mutating func update(_ candle: Candle, timeframe: Timeframe) {
+        guard let index = requirements.firstIndex(where: { $0.timeframe == timeframe }) else { return }
+        if let last = sets[index].lastCandle, candle.time <= last.time { return }
+        sets[index].update(candle)
+    }
+
+    /// Whether the primary timeframe has enough bars to evaluate.
+    public var isReady: Bool { sets[0].count >= requirements[0].minimum }
+
+    /// The strategy's view of the symbol; nil while the primary timeframe has too few bars. Confirming timeframes
+    /// with too few bars are left out.
+    public func view() -> SymbolView? {
+        guard isReady else { return nil }
+        let primary = TimeframeView(timeframe: requirements[0].timeframe, indicators: sets[0].snapshot,
+                                    bars: sets[0].count, profile: sets[0].volumeProfile)
+        var confirmations = [TimeframeView]()
+        for index in requirements.indices.dropFirst() where sets[index].count >= requirements[index].minimum {
+            confirmations.append(TimeframeView(timeframe: requirements[index].timeframe,
+                                               indicators: sets[index].snapshot, bars: sets[index].count))
+        }
+        return SymbolView(symbol: symbol, primary: primary, confirmations: confirmations)
+    }
+
+    /// Evaluates `strategy` on the current state; nil while there is too little history.
+    public func evaluate(_ strategy: some Strategy, context: StrategyContext = StrategyContext()) -> SignalResult? {
+        view().map { strategy.evaluate($0, context: context) }
+    }
+}
