@@ -50,9 +50,10 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(name: "CMallocTuning"),
         .executableTarget(
             name: "kestrel",
-            dependencies: ["KestrelApp"],
+            dependencies: ["KestrelApp", "CMallocTuning"],
             swiftSettings: strictSettings
         ),
         .testTarget(

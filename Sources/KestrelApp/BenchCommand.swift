@@ -20,6 +20,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Option(help: "Run only the benchmarks whose name contains this text (e.g. batch, streaming, scan, rescan).")
+    var only: String?
+
     func run() async throws {
         guard repetitions > 0, symbols > 0 else { throw ValidationError("--repetitions and --symbols must be positive") }
         let bench = Benchmarks(repetitions: repetitions, symbols: symbols)
@@ -27,13 +30,13 @@ struct BenchCommand: AsyncParsableCommand {
         let strategy = DefaultStrategy()
         let market = try EmbeddedMarket.load(timeframes: strategy.requirements.map(\.timeframe))
         let universe = Benchmarks.Universe(market: market, strategy: strategy, size: symbols)
-        var results = [
-            bench.indicatorBatch(candles),
-            bench.streamingUpdate(candles),
-            bench.fullScan(universe, strategy: strategy),
-            bench.rescan(universe, strategy: strategy),
-        ]
-        results.append(try await bench.asyncScan(market, strategy: strategy))
+        let selected: (String) -> Bool = { name in only.map { name.contains($0) } ?? true }
+        var results = [Benchmarks.Measurement]()
+        if selected("batch") { results.append(bench.indicatorBatch(candles)) }
+        if selected("streaming") { results.append(bench.streamingUpdate(candles)) }
+        if selected("full scan") { results.append(bench.fullScan(universe, strategy: strategy)) }
+        if selected("rescan") { results.append(bench.rescan(universe, strategy: strategy)) }
+        if selected("MarketScanner") { results.append(try await bench.asyncScan(market, strategy: strategy)) }
         let peak = ProcessMemory.peakMegabytes
         if json {
             struct Report: Encodable {

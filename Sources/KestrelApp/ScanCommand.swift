@@ -120,7 +120,7 @@ enum ScanOutput {
         opportunities.map {
             Row(symbol: $0.symbol, signal: $0.signal.rawValue, confidence: $0.confidence, score: $0.score,
                 price: $0.price, regime: $0.regime.rawValue, bb_width: finite($0.bbWidth), atr: finite($0.atr),
-                momentum: finite($0.momentum), data_time: $0.dataTime.iso8601, reasons: $0.reasons)
+                momentum: finite($0.momentum), data_time: $0.dataTime.iso8601, reasons: $0.reasons.map(\.description))
         }
     }
 
@@ -154,7 +154,7 @@ enum ScanOutput {
                 TableRow(rank: index + 1, symbol: o.symbol, signal: o.signal.rawValue,
                          confidence: String(format: "%.2f", o.confidence), score: String(format: "%.1f", o.score),
                          price: "\(o.instrument.roundToTick(o.price))", regime: o.regime.rawValue,
-                         width: String(format: "%.4f", o.bbWidth), reasons: o.reasons.prefix(3).joined(separator: "; "))
+                         width: String(format: "%.4f", o.bbWidth), reasons: o.reasons.prefix(3).map(\.description).joined(separator: "; "))
             }
             let table = TextTable<TableRow> {
                 [Column(title: "#", value: $0.rank), Column(title: "Symbol", value: $0.symbol),
@@ -166,14 +166,14 @@ enum ScanOutput {
             text += (table.string(for: rows) ?? "") + "\n"
             for (index, o) in result.opportunities.enumerated() {
                 let side = o.signal == .buy ? o.signal.rawValue.green : o.signal.rawValue.red
-                text += "\(index + 1). \(o.symbol) \(side): " + o.reasons.joined(separator: "; ") + "\n"
+                text += "\(index + 1). \(o.symbol) \(side): " + o.reasons.map(\.description).joined(separator: "; ") + "\n"
             }
         }
         if showAll {
             text += "\nEvery symbol:\n"
             for r in result.results {
                 text += "  \(r.symbol): \(r.signal.rawValue) confidence \(String(format: "%.2f", r.confidence)) "
-                    + "score \(String(format: "%.1f", r.score)) (\(r.regime.rawValue)): \(r.reasons.joined(separator: "; "))\n"
+                    + "score \(String(format: "%.1f", r.score)) (\(r.regime.rawValue)): \(r.reasons.map(\.description).joined(separator: "; "))\n"
             }
         }
         for skip in result.skipped {

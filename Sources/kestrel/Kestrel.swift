@@ -1,9 +1,13 @@
+import CMallocTuning
 import KestrelApp
 
-/// The executable only hands control to `KestrelApp`, where the commands live and can be tested.
+/// The executable only tunes the process and hands control to `KestrelApp`, where the commands live and can be
+/// tested.
 @main
 enum Kestrel {
     static func main() async {
+        // Reuse freed large arrays instead of faulting fresh pages in for each one (see malloc_tuning.c).
+        _ = kestrel_keep_freed_memory()
         await KestrelCommand.main()
     }
 }

@@ -1,5 +1,6 @@
-/// Batch indicator results as columns (one array per indicator), the layout TA-Lib returns and the one to use for
-/// long series: it stores only the sixteen TA-Lib-compatible outputs, not whole snapshots.
+/// Batch indicator results as columns (one array per indicator, NaN during warm-up), the layout TA-Lib returns.
+///
+/// Computed by `BatchIndicators`, whose passes are bit-for-bit identical to the streaming `IndicatorSet`.
 public struct IndicatorColumns: Sendable {
     public var sma20: [Double]
     public var sma50: [Double]
@@ -20,31 +21,65 @@ public struct IndicatorColumns: Sendable {
 
     public init(candles: [Candle]) {
         let n = candles.count
-        var columns = [[Double]](repeating: [Double](repeating: .nan, count: n), count: 16)
-        var set = IndicatorSet()
-        for (i, candle) in candles.enumerated() {
-            set.update(candle)
-            let s = set.snapshot
-            columns[0][i] = s.sma20
-            columns[1][i] = s.sma50
-            columns[2][i] = s.ema12
-            columns[3][i] = s.ema26
-            columns[4][i] = s.macd
-            columns[5][i] = s.macdSignal
-            columns[6][i] = s.macdHistogram
-            columns[7][i] = s.rsi14
-            columns[8][i] = s.stochK
-            columns[9][i] = s.stochD
-            columns[10][i] = s.bbUpper
-            columns[11][i] = s.bbMiddle
-            columns[12][i] = s.bbLower
-            columns[13][i] = s.atr14
-            columns[14][i] = s.roc10
-            columns[15][i] = s.volumeSMA20
+        let (highs, lows, closes, volumes) = (candles.map(\.high), candles.map(\.low), candles.map(\.close),
+                                              candles.map(\.volume))
+        self = highs.withUnsafeBufferPointer { high in
+            lows.withUnsafeBufferPointer { low in
+                closes.withUnsafeBufferPointer { close in
+                    volumes.withUnsafeBufferPointer { volume in
+                        IndicatorColumns(count: n, high: high, low: low, close: close, volume: volume)
+                    }
+                }
+            }
         }
-        (sma20, sma50, ema12, ema26) = (columns[0], columns[1], columns[2], columns[3])
-        (macd, macdSignal, macdHistogram, rsi14) = (columns[4], columns[5], columns[6], columns[7])
-        (stochK, stochD, bbUpper, bbMiddle) = (columns[8], columns[9], columns[10], columns[11])
-        (bbLower, atr14, roc10, volumeSMA20) = (columns[12], columns[13], columns[14], columns[15])
+    }
+
+    private init(count n: Int, high: BatchIndicators.Input, low: BatchIndicators.Input,
+                 close: BatchIndicators.Input, volume: BatchIndicators.Input) {
+        typealias B = BatchIndicators
+        sma20 = Self.column(n) { B.sma(close, period: 20, into: $0) }
+        sma50 = Self.column(n) { B.sma(close, period: 50, into: $0) }
+        ema12 = Self.column(n) { B.ema(close, period: 12, into: $0) }
+        ema26 = Self.column(n) { B.ema(close, period: 26, into: $0) }
+        volumeSMA20 = Self.column(n) { B.sma(volume, period: 20, into: $0) }
+        rsi14 = Self.column(n) { B.rsi(close, period: 14, into: $0) }
+        roc10 = Self.column(n) { B.roc(close, period: 10, into: $0) }
+        atr14 = Self.column(n) { B.atr(high: high, low: low, close: close, period: 14, into: $0) }
+        var signal = [Double]()
+        var histogram = [Double]()
+        macd = Self.column(n) { line in
+            signal = Self.column(n) { signalLine in
+                histogram = Self.column(n) {
+                    B.macd(close, fast: 12, slow: 26, signal: 9, line: line, signalLine: signalLine, histogram: $0)
+                }
+            }
+        }
+        (macdSignal, macdHistogram) = (signal, histogram)
+        var middle = [Double]()
+        var lower = [Double]()
+        bbUpper = Self.column(n) { upper in
+            middle = Self.column(n) { middleBand in
+                lower = Self.column(n) {
+                    B.bollinger(close, period: 20, deviations: 2, upper: upper, middle: middleBand, lower: $0)
+                }
+            }
+        }
+        (bbMiddle, bbLower) = (middle, lower)
+        var d = [Double]()
+        stochK = Self.column(n) { k in
+            d = Self.column(n) {
+                B.stochasticFast(high: high, low: low, close: close, kPeriod: 14, dPeriod: 3, k: k, d: $0)
+            }
+        }
+        stochD = d
+    }
+
+    /// A new column of `count` NaNs that `fill` writes its values into.
+    private static func column(_ count: Int, _ fill: (UnsafeMutableBufferPointer<Double>) -> Void) -> [Double] {
+        [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            buffer.initialize(repeating: .nan)
+            fill(buffer)
+            initialized = count
+        }
     }
 }

@@ -47,28 +47,28 @@ public struct IndicatorSnapshot: Sendable, Equatable {
 
 /// Every indicator of `IndicatorSnapshot`, updated together one candle at a time in O(1).
 ///
-/// Batch results (`IndicatorTable`) run this same code, so streaming and batch values are identical by
-/// construction, and both follow TA-Lib's formulas and seeding.
+/// Follows TA-Lib's formulas and seeding; `BatchIndicators` computes the same values for whole series, bit for bit.
 public struct IndicatorSet: Sendable {
     public static let profileBars = VolumeProfile.defaultBars
 
-    var sma20 = SimpleMovingAverage(period: 20)
-    var sma50 = SimpleMovingAverage(period: 50)
-    var ema12 = ExponentialMovingAverage(period: 12)
-    var ema26 = ExponentialMovingAverage(period: 26)
-    var macd = MovingAverageConvergenceDivergence(fast: 12, slow: 26, signal: 9)
-    var rsi = RelativeStrengthIndex(period: 14)
-    var stochastic = FastStochastic(kPeriod: 14, dPeriod: 3)
-    var bands = BollingerBands(period: 20, deviations: 2)
-    var atr = AverageTrueRange(period: 14)
-    var roc = RateOfChange(period: 10)
-    var volumeAverage = SimpleMovingAverage(period: 20)
-    var vwap = RollingVWAP(period: 50)
-    var highest = RollingExtremum(period: 50, kind: .maximum)
-    var lowest = RollingExtremum(period: 50, kind: .minimum)
-    /// Closes and volumes of the last `profileBars` bars, for the volume profile.
-    var recentCloses = RingBuffer(capacity: IndicatorSet.profileBars)
-    var recentVolumes = RingBuffer(capacity: IndicatorSet.profileBars)
+    private var sma20 = SimpleMovingAverage(period: 20)
+    private var sma50 = SimpleMovingAverage(period: 50)
+    private var ema12 = ExponentialMovingAverage(period: 12)
+    private var ema26 = ExponentialMovingAverage(period: 26)
+    private var macd = MovingAverageConvergenceDivergence(fast: 12, slow: 26, signal: 9)
+    private var rsi = RelativeStrengthIndex(period: 14)
+    private var stochastic = FastStochastic(kPeriod: 14, dPeriod: 3)
+    private var bands = BollingerBands(period: 20, deviations: 2)
+    private var atr = AverageTrueRange(period: 14)
+    private var roc = RateOfChange(period: 10)
+    private var volumeAverage = SimpleMovingAverage(period: 20)
+    private var vwap = RollingVWAP(period: 50)
+    /// The last 50 bars, read only when a snapshot or the volume profile is asked for: the 50-bar high and low and
+    /// the profile cost O(50) then, instead of work on every update.
+    private var recentHighs = RingBuffer(capacity: IndicatorSet.profileBars)
+    private var recentLows = RingBuffer(capacity: IndicatorSet.profileBars)
+    private var recentCloses = RingBuffer(capacity: IndicatorSet.profileBars)
+    private var recentVolumes = RingBuffer(capacity: IndicatorSet.profileBars)
     public private(set) var count = 0
     public private(set) var lastCandle: Candle?
 
@@ -93,8 +93,8 @@ public struct IndicatorSet: Sendable {
         roc.update(close)
         volumeAverage.update(candle.volume)
         vwap.update(typicalPrice: candle.typicalPrice, volume: candle.volume)
-        highest.update(candle.high)
-        lowest.update(candle.low)
+        recentHighs.push(candle.high)
+        recentLows.push(candle.low)
         recentCloses.push(close)
         recentVolumes.push(candle.volume)
         count += 1
@@ -125,9 +125,15 @@ public struct IndicatorSet: Sendable {
         s.momentum = roc.fraction
         s.volumeSMA20 = volumeAverage.value
         s.vwap50 = vwap.value
-        if highest.isReady {
-            s.high50 = highest.value
-            s.low50 = lowest.value
+        if recentHighs.isFull {
+            var high = recentHighs[back: 0]
+            var low = recentLows[back: 0]
+            for age in 1..<recentHighs.count {
+                high = max(high, recentHighs[back: age])
+                low = min(low, recentLows[back: age])
+            }
+            s.high50 = high
+            s.low50 = low
         }
         return s
     }
@@ -135,6 +141,9 @@ public struct IndicatorSet: Sendable {
     /// Supports and resistances of the last `profileBars` bars (computed on demand: O(bars)).
     public var volumeProfile: VolumeProfile? {
         guard let candle = lastCandle else { return nil }
-        return VolumeProfile(closes: recentCloses.values, volumes: recentVolumes.values, close: candle.close)
+        let count = recentCloses.count
+        return VolumeProfile(count: count, close: candle.close) { i in
+            (recentCloses[back: count - 1 - i], recentVolumes[back: count - 1 - i])
+        }
     }
 }

@@ -4,9 +4,9 @@
 /// values start.
 public struct SimpleMovingAverage: Sendable {
     public let period: Int
-    var window: RingBuffer
+    private var window: RingBuffer
     /// Sum of the newest `period - 1` inputs: the window total minus the value that leaves next.
-    var partialSum = 0.0
+    private var partialSum = 0.0
     public private(set) var value = Double.nan
 
     public init(period: Int) {
@@ -37,8 +37,8 @@ public struct SimpleMovingAverage: Sendable {
 public struct ExponentialMovingAverage: Sendable {
     public let period: Int
     public let smoothing: Double
-    var seedSum = 0.0
-    var seen = 0
+    private var seedSum = 0.0
+    private var seen = 0
     public private(set) var value = Double.nan
 
     public init(period: Int) {
@@ -74,12 +74,12 @@ public struct MovingAverageConvergenceDivergence: Sendable {
     public let fastPeriod: Int
     public let slowPeriod: Int
     public let signalPeriod: Int
-    var fast: ExponentialMovingAverage
-    var slow: ExponentialMovingAverage
-    var signalLine: ExponentialMovingAverage
+    private var fast: ExponentialMovingAverage
+    private var slow: ExponentialMovingAverage
+    private var signalLine: ExponentialMovingAverage
     /// The latest `fast` inputs, kept only until the fast EMA is seeded.
-    var seedWindow: RingBuffer
-    var seen = 0
+    private var seedWindow: RingBuffer
+    private var seen = 0
     public private(set) var macd = Double.nan
     public private(set) var signal = Double.nan
     public private(set) var histogram = Double.nan

@@ -4,10 +4,10 @@ let taLibEpsilon = 0.00000001
 /// Relative strength index with Wilder's smoothing, as TA-Lib's `RSI` (0 when the price has not moved at all).
 public struct RelativeStrengthIndex: Sendable {
     public let period: Int
-    var previous = Double.nan
-    var averageGain = 0.0
-    var averageLoss = 0.0
-    var seen = 0
+    private var previous = Double.nan
+    private var averageGain = 0.0
+    private var averageLoss = 0.0
+    private var seen = 0
     public private(set) var value = Double.nan
 
     public init(period: Int = 14) {
@@ -50,10 +50,10 @@ public struct RelativeStrengthIndex: Sendable {
 public struct FastStochastic: Sendable {
     public let kPeriod: Int
     public let dPeriod: Int
-    var highest: RollingExtremum
-    var lowest: RollingExtremum
-    var dAverage: SimpleMovingAverage
-    var seen = 0
+    private var highest: RollingExtremum
+    private var lowest: RollingExtremum
+    private var dAverage: SimpleMovingAverage
+    private var seen = 0
     public private(set) var k = Double.nan
     public private(set) var d = Double.nan
 
@@ -87,7 +87,7 @@ public struct FastStochastic: Sendable {
 /// (`momentum`, the original bot's 10-bar momentum).
 public struct RateOfChange: Sendable {
     public let period: Int
-    var window: RingBuffer
+    private var window: RingBuffer
     public private(set) var percent = Double.nan
     public private(set) var fraction = Double.nan
 
@@ -99,9 +99,11 @@ public struct RateOfChange: Sendable {
 
     public var isReady: Bool { window.isFull }
 
-    public mutating func update(_ x: Double) {
+    /// Returns the rate of change in percent.
+    @discardableResult
+    public mutating func update(_ x: Double) -> Double {
         window.push(x)
-        guard window.isFull else { return }
+        guard window.isFull else { return .nan }
         let past = window.oldest
         if past != 0 {
             percent = ((x / past) - 1.0) * 100.0
@@ -110,5 +112,6 @@ public struct RateOfChange: Sendable {
             percent = 0
             fraction = 0
         }
+        return percent
     }
 }

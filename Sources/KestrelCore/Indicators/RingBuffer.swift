@@ -3,8 +3,8 @@
 /// Indicators keep exactly the history their formula needs here, so one update costs O(1) and memory does not grow
 /// with the length of the series.
 public struct RingBuffer: Sendable {
-    var storage: [Double]
-    var head = 0  // index of the oldest value once full; next write position
+    private var storage: [Double]
+    private var head = 0  // index of the oldest value once full; next write position
     public private(set) var count = 0
     public let capacity: Int
 
@@ -41,7 +41,8 @@ public struct RingBuffer: Sendable {
     }
 }
 
-/// The maximum (or minimum) of the last `period` values in amortised O(1), with a monotonic deque.
+/// The maximum (or minimum) of the last `period` values, as TA-Lib tracks it: remember the extreme and how long
+/// ago it arrived, and rescan the window only when it leaves. O(1) on average; a rescan costs O(period).
 public struct RollingExtremum: Sendable {
     public enum Kind: Sendable {
         case maximum
@@ -50,47 +51,42 @@ public struct RollingExtremum: Sendable {
 
     public let period: Int
     public let kind: Kind
-    var indices: [Int]
-    var values: [Double]
-    var front = 0
-    var length = 0
-    var seen = 0
+    private var window: RingBuffer
+    private var extreme = Double.nan
+    /// Pushes since the extreme arrived (0: the newest value).
+    private var extremeAge = 0
 
     public init(period: Int, kind: Kind) {
         precondition(period > 0, "a rolling extremum needs a period of at least one")
         self.period = period
         self.kind = kind
-        indices = [Int](repeating: 0, count: period + 1)
-        values = [Double](repeating: 0, count: period + 1)
+        window = RingBuffer(capacity: period)
     }
 
     /// Whether `period` values have been seen.
-    public var isReady: Bool { seen >= period }
+    public var isReady: Bool { window.isFull }
 
     /// The extremum of the window, or NaN before any value.
-    public var value: Double { length == 0 ? .nan : values[front] }
+    public var value: Double { extreme }
 
     public mutating func update(_ x: Double) {
-        let capacity = period + 1
-        // Drop values the new one dominates, from the back.
-        while length > 0 {
-            var back = front + length - 1
-            if back >= capacity { back -= capacity }
-            let dominated = kind == .maximum ? values[back] <= x : values[back] >= x
-            guard dominated else { break }
-            length -= 1
-        }
-        var slot = front + length
-        if slot >= capacity { slot -= capacity }
-        indices[slot] = seen
-        values[slot] = x
-        length += 1
-        seen += 1
-        // Drop the front once it has left the window.
-        if indices[front] <= seen - 1 - period {
-            front += 1
-            if front == capacity { front = 0 }
-            length -= 1
+        window.push(x)
+        extremeAge += 1
+        let atLeastAsExtreme = kind == .maximum ? x >= extreme : x <= extreme
+        if atLeastAsExtreme || extreme.isNaN {
+            extreme = x
+            extremeAge = 0
+        } else if extremeAge >= period {
+            // The extreme left the window: find the new one, the newest of equals so it stays longest.
+            extreme = x
+            extremeAge = 0
+            for age in 1..<window.count {
+                let candidate = window[back: age]
+                if kind == .maximum ? candidate > extreme : candidate < extreme {
+                    extreme = candidate
+                    extremeAge = age
+                }
+            }
         }
     }
 }

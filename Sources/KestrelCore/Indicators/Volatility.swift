@@ -2,10 +2,10 @@
 public struct BollingerBands: Sendable {
     public let period: Int
     public let deviations: Double
-    var middleAverage: SimpleMovingAverage
-    var squares: RingBuffer
+    private var middleAverage: SimpleMovingAverage
+    private var squares: RingBuffer
     /// Sum of the squares of the newest `period - 1` inputs.
-    var partialSquares = 0.0
+    private var partialSquares = 0.0
     public private(set) var upper = Double.nan
     public private(set) var middle = Double.nan
     public private(set) var lower = Double.nan
@@ -47,9 +47,9 @@ public struct BollingerBands: Sendable {
 /// `period` true ranges (which start at the second bar).
 public struct AverageTrueRange: Sendable {
     public let period: Int
-    var previousClose = Double.nan
-    var seedSum = 0.0
-    var ranges = 0
+    private var previousClose = Double.nan
+    private var seedSum = 0.0
+    private var ranges = 0
     public private(set) var value = Double.nan
 
     public init(period: Int = 14) {
@@ -88,11 +88,11 @@ public struct AverageTrueRange: Sendable {
 /// long stream; the cost stays O(1) per update on average.
 public struct RollingVWAP: Sendable {
     public let period: Int
-    var priceVolume: RingBuffer
-    var volumes: RingBuffer
-    var sumPriceVolume = 0.0
-    var sumVolume = 0.0
-    var sinceRebuild = 0
+    private var priceVolume: RingBuffer
+    private var volumes: RingBuffer
+    private var sumPriceVolume = 0.0
+    private var sumVolume = 0.0
+    private var sinceRebuild = 0
     public private(set) var value = Double.nan
 
     public init(period: Int = 50) {

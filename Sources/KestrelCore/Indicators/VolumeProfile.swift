@@ -13,29 +13,53 @@ public struct VolumeProfile: Sendable, Equatable {
 
     /// `closes` and `volumes` are oldest first and of equal length; returns nil for fewer than two bars or a flat
     /// price (no range to bin).
-    public init?(closes: some Collection<Double>, volumes: some Collection<Double>, close: Double,
-                 bins: Int = VolumeProfile.defaultBins) {
-        guard closes.count >= 2, closes.count == volumes.count, bins >= 3,
-              let low = closes.min(), let high = closes.max(), high > low else { return nil }
-        var histogram = [Double](repeating: 0, count: bins)
+    public init?(closes: [Double], volumes: [Double], close: Double, bins: Int = VolumeProfile.defaultBins) {
+        guard closes.count == volumes.count else { return nil }
+        self.init(count: closes.count, close: close, bins: bins) { (closes[$0], volumes[$0]) }
+    }
+
+    /// The same from any storage: `bar(i)` gives the close and volume of the i-th bar.
+    init?(count: Int, close: Double, bins: Int = VolumeProfile.defaultBins, bar: (Int) -> (Double, Double)) {
+        guard count >= 2, bins >= 3 else { return nil }
+        var low = Double.infinity
+        var high = -Double.infinity
+        for i in 0..<count {
+            let price = bar(i).0
+            low = min(low, price)
+            high = max(high, price)
+        }
+        guard high > low else { return nil }
         let width = (high - low) / Double(bins)
-        for (price, volume) in zip(closes, volumes) {
-            let index = min(bins - 1, Int((price - low) / width))
-            histogram[index] += volume
+        let (busiest, peaks) = withUnsafeTemporaryAllocation(of: Double.self, capacity: bins) {
+            histogram -> (Int, [Int]) in
+            histogram.initialize(repeating: 0)
+            for i in 0..<count {
+                let (price, volume) = bar(i)
+                histogram[min(bins - 1, Int((price - low) / width))] += volume
+            }
+            var busiest = 0
+            for i in 1..<bins where histogram[i] > histogram[busiest] { busiest = i }
+            // The three strongest local maxima, strongest first (insertion into a list of at most three).
+            var peaks = [Int]()
+            peaks.reserveCapacity(4)
+            for i in 1..<(bins - 1) where histogram[i] > histogram[i - 1] && histogram[i] > histogram[i + 1] {
+                let position = peaks.firstIndex { histogram[i] > histogram[$0] } ?? peaks.count
+                if position < 3 {
+                    peaks.insert(i, at: position)
+                    if peaks.count > 3 { peaks.removeLast() }
+                }
+            }
+            return (busiest, peaks)
         }
         func center(_ index: Int) -> Double { low + (Double(index) + 0.5) * width }
-        var busiest = 0
-        for i in 1..<bins where histogram[i] > histogram[busiest] { busiest = i }
-        var peaks = [Int]()
-        for i in 1..<(bins - 1) where histogram[i] > histogram[i - 1] && histogram[i] > histogram[i + 1] {
-            peaks.append(i)
-        }
-        peaks.sort { histogram[$0] > histogram[$1] }
-        var levels = Set(peaks.prefix(3))
-        levels.insert(busiest)
-        let prices = levels.map(center)
         pointOfControl = center(busiest)
-        supports = prices.filter { $0 < close }.sorted(by: >)
-        resistances = prices.filter { $0 > close }.sorted()
+        supports = []
+        resistances = []
+        for index in peaks.contains(busiest) ? peaks : peaks + [busiest] {
+            let price = center(index)
+            if price < close { supports.append(price) } else if price > close { resistances.append(price) }
+        }
+        supports.sort(by: >)
+        resistances.sort()
     }
 }

@@ -11,7 +11,7 @@ public struct Opportunity: Sendable, Equatable {
     public var bbWidth: Double
     public var atr: Double
     public var momentum: Double
-    public var reasons: [String]
+    public var reasons: [Reason]
     /// The time the data behind the opportunity was taken (the scan's as-of time).
     public var dataTime: Timestamp
     public var instrument: Instrument

@@ -46,9 +46,9 @@ public struct DefaultStrategy: Strategy {
         var result = SignalResult(
             symbol: view.symbol, dataTime: p.time + view.primary.timeframe.seconds, signal: .hold, confidence: 0,
             score: 0, regime: regime, price: p.close, bbWidth: bbWidth, atr: p.atr14, momentum: momentum,
-            rsi: p.rsi14, reasons: tally.votes.map(\.description))
+            rsi: p.rsi14, reasons: tally.votes.map(Reason.vote))
         guard tally.buy != tally.sell else {
-            result.reasons.append(tally.buy == 0 ? "no votes" : "buy and sell votes tie")
+            result.reasons.append(tally.buy == 0 ? .noVotes : .tie)
             return result
         }
         let side: Signal = tally.buy > tally.sell ? .buy : .sell
@@ -56,20 +56,22 @@ public struct DefaultStrategy: Strategy {
         result.confidence = confidence
         let minimum = minimumConfidence(regime, winRate: context.recentWinRate)
         guard confidence >= minimum else {
-            result.reasons.append("confidence \(format(confidence)) below the \(regime.rawValue) minimum \(format(minimum))")
+            result.reasons.append(.belowMinimum(confidence: confidence, minimum: minimum, regime: regime))
             return result
         }
 
         if let (aligned, strength) = Self.higherTimeframeTrend(view) {
             if aligned == side {
                 confidence = min(confidence * (1 + 0.2 * strength), 0.99)
-                result.reasons.append("4h/1d agree (\(aligned.rawValue), strength \(format(strength))): confidence x\(format(1 + 0.2 * strength))")
+                result.reasons.append(.higherTimeframes(agree: true, side: aligned, strength: strength,
+                                                         multiplier: 1 + 0.2 * strength))
             } else {
                 confidence *= 0.7
-                result.reasons.append("4h/1d disagree (\(aligned.rawValue), strength \(format(strength))): confidence x0.7")
+                result.reasons.append(.higherTimeframes(agree: false, side: aligned, strength: strength,
+                                                         multiplier: 0.7))
                 if confidence < 0.7 * minimum {
                     result.confidence = confidence
-                    result.reasons.append("confidence \(format(confidence)) below 0.7 x minimum after the conflict")
+                    result.reasons.append(.conflictTooWeak(confidence: confidence))
                     return result
                 }
             }
@@ -93,9 +95,11 @@ public struct DefaultStrategy: Strategy {
         var sell = 0.0
         var votes: [Vote] = []
 
-        mutating func add(_ side: Signal, _ weight: Double, _ reason: String) {
+        init() { votes.reserveCapacity(10) }
+
+        mutating func add(_ side: Signal, _ weight: Double, _ factor: VoteFactor) {
             if side == .buy { buy += weight } else { sell += weight }
-            votes.append(Vote(side: side, weight: weight, reason: reason))
+            votes.append(Vote(side: side, weight: weight, factor: factor))
         }
     }
 
@@ -104,54 +108,54 @@ public struct DefaultStrategy: Strategy {
         let oscillatorWeight = regime == .ranging ? 2.0 : 1.0
 
         if p.ema12 > p.ema26 {
-            tally.add(.buy, trendWeight, "EMA12 above EMA26")
+            tally.add(.buy, trendWeight, .emaTrend(above: true))
         } else if p.ema12 < p.ema26 {
-            tally.add(.sell, trendWeight, "EMA12 below EMA26")
+            tally.add(.sell, trendWeight, .emaTrend(above: false))
         }
         if p.macd > p.macdSignal, p.macdHistogram > 0 {
-            tally.add(.buy, trendWeight, "MACD above signal")
+            tally.add(.buy, trendWeight, .macd(above: true))
         } else if p.macd < p.macdSignal, p.macdHistogram < 0 {
-            tally.add(.sell, trendWeight, "MACD below signal")
+            tally.add(.sell, trendWeight, .macd(above: false))
         }
         let rsi = p.rsi14
         if rsi < 30 {
-            tally.add(.buy, 1.5 * oscillatorWeight, "RSI \(format(rsi)) oversold")
+            tally.add(.buy, 1.5 * oscillatorWeight, .rsi(rsi))
         } else if rsi > 70 {
-            tally.add(.sell, 1.5 * oscillatorWeight, "RSI \(format(rsi)) overbought")
+            tally.add(.sell, 1.5 * oscillatorWeight, .rsi(rsi))
         } else if rsi >= 30, rsi < 40 {
-            tally.add(.buy, 0.5 * oscillatorWeight, "RSI \(format(rsi)) low")
+            tally.add(.buy, 0.5 * oscillatorWeight, .rsi(rsi))
         } else if rsi > 60, rsi <= 70 {
-            tally.add(.sell, 0.5 * oscillatorWeight, "RSI \(format(rsi)) high")
+            tally.add(.sell, 0.5 * oscillatorWeight, .rsi(rsi))
         }
         let k = p.stochKOrNeutral
         let d = p.stochDOrNeutral
         if k < 20, k > d {
-            tally.add(.buy, oscillatorWeight, "stochastic %K \(format(k)) turning up from oversold")
+            tally.add(.buy, oscillatorWeight, .stochastic(k: k))
         } else if k > 80, k < d {
-            tally.add(.sell, oscillatorWeight, "stochastic %K \(format(k)) turning down from overbought")
+            tally.add(.sell, oscillatorWeight, .stochastic(k: k))
         }
         if p.close < p.bbLower {
-            tally.add(.buy, 1.5, "close below the lower Bollinger band")
+            tally.add(.buy, 1.5, .bollinger(belowLower: true))
         } else if p.close > p.bbUpper {
-            tally.add(.sell, 1.5, "close above the upper Bollinger band")
+            tally.add(.sell, 1.5, .bollinger(belowLower: false))
         }
         let volumeRatio = p.volumeRatio
         if volumeRatio > 1.5, tally.buy != tally.sell {
-            tally.add(tally.buy > tally.sell ? .buy : .sell, 1, "volume \(format(volumeRatio))x its average")
+            tally.add(tally.buy > tally.sell ? .buy : .sell, 1, .volume(ratio: volumeRatio))
         }
         let threshold = regime == .ranging ? 0.015 : 0.02
         let side: Signal = momentum > 0 ? .buy : .sell
         if momentum.magnitude > threshold {
             let strength = (momentum.magnitude + roc.magnitude / 100) / 2
-            tally.add(side, min(strength / threshold, 2) * trendWeight, "momentum \(percent(momentum))")
+            tally.add(side, min(strength / threshold, 2) * trendWeight, .momentum(momentum, mild: false))
         } else if momentum.magnitude > 0.005 {
-            tally.add(side, 0.3 * trendWeight, "mild momentum \(percent(momentum))")
+            tally.add(side, 0.3 * trendWeight, .momentum(momentum, mild: true))
         }
         if p.low50.isFinite, (p.close - p.low50) / p.low50 <= 0.02 {
-            tally.add(.buy, 1.5, "within 2% of the 50-bar low")
+            tally.add(.buy, 1.5, .near50BarLow)
         }
         if p.high50.isFinite, (p.high50 - p.close) / p.high50 <= 0.02 {
-            tally.add(.sell, 1.5, "within 2% of the 50-bar high")
+            tally.add(.sell, 1.5, .near50BarHigh)
         }
     }
 
@@ -189,7 +193,7 @@ public struct DefaultStrategy: Strategy {
 
     // MARK: Score
 
-    func score(side: Signal, confidence: Double, regime: Regime, view: SymbolView, reasons: inout [String]) -> Double {
+    func score(side: Signal, confidence: Double, regime: Regime, view: SymbolView, reasons: inout [Reason]) -> Double {
         let p = view.primary.indicators
         let momentum = (p.momentum.isFinite ? p.momentum : 0).magnitude
         var score = 120 * confidence
@@ -216,10 +220,10 @@ public struct DefaultStrategy: Strategy {
                             parameters.supportReachFraction * p.close)
             if side == .buy, let support = profile.supports.first, p.close - support <= reach {
                 score += 10
-                reasons.append("support at \(format(support)) within reach")
+                reasons.append(.supportInReach(support))
             } else if side == .sell, let resistance = profile.resistances.first, resistance - p.close <= reach {
                 score += 10
-                reasons.append("resistance at \(format(resistance)) within reach")
+                reasons.append(.resistanceInReach(resistance))
             }
         }
         return score

@@ -12,21 +12,85 @@ public enum Regime: String, Sendable, Codable, CaseIterable {
     case neutral
 }
 
-/// One vote behind a signal, kept so that a trader can see why Kestrel wants a trade.
+/// What an indicator vote was about, with the values that decided it.
+public enum VoteFactor: Sendable, Equatable {
+    case emaTrend(above: Bool)
+    case macd(above: Bool)
+    case rsi(Double)
+    case stochastic(k: Double)
+    case bollinger(belowLower: Bool)
+    case volume(ratio: Double)
+    case momentum(Double, mild: Bool)
+    case near50BarLow
+    case near50BarHigh
+
+    public var description: String {
+        switch self {
+        case .emaTrend(let above): return above ? "EMA12 above EMA26" : "EMA12 below EMA26"
+        case .macd(let above): return above ? "MACD above signal" : "MACD below signal"
+        case .rsi(let value):
+            let zone = value < 30 ? "oversold" : value > 70 ? "overbought" : value < 50 ? "low" : "high"
+            return "RSI \(format(value)) \(zone)"
+        case .stochastic(let k):
+            return k < 50 ? "stochastic %K \(format(k)) turning up from oversold"
+                : "stochastic %K \(format(k)) turning down from overbought"
+        case .bollinger(let belowLower):
+            return belowLower ? "close below the lower Bollinger band" : "close above the upper Bollinger band"
+        case .volume(let ratio): return "volume \(format(ratio))x its average"
+        case .momentum(let value, let mild): return "\(mild ? "mild momentum" : "momentum") \(percent(value))"
+        case .near50BarLow: return "within 2% of the 50-bar low"
+        case .near50BarHigh: return "within 2% of the 50-bar high"
+        }
+    }
+}
+
+/// One vote behind a signal: which side, how heavy, and why.
 public struct Vote: Sendable, Equatable, CustomStringConvertible {
     public var side: Signal
     public var weight: Double
-    public var reason: String
+    public var factor: VoteFactor
 
-    public init(side: Signal, weight: Double, reason: String) {
+    public init(side: Signal, weight: Double, factor: VoteFactor) {
         self.side = side
         self.weight = weight
-        self.reason = reason
+        self.factor = factor
     }
 
     public var description: String {
-        let rounded = (weight * 100).rounded() / 100
-        return "\(reason) (\(side == .buy ? "+" : "-")\(rounded) \(side.rawValue.lowercased()))"
+        "\(factor.description) (\(side == .buy ? "+" : "-")\(format(weight)) \(side.rawValue.lowercased()))"
+    }
+}
+
+/// A reason behind a verdict, kept as data so that a trader (or a test) can see exactly why Kestrel wants a trade,
+/// and rendered to text only when shown: scans evaluate hundreds of symbols and show five.
+public enum Reason: Sendable, Equatable, CustomStringConvertible {
+    case vote(Vote)
+    case noVotes
+    case tie
+    case belowMinimum(confidence: Double, minimum: Double, regime: Regime)
+    case higherTimeframes(agree: Bool, side: Signal, strength: Double, multiplier: Double)
+    case conflictTooWeak(confidence: Double)
+    case supportInReach(Double)
+    case resistanceInReach(Double)
+    /// A reason from a strategy outside Kestrel's own.
+    case note(String)
+
+    public var description: String {
+        switch self {
+        case .vote(let vote): return vote.description
+        case .noVotes: return "no votes"
+        case .tie: return "buy and sell votes tie"
+        case .belowMinimum(let confidence, let minimum, let regime):
+            return "confidence \(format(confidence)) below the \(regime.rawValue) minimum \(format(minimum))"
+        case .higherTimeframes(let agree, let side, let strength, let multiplier):
+            return "4h/1d \(agree ? "agree" : "disagree") (\(side.rawValue), strength \(format(strength))): "
+                + "confidence x\(format(multiplier))"
+        case .conflictTooWeak(let confidence):
+            return "confidence \(format(confidence)) below 0.7 x minimum after the conflict"
+        case .supportInReach(let price): return "support at \(format(price)) within reach"
+        case .resistanceInReach(let price): return "resistance at \(format(price)) within reach"
+        case .note(let text): return text
+        }
     }
 }
 
@@ -48,11 +112,11 @@ public struct SignalResult: Sendable, Equatable {
     public var momentum: Double
     public var rsi: Double
     /// Every vote and adjustment, in the order they were applied.
-    public var reasons: [String]
+    public var reasons: [Reason]
 
     public init(symbol: String, dataTime: Timestamp, signal: Signal, confidence: Double, score: Double,
                 regime: Regime, price: Double, bbWidth: Double, atr: Double, momentum: Double, rsi: Double,
-                reasons: [String]) {
+                reasons: [Reason]) {
         self.symbol = symbol
         self.dataTime = dataTime
         self.signal = signal
