@@ -53,31 +53,25 @@ public struct DefaultStrategy: Strategy {
         }
         let side: Signal = tally.buy > tally.sell ? .buy : .sell
         var confidence = max(tally.buy, tally.sell) / (tally.buy + tally.sell)
-        result.confidence = confidence
         let minimum = minimumConfidence(regime, winRate: context.recentWinRate)
-        guard confidence >= minimum else {
-            result.reasons.append(.belowMinimum(confidence: confidence, minimum: minimum, regime: regime))
+        // The 4h / 1d trend adjusts confidence before the minimum applies: agreement can lift a signal over it;
+        // under conflict the confidence drops to 0.7x and must still reach 0.7x the minimum.
+        var threshold = minimum
+        if let (aligned, strength) = Self.higherTimeframeTrend(view) {
+            let multiplier = aligned == side ? 1 + 0.2 * strength : 0.7
+            confidence = min(confidence * multiplier, 0.99)
+            if aligned != side { threshold = 0.7 * minimum }
+            result.reasons.append(.higherTimeframes(agree: aligned == side, side: aligned, strength: strength,
+                                                    multiplier: multiplier))
+        }
+        result.confidence = confidence
+        guard confidence >= threshold else {
+            result.reasons.append(threshold == minimum
+                ? .belowMinimum(confidence: confidence, minimum: minimum, regime: regime)
+                : .conflictTooWeak(confidence: confidence))
             return result
         }
-
-        if let (aligned, strength) = Self.higherTimeframeTrend(view) {
-            if aligned == side {
-                confidence = min(confidence * (1 + 0.2 * strength), 0.99)
-                result.reasons.append(.higherTimeframes(agree: true, side: aligned, strength: strength,
-                                                         multiplier: 1 + 0.2 * strength))
-            } else {
-                confidence *= 0.7
-                result.reasons.append(.higherTimeframes(agree: false, side: aligned, strength: strength,
-                                                         multiplier: 0.7))
-                if confidence < 0.7 * minimum {
-                    result.confidence = confidence
-                    result.reasons.append(.conflictTooWeak(confidence: confidence))
-                    return result
-                }
-            }
-        }
         result.signal = side
-        result.confidence = confidence
         result.score = score(side: side, confidence: confidence, regime: regime, view: view, reasons: &result.reasons)
         return result
     }

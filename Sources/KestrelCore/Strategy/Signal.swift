@@ -57,7 +57,7 @@ public struct Vote: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(factor.description) (\(side == .buy ? "+" : "-")\(format(weight)) \(side.rawValue.lowercased()))"
+        "\(factor.description) (\(side.rawValue.lowercased()) \(format(weight)))"
     }
 }
 
