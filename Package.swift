@@ -4,6 +4,8 @@ import PackageDescription
 /// Kestrel is laid out as a small, dependency-light core and thin outer layers:
 /// - `KestrelCore`: domain types, market data parsing and validation, indicators, strategy, scanner.
 /// - `KestrelMarketData`: the embedded market (real candles shipped as resources).
+/// - `KestrelRuntime`: the concurrent services (scanner, opportunity board, trader, position monitor, market replay)
+///   that feed the deterministic engine in paper and live trading.
 /// - `KestrelApp`: the command-line commands and their output (tables, JSON, CSV), and the benchmarks.
 /// - `kestrel`: the executable; it only hands control to `KestrelApp`.
 let strictSettings: [SwiftSetting] = [
@@ -23,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/onevcat/Rainbow", from: "4.2.2"),
         .package(url: "https://github.com/ordo-one/TextTable", from: "0.0.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .target(
@@ -39,10 +45,25 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "KestrelRuntime",
+            dependencies: [
+                "KestrelCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "KestrelApp",
             dependencies: [
                 "KestrelCore",
                 "KestrelMarketData",
+                "KestrelRuntime",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Rainbow", package: "Rainbow"),
@@ -59,6 +80,15 @@ let package = Package(
         .testTarget(
             name: "KestrelCoreTests",
             dependencies: ["KestrelCore", "KestrelMarketData"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KestrelRuntimeTests",
+            dependencies: [
+                "KestrelRuntime", "KestrelCore", "KestrelMarketData",
+                .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

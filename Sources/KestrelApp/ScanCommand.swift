@@ -73,10 +73,10 @@ struct ScanCommand: AsyncParsableCommand {
 /// Command-line logging options shared by the commands that log.
 struct LoggingOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "warning"
+    var logLevel: String?
 
-    func bootstrap() {
-        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .warning
+    func bootstrap(default fallback: Logger.Level = .warning) {
+        let level = logLevel.flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? fallback
         LoggingBootstrap.once(level: level)
     }
 }
@@ -93,11 +93,7 @@ enum LoggingBootstrap {
             return true
         }
         guard first else { return }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = wanted
-            return handler
-        }
+        LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: wanted) }
     }
 }
 

@@ -93,3 +93,8 @@ public struct HistoricalMarket: Sendable {
         }
     }
 }
+
+extension HistoricalMarket: CustomStringConvertible {
+    /// A summary: a market's default description would print every candle.
+    public var description: String { "HistoricalMarket(\(symbols.joined(separator: ", ")))" }
+}

@@ -46,7 +46,8 @@ public struct DefaultStrategy: Strategy {
         var result = SignalResult(
             symbol: view.symbol, dataTime: p.time + view.primary.timeframe.seconds, signal: .hold, confidence: 0,
             score: 0, regime: regime, price: p.close, bbWidth: bbWidth, atr: p.atr14, momentum: momentum,
-            rsi: p.rsi14, reasons: tally.votes.map(Reason.vote))
+            rsi: p.rsi14, trendGap: abs(p.sma20 - p.sma50) / p.sma50,
+            reasons: tally.votes.map(Reason.vote))
         guard tally.buy != tally.sell else {
             result.reasons.append(tally.buy == 0 ? .noVotes : .tie)
             return result

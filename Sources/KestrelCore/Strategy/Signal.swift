@@ -111,12 +111,14 @@ public struct SignalResult: Sendable, Equatable {
     public var atr: Double
     public var momentum: Double
     public var rsi: Double
+    /// |SMA20 - SMA50| / SMA50 on the primary timeframe: how far apart the trend averages are.
+    public var trendGap: Double
     /// Every vote and adjustment, in the order they were applied.
     public var reasons: [Reason]
 
     public init(symbol: String, dataTime: Timestamp, signal: Signal, confidence: Double, score: Double,
                 regime: Regime, price: Double, bbWidth: Double, atr: Double, momentum: Double, rsi: Double,
-                reasons: [Reason]) {
+                trendGap: Double = .nan, reasons: [Reason]) {
         self.symbol = symbol
         self.dataTime = dataTime
         self.signal = signal
@@ -128,6 +130,7 @@ public struct SignalResult: Sendable, Equatable {
         self.atr = atr
         self.momentum = momentum
         self.rsi = rsi
+        self.trendGap = trendGap
         self.reasons = reasons
     }
 

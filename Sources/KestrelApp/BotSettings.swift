@@ -1,0 +1,157 @@
+import Configuration
+import KestrelCore
+
+/// Every setting of `kestrel run`, read from (lowest first) defaults, a `.env` file, the environment and
+/// command-line flags. A value that is not what a setting allows stops start-up with a message naming the setting,
+/// the value and what is allowed.
+struct BotSettings: Sendable {
+    var checkInterval: Int64
+    var positionUpdateInterval: Int64
+    var maxOpportunityAge: Int64
+    var maxPriceDrift: Double
+    var risk: RiskSettings
+    var maxHoldHours: Double
+    var closePositionsOnShutdown: Bool
+    var startingBalance: Double
+    var takerFee: Double
+    var makerFee: Double
+    var slippageBps: Double
+    var fundingRate: Double
+    var marginMode: MarginMode
+    var apiKeyIsSet: Bool
+
+    /// One setting: its environment name, default and what it accepts.
+    struct Spec: Sendable {
+        var name: String
+        var defaultValue: String
+        var allowed: String
+        var help: String
+        var isSecret = false
+
+        /// The configuration key: `CHECK_INTERVAL` is `check.interval` (and so the environment variable of that name).
+        var key: ConfigKey { ConfigKey(name.lowercased().replacingOccurrences(of: "_", with: ".")) }
+    }
+
+    static let specs: [Spec] = [
+        Spec(name: "CHECK_INTERVAL", defaultValue: "60", allowed: "5 to 86400 seconds",
+             help: "Seconds between background market scans."),
+        Spec(name: "POSITION_UPDATE_INTERVAL", defaultValue: "5", allowed: "1 to 3600 seconds",
+             help: "Seconds between position-monitor ticks (exits are also checked on every price)."),
+        Spec(name: "MAX_OPPORTUNITY_AGE", defaultValue: "2 x CHECK_INTERVAL", allowed: "1 to 86400 seconds",
+             help: "Opportunities from an older scan are not traded."),
+        Spec(name: "MAX_PRICE_DRIFT", defaultValue: "0.005", allowed: "0 to 0.5",
+             help: "Skip an opportunity whose price moved more than this fraction since its scan."),
+        Spec(name: "MAX_OPEN_POSITIONS", defaultValue: "3", allowed: "1 to 100", help: "Most positions open at once."),
+        Spec(name: "LEVERAGE", defaultValue: "by balance tier (10 below $10k)", allowed: "1 to 125",
+             help: "Highest leverage; each trade's leverage is scored from 3 up to this."),
+        Spec(name: "RISK_PER_TRADE", defaultValue: "by balance tier (0.02 below $10k)", allowed: "0.001 to 0.1",
+             help: "Loss at the stop as a fraction of equity (before Kelly and drawdown adjustments)."),
+        Spec(name: "MAX_POSITION_SIZE", defaultValue: "by balance tier (0.5 below $10k)", allowed: "0.01 to 1",
+             help: "Largest margin of one position as a fraction of equity."),
+        Spec(name: "TRAILING_STOP_PERCENTAGE", defaultValue: "0.02", allowed: "0.001 to 0.2",
+             help: "Base trailing-stop distance (adjusted by volatility and profit, clamped to 0.5%-5%)."),
+        Spec(name: "DAILY_LOSS_LIMIT", defaultValue: "0.05", allowed: "0.001 to 1",
+             help: "No new entries once the day's loss reaches this fraction of start-of-day equity (00:00 UTC)."),
+        Spec(name: "SYMBOL_COOLDOWN", defaultValue: "3600", allowed: "0 to 604800 seconds",
+             help: "After an exit, a symbol is not traded again for this long."),
+        Spec(name: "MAX_HOLD_HOURS", defaultValue: "24", allowed: "0.1 to 720", help: "Close a position after this long."),
+        Spec(name: "CLOSE_POSITIONS_ON_SHUTDOWN", defaultValue: "false", allowed: "true or false",
+             help: "Close open positions when the bot stops (their exchange stops stay otherwise)."),
+        Spec(name: "STARTING_BALANCE", defaultValue: "10000", allowed: "1 to 1e9",
+             help: "Paper account balance in the quote currency."),
+        Spec(name: "TAKER_FEE", defaultValue: "0.0006", allowed: "0 to 0.01", help: "Paper exchange taker fee."),
+        Spec(name: "MAKER_FEE", defaultValue: "0.0002", allowed: "-0.001 to 0.01", help: "Paper exchange maker fee."),
+        Spec(name: "SLIPPAGE_BPS", defaultValue: "5", allowed: "0 to 500", help: "Paper fills' slippage in basis points."),
+        Spec(name: "FUNDING_RATE", defaultValue: "0.0001", allowed: "-0.01 to 0.01",
+             help: "Paper funding per 8 hours, paid by longs when positive."),
+        Spec(name: "MARGIN_MODE", defaultValue: "isolated", allowed: "isolated or cross", help: "Paper margin mode."),
+        Spec(name: "API_KEY", defaultValue: "(none)", allowed: "text", help: "Exchange API key (secret).",
+             isSecret: true),
+        Spec(name: "API_SECRET", defaultValue: "(none)", allowed: "text", help: "Exchange API secret (secret).",
+             isSecret: true),
+        Spec(name: "API_PASSPHRASE", defaultValue: "(none)", allowed: "text", help: "Exchange API passphrase (secret).",
+             isSecret: true),
+    ]
+
+    struct InvalidSetting: Error, CustomStringConvertible {
+        var name: String
+        var value: String
+        var allowed: String
+        var description: String { "invalid setting \(name)=\(value): allowed values are \(allowed)" }
+    }
+
+    static func spec(_ name: String) -> Spec { specs.first { $0.name == name }! }
+
+    static func load(from config: ConfigReader) throws -> BotSettings {
+        func text(_ name: String) -> String? {
+            let spec = spec(name)
+            return config.string(forKey: spec.key, isSecret: spec.isSecret)?.trimmingCharacters(in: .whitespaces)
+        }
+        func fail(_ name: String, _ value: String) -> InvalidSetting {
+            InvalidSetting(name: name, value: value, allowed: spec(name).allowed)
+        }
+        func seconds(_ name: String, _ fallback: Int64, _ range: ClosedRange<Int64>) throws -> Int64 {
+            guard let raw = text(name) else { return fallback }
+            guard let value = Int64(raw), range.contains(value) else { throw fail(name, raw) }
+            return value
+        }
+        func number(_ name: String, _ fallback: Double?, _ range: ClosedRange<Double>) throws -> Double? {
+            guard let raw = text(name) else { return fallback }
+            guard let value = Double(raw), value.isFinite, range.contains(value) else { throw fail(name, raw) }
+            return value
+        }
+        func integer(_ name: String, _ fallback: Int?, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let raw = text(name) else { return fallback }
+            guard let value = Int(raw), range.contains(value) else { throw fail(name, raw) }
+            return value
+        }
+
+        let checkInterval = try seconds("CHECK_INTERVAL", 60, 5...86_400)
+        let balance = try number("STARTING_BALANCE", 10_000, 1...1e9)!
+        let tier = RiskSettings.tier(forBalance: balance)
+        var risk = RiskSettings()
+        risk.maxOpenPositions = try integer("MAX_OPEN_POSITIONS", 3, 1...100)!
+        risk.leverage = try integer("LEVERAGE", tier.leverage, 1...125)!
+        risk.riskPerTrade = try number("RISK_PER_TRADE", tier.riskPerTrade, 0.001...0.1)!
+        risk.maxPositionSize = try number("MAX_POSITION_SIZE", tier.maxPositionSize, 0.01...1)!
+        risk.trailingStopPercentage = try number("TRAILING_STOP_PERCENTAGE", 0.02, 0.001...0.2)!
+        risk.dailyLossLimit = try number("DAILY_LOSS_LIMIT", 0.05, 0.001...1)!
+        risk.symbolCooldownSeconds = try seconds("SYMBOL_COOLDOWN", 3600, 0...604_800)
+
+        let closeOnShutdown: Bool
+        switch text("CLOSE_POSITIONS_ON_SHUTDOWN")?.lowercased() {
+        case nil, "false", "0", "no": closeOnShutdown = false
+        case "true", "1", "yes": closeOnShutdown = true
+        case let other?: throw fail("CLOSE_POSITIONS_ON_SHUTDOWN", other)
+        }
+        let marginText = text("MARGIN_MODE")?.lowercased() ?? "isolated"
+        guard let marginMode = MarginMode(rawValue: marginText) else { throw fail("MARGIN_MODE", marginText) }
+
+        return BotSettings(
+            checkInterval: checkInterval,
+            positionUpdateInterval: try seconds("POSITION_UPDATE_INTERVAL", 5, 1...3600),
+            maxOpportunityAge: try seconds("MAX_OPPORTUNITY_AGE", 2 * checkInterval, 1...86_400),
+            maxPriceDrift: try number("MAX_PRICE_DRIFT", 0.005, 0...0.5)!,
+            risk: risk,
+            maxHoldHours: try number("MAX_HOLD_HOURS", 24, 0.1...720)!,
+            closePositionsOnShutdown: closeOnShutdown,
+            startingBalance: balance,
+            takerFee: try number("TAKER_FEE", 0.0006, 0...0.01)!,
+            makerFee: try number("MAKER_FEE", 0.0002, -0.001...0.01)!,
+            slippageBps: try number("SLIPPAGE_BPS", 5, 0...500)!,
+            fundingRate: try number("FUNDING_RATE", 0.0001, -0.01...0.01)!,
+            marginMode: marginMode,
+            apiKeyIsSet: text("API_KEY").map { !$0.isEmpty } ?? false)
+    }
+
+    var engine: EngineSettings {
+        EngineSettings(risk: risk, maxOpportunityAgeSeconds: maxOpportunityAge, maxPriceDrift: maxPriceDrift,
+                       maxHoldSeconds: Int64(maxHoldHours * 3600), closePositionsOnShutdown: closePositionsOnShutdown,
+                       takerFee: takerFee)
+    }
+
+    var exchange: PaperExchangeSettings {
+        PaperExchangeSettings(startingBalance: startingBalance, takerFee: takerFee, makerFee: makerFee,
+                              slippage: slippageBps / 10_000, fundingRate: fundingRate, marginMode: marginMode)
+    }
+}

@@ -1,0 +1,244 @@
+import Synchronization
+import ArgumentParser
+import Configuration
+import Foundation
+import KestrelCore
+import KestrelMarketData
+import KestrelRuntime
+import Logging
+import ServiceLifecycle
+import SystemPackage
+import UnixSignals
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Trade: paper trading on the embedded market replay (the default; no network or keys needed).",
+        discussion: """
+        A background scanner ranks the market every CHECK_INTERVAL; the trader acts on each new snapshot at once; \
+        the position monitor checks exits on every price and every POSITION_UPDATE_INTERVAL. Settings come from \
+        defaults, then a .env file, then the environment, then --set NAME=VALUE and the flags below; \
+        `kestrel config` lists them all. Ctrl-C stops gracefully; a second Ctrl-C exits at once.
+        """
+    )
+
+    @Option(help: "Stop after this much wall-clock time (e.g. 60s, 5m, 1h); default: until the replay ends or Ctrl-C.")
+    var duration: String?
+
+    @Option(help: "Replay speed: market seconds per wall-clock second.")
+    var speed: Double = 3600
+
+    @Option(help: "Replay every candle file in this directory instead of the embedded market.")
+    var data: String?
+
+    @Option(help: "Start the replay at this market time (ISO-8601); default: 2019-07-01 for the embedded market.")
+    var from: String?
+
+    @Option(help: "Write the run summary as JSON to this file.")
+    var summaryJson: String?
+
+    @Option(help: "A .env file to read settings from (missing is fine).")
+    var envFile: String = ".env"
+
+    @Option(name: .customLong("set"), help: "Set any setting, e.g. --set CHECK_INTERVAL=30 (repeatable).")
+    var assignments: [String] = []
+
+    @Option(help: "Seconds between scans (CHECK_INTERVAL).")
+    var checkInterval: String?
+
+    @Option(help: "Highest leverage (LEVERAGE).")
+    var leverage: String?
+
+    @Option(help: "Most positions at once (MAX_OPEN_POSITIONS).")
+    var maxOpenPositions: String?
+
+    @Option(help: "Paper account balance (STARTING_BALANCE).")
+    var startingBalance: String?
+
+    @Flag(help: "Close open positions when stopping (CLOSE_POSITIONS_ON_SHUTDOWN).")
+    var closePositionsOnShutdown = false
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        logging.bootstrap(default: .info)
+        let logger = Logger(label: "kestrel")
+        guard speed > 0, speed.isFinite, speed <= 1_000_000 else {
+            throw ValidationError("--speed must be above 0 and at most 1000000, not \(speed)")
+        }
+        let wallLimit = try duration.map(Self.parseDuration)
+        let settings = try await loadSettings()
+        let strategy = DefaultStrategy()
+        let market = try MarketLoading.market(directory: data, timeframes: strategy.requirements.map(\.timeframe))
+        guard let range = market.timeRange else { throw ValidationError("the market holds no candles") }
+        let start = try replayStart(range: range)
+
+        let recorder = RunRecorder()
+        let board = OpportunityBoard()
+        let clock = EngineClock(clock: ReplayClock(speed: speed), startingAt: start)
+        let instruments = market.listing(at: start)
+        let engine = TradingEngine(settings: settings.engine, instruments: instruments,
+                                   startingCash: settings.startingBalance,
+                                   revalidator: HistoricalSignals(market: market, strategy: strategy), startTime: start)
+        let paper = PaperExchange(instruments: instruments, settings: settings.exchange)
+        let desk = TradingDesk(desk: PaperDesk(engine: engine, exchange: paper), recorder: recorder,
+                               logger: Logger(label: "kestrel.trader"))
+        let scanner = MarketScanner(source: market, strategy: strategy, logger: Logger(label: "kestrel.scanner"))
+
+        banner(settings, market: market, start: start, logger: logger)
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: PositionMonitorService(desk: desk, clock: clock,
+                                                  intervalSeconds: settings.positionUpdateInterval)),
+            .init(service: TraderService(board: board, desk: desk, now: { clock.now })),
+            .init(service: MarketReplayService(market: market, desk: desk, clock: clock, from: start,
+                                               logger: Logger(label: "kestrel.replay")),
+                  successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: ScannerService(scanner: scanner, board: board, clock: clock,
+                                          intervalSeconds: settings.checkInterval, recorder: recorder,
+                                          logger: Logger(label: "kestrel.scanner"))),
+        ]
+        // Graceful shutdown stops services in reverse order: the scanner first, the position monitor last.
+        let group = ServiceGroup(configuration: .init(services: services, logger: Logger(label: "kestrel.lifecycle")))
+        let shutdownStarted = ShutdownClock()
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                var received = 0
+                for await signal in signals {
+                    received += 1
+                    if received == 1 {
+                        shutdownStarted.mark()
+                        logger.notice("🛑 \(signal) received: shutting down (again to force)")
+                        await group.triggerGracefulShutdown()
+                    } else {
+                        logger.critical("🛑 second \(signal): exiting now")
+                        Foundation.exit(130)
+                    }
+                }
+            }
+            if let wallLimit {
+                tasks.addTask {
+                    try? await Task.sleep(for: wallLimit)
+                    guard !Task.isCancelled else { return }
+                    shutdownStarted.mark()
+                    logger.notice("⏱️ --duration reached: shutting down")
+                    await group.triggerGracefulShutdown()
+                }
+            }
+            try await tasks.next()
+            shutdownStarted.mark()
+            tasks.cancelAll()
+        }
+        logger.notice("\(String(repeating: "=", count: 60))")
+        logger.notice("🛑 SHUTTING DOWN BOT...")
+        let end = clock.now
+        await desk.shutdown(at: end)
+        let summary = RunSummary(engine: await desk.engine, recorder: recorder, startingBalance: settings.startingBalance,
+                                 marketFrom: start, marketTo: end)
+        if let summaryJson { try writeSummary(summary, to: summaryJson) }
+        logger.notice("✅ BOT SHUTDOWN COMPLETE in \(shutdownStarted.elapsedMilliseconds) ms")
+        logger.notice("\(String(repeating: "=", count: 60))")
+        print(RunReport.text(summary, engine: await desk.engine))
+    }
+
+    private func loadSettings() async throws -> BotSettings {
+        var values = [AbsoluteConfigKey: ConfigValue]()
+        func put(_ name: String, _ value: String?) {
+            guard let value else { return }
+            let spec = BotSettings.specs.first { $0.name == name }
+            values[AbsoluteConfigKey(spec?.key ?? ConfigKey(name.lowercased().replacingOccurrences(of: "_", with: ".")))] =
+                ConfigValue(.string(value), isSecret: spec?.isSecret ?? false)
+        }
+        for assignment in assignments {
+            let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let name = Optional(parts[0].uppercased()),
+                  BotSettings.specs.contains(where: { $0.name == name }) else {
+                throw ValidationError("--set \(assignment): expected NAME=VALUE with a NAME from `kestrel config`")
+            }
+            put(name, parts[1])
+        }
+        put("CHECK_INTERVAL", checkInterval)
+        put("LEVERAGE", leverage)
+        put("MAX_OPEN_POSITIONS", maxOpenPositions)
+        put("STARTING_BALANCE", startingBalance)
+        if closePositionsOnShutdown { put("CLOSE_POSITIONS_ON_SHUTDOWN", "true") }
+        let secrets = SecretsSpecifier<String, String>.specific(
+            Set(BotSettings.specs.filter(\.isSecret).map(\.name)))
+        let config = ConfigReader(providers: [
+            InMemoryProvider(name: "command line", values: values),
+            EnvironmentVariablesProvider(secretsSpecifier: secrets),
+            try await EnvironmentVariablesProvider(environmentFilePath: FilePath(envFile), allowMissing: true,
+                                                   secretsSpecifier: secrets),
+        ])
+        return try BotSettings.load(from: config)
+    }
+
+    private func replayStart(range: ClosedRange<Timestamp>) throws -> Timestamp {
+        if let from {
+            guard let parsed = Timestamp(parsing: from) else {
+                throw ValidationError("--from '\(from)' is not an ISO-8601 time such as 2019-07-01T00:00:00Z")
+            }
+            guard range.contains(parsed) else {
+                throw ValidationError("--from \(parsed) is outside the data (\(range.lowerBound) to \(range.upperBound))")
+            }
+            return parsed
+        }
+        // The embedded market's last quarter; for other data, 60 days in (enough history for daily candles).
+        let embeddedDefault = Timestamp(parsing: "2019-07-01T00:00:00Z")!
+        if data == nil, range.contains(embeddedDefault) { return embeddedDefault }
+        return min(range.upperBound, range.lowerBound + 60 * 86_400)
+    }
+
+    static func parseDuration(_ text: String) throws -> Duration {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value > 0, value.isFinite {
+                return .milliseconds(Int64(value * scale * 1000))
+            }
+        }
+        if let value = Double(text), value > 0, value.isFinite { return .milliseconds(Int64(value * 1000)) }
+        throw ValidationError("--duration '\(text)' is not a duration such as 90s, 5m or 1h")
+    }
+
+    private func banner(_ settings: BotSettings, market: HistoricalMarket, start: Timestamp, logger: Logger) {
+        let rule = String(repeating: "=", count: 60)
+        logger.notice("\(rule)")
+        logger.notice("🚀 BOT STARTED SUCCESSFULLY!")
+        logger.notice("\(rule)")
+        logger.notice("📝 Paper trading on a replay of \(market.symbols.count) markets from \(start) at \(fixed(speed))x, balance \(fixed(settings.startingBalance))")
+        logger.notice("⏱️  Opportunity scan interval: \(settings.checkInterval)s")
+        logger.notice("⚡ Position update interval: \(settings.positionUpdateInterval)s (LIVE MONITORING)")
+        logger.notice("📊 Max positions: \(settings.risk.maxOpenPositions)")
+        logger.notice("💪 Leverage: \(settings.risk.leverage)x")
+        logger.notice("🔑 API keys: \(settings.apiKeyIsSet ? "set (not shown)" : "none (paper trading)")")
+        logger.notice("\(rule)")
+        logger.notice("🔍 Starting background scanner for continuous market scanning...")
+    }
+
+    private func writeSummary(_ summary: RunSummary, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(summary)
+        guard FileManager.default.createFile(atPath: path, contents: data) else {
+            throw DataFileUnreadable(file: path, reason: "cannot write the summary")
+        }
+    }
+}
+
+/// When shutdown began, to report how long it took.
+final class ShutdownClock: Sendable {
+    private let started = Mutex<ContinuousClock.Instant?>(nil)
+
+    func mark() { started.withLock { if $0 == nil { $0 = .now } } }
+
+    var elapsedMilliseconds: String {
+        guard let start = started.withLock({ $0 }) else { return "0" }
+        let elapsed = ContinuousClock.now - start
+        return String(format: "%.1f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+    }
+}
+
+func fixed(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.2f", value)
+}

@@ -1,0 +1,133 @@
+/// One published scan: the opportunities and when the scan ran, in engine time.
+public struct ScanSnapshot: Sendable, Equatable {
+    /// Increases by one with every scan; an opportunity is identified by (sequence, symbol).
+    public var sequence: Int
+    public var opportunities: [Opportunity]
+    public var scanStarted: Timestamp
+    public var scanFinished: Timestamp
+
+    public init(sequence: Int, opportunities: [Opportunity], scanStarted: Timestamp, scanFinished: Timestamp) {
+        self.sequence = sequence
+        self.opportunities = opportunities
+        self.scanStarted = scanStarted
+        self.scanFinished = scanFinished
+    }
+
+    /// Seconds since the scan finished.
+    public func age(at time: Timestamp) -> Int64 { max(0, time - scanFinished) }
+}
+
+/// Something that happened, fed to the engine.
+public enum EngineEvent: Sendable {
+    /// The scanner published a new snapshot.
+    case snapshot(ScanSnapshot)
+    /// A new trade price.
+    case price(symbol: String, price: Double, time: Timestamp)
+    /// The exchange reported a fill, funding or an order it removed.
+    case exchange(ExchangeEvent)
+    /// The exchange refused an order the engine asked for.
+    case rejected(OrderRequest, OrderRejection, time: Timestamp)
+    /// The position monitor's periodic tick.
+    case tick(Timestamp)
+    /// The bot is stopping.
+    case shutdown(Timestamp)
+}
+
+/// What the engine asks the exchange to do.
+public enum EngineCommand: Sendable, Equatable {
+    case place(OrderRequest)
+    case cancel(ClientOrderID, symbol: String)
+    /// Move a resting stop's trigger.
+    case amendStop(ClientOrderID, symbol: String, trigger: Double)
+}
+
+/// What the engine has to say about what it did, for logs and reports; it never affects decisions.
+public enum EngineNote: Sendable, Equatable {
+    case processing(count: Int, snapshotAge: Int64, sequence: Int)
+    case staleSnapshot(age: Int64, limit: Int64)
+    case evaluating(Opportunity)
+    case skipped(symbol: String, reason: String)
+    case entrySubmitted(OrderRequest, price: Double, stopDistance: Double)
+    case opened(ManagedPosition)
+    case stopMoved(symbol: String, from: Double, to: Double, kind: ManagedPosition.StopKind)
+    case partialExit(symbol: String, lots: Int, price: Double, pnl: Double)
+    case closed(ClosedTrade)
+    case orderRejected(OrderRequest, OrderRejection)
+    case monitor(positions: Int, equity: Double)
+}
+
+/// A trade from entry to its last exit.
+public struct ClosedTrade: Sendable, Equatable {
+    public var symbol: String
+    public var side: PositionSide
+    public var lots: Int
+    public var entryPrice: Double
+    /// Lot-weighted average of all exits.
+    public var exitPrice: Double
+    public var openedAt: Timestamp
+    public var closedAt: Timestamp
+    public var reason: ExitReason
+    /// Net of every fee and funding payment.
+    public var pnl: Double
+    public var fees: Double
+    public var funding: Double
+}
+
+/// Settings of the deterministic engine.
+public struct EngineSettings: Sendable, Equatable {
+    public struct PartialTakeProfit: Sendable, Equatable {
+        /// Leveraged PnL (price move x leverage) at which to take this part.
+        public var leveragedPnL: Double
+        /// Share of the initial size to close.
+        public var fraction: Double
+
+        public init(leveragedPnL: Double, fraction: Double) {
+            self.leveragedPnL = leveragedPnL
+            self.fraction = fraction
+        }
+    }
+
+    public var risk: RiskSettings
+    /// Opportunities from a snapshot older than this are not traded (default 2 x CHECK_INTERVAL).
+    public var maxOpportunityAgeSeconds: Int64
+    /// An opportunity whose price moved more than this fraction since the scan is not traded.
+    public var maxPriceDrift: Double
+    public var maxHoldSeconds: Int64
+    public var breakEvenTrigger: Double
+    public var breakEvenOffset: Double
+    public var profitLockTrigger: Double
+    public var profitLockGiveBack: Double
+    public var partialTakeProfits: [PartialTakeProfit]
+    public var closePositionsOnShutdown: Bool
+    /// The venue's fees and maintenance rate, which sizing accounts for.
+    public var takerFee: Double
+    public var maintenanceMarginRate: Double
+
+    public init(risk: RiskSettings = RiskSettings(), maxOpportunityAgeSeconds: Int64 = 120, maxPriceDrift: Double = 0.005,
+                maxHoldSeconds: Int64 = 86_400, breakEvenTrigger: Double = 0.015, breakEvenOffset: Double = 0.005,
+                profitLockTrigger: Double = 0.03, profitLockGiveBack: Double = 0.3,
+                partialTakeProfits: [PartialTakeProfit] = [.init(leveragedPnL: 0.02, fraction: 0.25),
+                                                           .init(leveragedPnL: 0.04, fraction: 0.25),
+                                                           .init(leveragedPnL: 0.06, fraction: 0.5)],
+                closePositionsOnShutdown: Bool = false, takerFee: Double = 0.0006,
+                maintenanceMarginRate: Double = 0.005) {
+        self.risk = risk
+        self.maxOpportunityAgeSeconds = maxOpportunityAgeSeconds
+        self.maxPriceDrift = maxPriceDrift
+        self.maxHoldSeconds = maxHoldSeconds
+        self.breakEvenTrigger = breakEvenTrigger
+        self.breakEvenOffset = breakEvenOffset
+        self.profitLockTrigger = profitLockTrigger
+        self.profitLockGiveBack = profitLockGiveBack
+        self.partialTakeProfits = partialTakeProfits
+        self.closePositionsOnShutdown = closePositionsOnShutdown
+        self.takerFee = takerFee
+        self.maintenanceMarginRate = maintenanceMarginRate
+    }
+}
+
+/// Re-checks a signal on a symbol's latest data, synchronously: the engine calls it just before ordering and on
+/// every monitor tick, so it must be cheap (streaming indicators) and must not wait.
+public protocol SignalRevalidator: Sendable {
+    func revalidate(symbol: String, at time: Timestamp) -> SignalResult?
+}

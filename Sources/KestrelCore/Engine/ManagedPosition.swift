@@ -1,0 +1,49 @@
+/// An open position as the engine manages it: size, protective stop and the state of every exit rule.
+public struct ManagedPosition: Sendable, Equatable {
+    /// What last placed the stop where it is, so a stop-out is reported with the right reason.
+    public enum StopKind: String, Sendable, Equatable {
+        case initial
+        case breakEven = "break_even"
+        case trailing
+    }
+
+    public var symbol: String
+    public var instrument: Instrument
+    public var side: PositionSide
+    public var lots: Int
+    public var initialLots: Int
+    public var entryPrice: Double
+    public var leverage: Int
+    public var openedAt: Timestamp
+    /// Fraction of the entry price to the initial stop; the take profit is twice as far.
+    public var stopDistance: Double
+    public var stopPrice: Double
+    public var stopKind: StopKind
+    public var stopOrderID: ClientOrderID?
+    public var takeProfitPrice: Double
+    /// Base trailing distance for this position (from its volatility).
+    public var trailDistance: Double
+    /// The most favourable price since entry.
+    public var bestPrice: Double
+    public var partialsTaken: Int
+    /// A market exit in flight: no other exit is sent until it is answered.
+    public var exitOrderID: ClientOrderID?
+    public var exitReason: ExitReason?
+    public var equityAtEntry: Double
+    public var fees: Double
+    public var funding: Double
+    public var realizedPnL: Double
+    /// Sum of exit price x lots, for the average exit price.
+    public var exitValue: Double
+    public var exitedLots: Int
+
+    /// The price move in the position's favour, as a fraction of entry.
+    public func move(at price: Double) -> Double { side.sign * (price / entryPrice - 1) }
+
+    public func unrealizedPnL(at price: Double) -> Double {
+        side.sign * (price - entryPrice) * instrument.baseQuantity(lots: lots)
+    }
+
+    /// Whether `candidate` is a tighter (more protective) stop than the current one.
+    func isTighter(_ candidate: Double) -> Bool { side == .long ? candidate > stopPrice : candidate < stopPrice }
+}

@@ -1,0 +1,119 @@
+extension TradingEngine {
+    /// Walks the latest snapshot best score first and orders every opportunity that still holds: fresh, priced
+    /// near its scan, allowed by the risk gates, and still signalled on the symbol's latest data.
+    mutating func considerEntries(at now: Timestamp, announce: Bool, into output: inout Output) {
+        guard let snapshot = latestSnapshot else { return }
+        let age = snapshot.age(at: now)
+        if announce {
+            output.notes.append(.processing(count: snapshot.opportunities.count, snapshotAge: age,
+                                            sequence: snapshot.sequence))
+        }
+        guard age <= settings.maxOpportunityAgeSeconds else {
+            if announce { output.notes.append(.staleSnapshot(age: age, limit: settings.maxOpportunityAgeSeconds)) }
+            return
+        }
+        for opportunity in snapshot.opportunities.sorted(by: { $0.score > $1.score }) {
+            // An opportunity is entered at most once; one that is blocked now is looked at again on later ticks
+            // while its snapshot is fresh (the reasons are told once, when the snapshot arrives).
+            let key = "\(snapshot.sequence)/\(opportunity.symbol)"
+            guard !actedOn.contains(key) else { continue }
+            if committedSymbols.count >= settings.risk.maxOpenPositions { break }
+            if announce { output.notes.append(.evaluating(opportunity)) }
+            if let reason = entryBlocker(opportunity, at: now) {
+                if announce { output.notes.append(.skipped(symbol: opportunity.symbol, reason: reason)) }
+                continue
+            }
+            if enter(opportunity, snapshotAge: age, at: now, announce: announce, into: &output) { actedOn.insert(key) }
+        }
+    }
+
+    /// Why an opportunity cannot be entered now, or nil.
+    private func entryBlocker(_ opportunity: Opportunity, at now: Timestamp) -> String? {
+        let symbol = opportunity.symbol
+        if positions[symbol] != nil || pendingEntries.values.contains(where: { $0.request.symbol == symbol }) {
+            return "already in a position on this symbol"
+        }
+        guard let price = lastPrices[symbol] else { return "no live price yet" }
+        if opportunity.price > 0 {
+            let drift = abs(price / opportunity.price - 1)
+            if drift > settings.maxPriceDrift {
+                return "price moved \(percentText(drift)) since the scan (limit \(percentText(settings.maxPriceDrift)))"
+            }
+        }
+        let refusal = riskManager.gate(
+            symbol: symbol, base: opportunity.instrument.base, confidence: opportunity.confidence,
+            minimumConfidence: 0, openSymbols: committedSymbols, availableMargin: availableMargin, equity: equity,
+            state: risk, at: now)
+        return refusal?.description
+    }
+
+    /// Orders the entry; false when the latest data or the sizing rules say no.
+    private mutating func enter(_ opportunity: Opportunity, snapshotAge: Int64, at now: Timestamp, announce: Bool,
+                                into output: inout Output) -> Bool {
+        func skip(_ reason: String) -> Bool {
+            if announce { output.notes.append(.skipped(symbol: opportunity.symbol, reason: reason)) }
+            return false
+        }
+        let symbol = opportunity.symbol
+        // The scan may be a minute old: check the signal again on the symbol's latest closed candles.
+        guard let signal = revalidator.revalidate(symbol: symbol, at: now), signal.isActionable,
+              signal.signal == opportunity.signal else {
+            return skip("signal no longer holds on the latest data")
+        }
+        let instrument = instruments[symbol] ?? opportunity.instrument
+        let price = lastPrices[symbol] ?? opportunity.price
+        let stopDistance = RiskManager.stopDistance(volatility: signal.bbWidth)
+        let inputs = RiskManager.LeverageInputs(volatility: signal.bbWidth, confidence: signal.confidence,
+                                                momentum: signal.momentum, trendGap: signal.trendGap,
+                                                regime: signal.regime)
+        guard let leverage = riskManager.leverage(inputs, state: risk, equity: equity, stopDistance: stopDistance,
+                                                  instrumentMax: instrument.maxLeverage) else {
+            return skip(RiskManager.Refusal.stopBeyondLiquidation.description)
+        }
+        let fraction = riskManager.riskFraction(state: risk, equity: equity)
+        guard let lots = riskManager.lots(equity: equity, risk: fraction, price: price, stopDistance: stopDistance,
+                                          leverage: leverage, availableMargin: availableMargin,
+                                          takerFee: settings.takerFee, instrument: instrument) else {
+            return skip(RiskManager.Refusal.sizeBelowMinimumLot.description)
+        }
+        let side: PositionSide = opportunity.signal == .buy ? .long : .short
+        let request = OrderRequest(id: makeOrderID("entry", symbol), symbol: symbol, side: side.entrySide, lots: lots,
+                                   kind: .market, reduceOnly: false, leverage: leverage, purpose: .entry)
+        var priced = opportunity
+        priced.price = price
+        pendingEntries[request.id] = PendingEntry(request: request, opportunity: priced, signal: signal,
+                                                  stopDistance: stopDistance)
+        statistics.entriesSubmitted += 1
+        statistics.snapshotAges.append(snapshotAge)
+        output.commands.append(.place(request))
+        output.notes.append(.entrySubmitted(request, price: price, stopDistance: stopDistance))
+        return true
+    }
+
+    /// An entry filled: the position exists, and its protective stop goes to the exchange at once.
+    mutating func opened(_ fill: Fill, entry: PendingEntry, into output: inout Output) {
+        let instrument = entry.opportunity.instrument
+        let side: PositionSide = fill.side == .buy ? .long : .short
+        let stop = instrument.roundToTick(fill.price * (1 - side.sign * entry.stopDistance))
+        let target = instrument.roundToTick(fill.price * (1 + side.sign * 2 * entry.stopDistance))
+        let volatility = entry.signal.bbWidth.isFinite ? entry.signal.bbWidth : 0.03
+        var trail = settings.risk.trailingStopPercentage
+        if volatility > 0.05 { trail *= 1.5 } else if volatility < 0.02 { trail *= 0.8 }
+        var position = ManagedPosition(
+            symbol: fill.symbol, instrument: instrument, side: side, lots: fill.lots, initialLots: fill.lots,
+            entryPrice: fill.price, leverage: entry.request.leverage, openedAt: fill.time,
+            stopDistance: entry.stopDistance, stopPrice: stop, stopKind: .initial, stopOrderID: nil,
+            takeProfitPrice: target, trailDistance: trail, bestPrice: fill.price, partialsTaken: 0, exitOrderID: nil,
+            exitReason: nil, equityAtEntry: equity, fees: fill.fee, funding: 0, realizedPnL: 0, exitValue: 0,
+            exitedLots: 0)
+        cash -= fill.fee
+        let stopRequest = OrderRequest(id: makeOrderID("stop", fill.symbol), symbol: fill.symbol, side: side.exitSide,
+                                       lots: fill.lots, kind: .stopMarket(trigger: stop), reduceOnly: true,
+                                       leverage: entry.request.leverage, purpose: .stopLoss)
+        position.stopOrderID = stopRequest.id
+        positions[fill.symbol] = position
+        statistics.tradesOpened += 1
+        output.commands.append(.place(stopRequest))
+        output.notes.append(.opened(position))
+    }
+}

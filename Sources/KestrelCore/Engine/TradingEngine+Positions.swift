@@ -1,0 +1,242 @@
+extension TradingEngine {
+    // MARK: Price-driven management
+
+    /// Every exit rule on a new price: take profit, partial take-profits, profit lock, break-even and trailing stop.
+    /// The stop-loss itself rests on the exchange; the engine moves it and only exits by market for the rest.
+    mutating func manage(_ symbol: String, price: Double, at time: Timestamp, into output: inout Output) {
+        guard var position = positions[symbol], position.exitOrderID == nil else { return }
+        if position.side == .long ? price > position.bestPrice : price < position.bestPrice {
+            position.bestPrice = price
+        }
+        positions[symbol] = position
+        let move = position.move(at: price)
+        let bestMove = position.move(at: position.bestPrice)
+
+        // The stop was crossed but no exchange stop protects the position (it was refused): exit now.
+        let stopCrossed = position.side == .long ? price <= position.stopPrice : price >= position.stopPrice
+        if stopCrossed, position.stopOrderID == nil {
+            exit(symbol, reason: stopReason(position), at: time, into: &output)
+            return
+        }
+        if move >= 2 * position.stopDistance {
+            exit(symbol, reason: .takeProfit, at: time, into: &output)
+            return
+        }
+        if bestMove >= settings.profitLockTrigger, move <= bestMove * (1 - settings.profitLockGiveBack) {
+            exit(symbol, reason: .profitLock, at: time, into: &output)
+            return
+        }
+        takePartialProfits(symbol, move: move, price: price, at: time, into: &output)
+        guard let current = positions[symbol], current.exitOrderID == nil else { return }
+        adjustStop(symbol, price: price, move: move, into: &output)
+    }
+
+    private mutating func takePartialProfits(_ symbol: String, move: Double, price: Double, at time: Timestamp,
+                                             into output: inout Output) {
+        guard let position = positions[symbol], position.partialsTaken < settings.partialTakeProfits.count else { return }
+        let level = settings.partialTakeProfits[position.partialsTaken]
+        guard move * Double(position.leverage) >= level.leveragedPnL else { return }
+        let isLast = position.partialsTaken == settings.partialTakeProfits.count - 1
+        let lotSize = position.instrument.lotSize
+        var lots = Int((Double(position.initialLots) * level.fraction).rounded()) / lotSize * lotSize
+        if isLast || lots >= position.lots { lots = position.lots }
+        positions[symbol]?.partialsTaken += 1
+        guard lots >= lotSize else { return }
+        if lots == position.lots {
+            exit(symbol, reason: .takeProfit, at: time, into: &output)
+            return
+        }
+        let request = OrderRequest(id: makeOrderID("partial", symbol), symbol: symbol, side: position.side.exitSide,
+                                   lots: lots, kind: .market, reduceOnly: true, leverage: position.leverage,
+                                   purpose: .exit(.partialTakeProfit))
+        positions[symbol]?.exitOrderID = request.id
+        positions[symbol]?.exitReason = .partialTakeProfit
+        output.commands.append(.place(request))
+    }
+
+    /// Break-even once the price has moved 1.5% in favour, then a trailing stop while in profit; a stop only ever
+    /// tightens, and only moves that matter (at least a tick and 0.05%) are sent to the exchange.
+    private mutating func adjustStop(_ symbol: String, price: Double, move: Double, into output: inout Output) {
+        guard let position = positions[symbol] else { return }
+        var candidate = position.stopPrice
+        var kind = position.stopKind
+        if move >= settings.breakEvenTrigger {
+            let breakEven = position.entryPrice * (1 + position.side.sign * settings.breakEvenOffset)
+            if position.isTighter(breakEven), position.side == .long ? breakEven > candidate : breakEven < candidate {
+                candidate = breakEven
+                kind = .breakEven
+            }
+        }
+        if move > 0 {
+            var distance = position.trailDistance
+            let leveragedPnL = move * Double(position.leverage)
+            if leveragedPnL > 0.10 { distance *= 0.7 } else if leveragedPnL > 0.05 { distance *= 0.85 }
+            if move > 0.03 { distance *= 1.2 }
+            distance = min(max(distance, 0.005), 0.05)
+            let trailing = position.bestPrice * (1 - position.side.sign * distance)
+            if position.side == .long ? trailing > candidate : trailing < candidate {
+                candidate = trailing
+                kind = .trailing
+            }
+        }
+        candidate = position.instrument.roundToTick(candidate)
+        guard position.isTighter(candidate),
+              abs(candidate - position.stopPrice) >= max(position.instrument.tickSize, 0.0005 * position.stopPrice)
+        else { return }
+        // Never move the stop through the current price: it would fire at once as a worse market order.
+        guard position.side == .long ? candidate < price : candidate > price else { return }
+        positions[symbol]?.stopPrice = candidate
+        positions[symbol]?.stopKind = kind
+        output.notes.append(.stopMoved(symbol: symbol, from: position.stopPrice, to: candidate, kind: kind))
+        if let id = position.stopOrderID {
+            output.commands.append(.amendStop(id, symbol: symbol, trigger: candidate))
+        }
+    }
+
+    func stopReason(_ position: ManagedPosition) -> ExitReason {
+        switch position.stopKind {
+        case .initial: return .stopLoss
+        case .breakEven: return .breakEven
+        case .trailing: return .trailingStop
+        }
+    }
+
+    /// Sends a reduce-only market order for the whole position.
+    mutating func exit(_ symbol: String, reason: ExitReason, at time: Timestamp, into output: inout Output) {
+        guard let position = positions[symbol], position.exitOrderID == nil else { return }
+        let request = OrderRequest(id: makeOrderID("exit", symbol), symbol: symbol, side: position.side.exitSide,
+                                   lots: position.lots, kind: .market, reduceOnly: true, leverage: position.leverage,
+                                   purpose: .exit(reason))
+        positions[symbol]?.exitOrderID = request.id
+        positions[symbol]?.exitReason = reason
+        output.commands.append(.place(request))
+    }
+
+    // MARK: Monitor ticks
+
+    /// The periodic check: time-based exits, the momentum reversal, daily risk bookkeeping, and a second look at
+    /// the current snapshot when a slot is free.
+    mutating func monitorTick(at time: Timestamp, into output: inout Output) {
+        if let last = statistics.lastMonitorTick {
+            statistics.maxMonitorGapSeconds = max(statistics.maxMonitorGapSeconds, time - last)
+        }
+        statistics.lastMonitorTick = time
+        statistics.monitorTicks += 1
+        statistics.lastTime = max(statistics.lastTime ?? time, time)
+        risk.observe(equity: equity, at: time)
+        for symbol in positions.keys.sorted() {
+            guard let position = positions[symbol], position.exitOrderID == nil else { continue }
+            if time - position.openedAt >= settings.maxHoldSeconds {
+                exit(symbol, reason: .maxHold, at: time, into: &output)
+                continue
+            }
+            if let signal = revalidator.revalidate(symbol: symbol, at: time), signal.momentum.isFinite,
+               signal.rsi.isFinite {
+                let reversed = position.side == .long ? signal.momentum < -0.02 && signal.rsi > 70
+                    : signal.momentum > 0.02 && signal.rsi < 30
+                if reversed { exit(symbol, reason: .momentumReversal, at: time, into: &output) }
+            }
+        }
+        if committedSymbols.count < settings.risk.maxOpenPositions {
+            considerEntries(at: time, announce: false, into: &output)
+        }
+        if !positions.isEmpty { output.notes.append(.monitor(positions: positions.count, equity: equity)) }
+    }
+
+    // MARK: Exchange events
+
+    mutating func apply(_ event: ExchangeEvent, into output: inout Output) {
+        switch event {
+        case .fill(let fill):
+            statistics.lastTime = max(statistics.lastTime ?? fill.time, fill.time)
+            if let entry = pendingEntries.removeValue(forKey: fill.orderID) {
+                opened(fill, entry: entry, into: &output)
+            } else if positions[fill.symbol] != nil {
+                reduced(fill, into: &output)
+            } else {
+                // A fill for nothing the engine holds (e.g. a late duplicate): only the cash changes.
+                cash -= fill.fee
+            }
+        case .funding(let symbol, let amount, _):
+            cash += amount
+            positions[symbol]?.funding += amount
+        case .orderCancelled(let id, let symbol):
+            if pendingEntries.removeValue(forKey: id) != nil { break }
+            if positions[symbol]?.stopOrderID == id { positions[symbol]?.stopOrderID = nil }
+            if positions[symbol]?.exitOrderID == id {
+                positions[symbol]?.exitOrderID = nil
+                positions[symbol]?.exitReason = nil
+            }
+        }
+    }
+
+    private mutating func reduced(_ fill: Fill, into output: inout Output) {
+        guard var position = positions[fill.symbol] else { return }
+        let lots = min(fill.lots, position.lots)
+        let pnl = position.side.sign * (fill.price - position.entryPrice) * position.instrument.baseQuantity(lots: lots)
+        cash += pnl - fill.fee
+        position.realizedPnL += pnl
+        position.fees += fill.fee
+        position.lots -= lots
+        position.exitValue += fill.price * Double(lots)
+        position.exitedLots += lots
+        let reason: ExitReason
+        if fill.isLiquidation {
+            reason = .liquidation
+        } else if fill.orderID == position.stopOrderID {
+            reason = stopReason(position)
+            position.stopOrderID = nil
+        } else {
+            reason = position.exitReason ?? .stopLoss
+        }
+        if fill.orderID == position.exitOrderID {
+            position.exitOrderID = nil
+            position.exitReason = nil
+        }
+        guard position.lots == 0 else {
+            positions[fill.symbol] = position
+            output.notes.append(.partialExit(symbol: fill.symbol, lots: lots, price: fill.price, pnl: pnl - fill.fee))
+            // The stop must cover only what is left.
+            if let stop = position.stopOrderID {
+                output.commands.append(.cancel(stop, symbol: fill.symbol))
+                let replacement = OrderRequest(
+                    id: makeOrderID("stop", fill.symbol), symbol: fill.symbol, side: position.side.exitSide,
+                    lots: position.lots, kind: .stopMarket(trigger: position.stopPrice), reduceOnly: true,
+                    leverage: position.leverage, purpose: .stopLoss)
+                positions[fill.symbol]?.stopOrderID = replacement.id
+                output.commands.append(.place(replacement))
+            }
+            return
+        }
+        positions[fill.symbol] = nil
+        if let stop = position.stopOrderID { output.commands.append(.cancel(stop, symbol: fill.symbol)) }
+        let trade = ClosedTrade(
+            symbol: fill.symbol, side: position.side, lots: position.initialLots, entryPrice: position.entryPrice,
+            exitPrice: position.exitValue / Double(max(position.exitedLots, 1)), openedAt: position.openedAt,
+            closedAt: fill.time, reason: reason, pnl: position.realizedPnL - position.fees + position.funding,
+            fees: position.fees, funding: position.funding)
+        statistics.closedTrades.append(trade)
+        risk.recordClosedTrade(pnl: trade.pnl, equityAtEntry: position.equityAtEntry, symbol: fill.symbol,
+                               at: fill.time, cooldown: settings.risk.symbolCooldownSeconds)
+        output.notes.append(.closed(trade))
+        // A slot is free: the current snapshot may still hold something worth trading.
+        considerEntries(at: fill.time, announce: false, into: &output)
+    }
+
+    mutating func handleRejection(_ request: OrderRequest, _ rejection: OrderRejection, at time: Timestamp,
+                                  into output: inout Output) {
+        statistics.rejections += 1
+        output.notes.append(.orderRejected(request, rejection))
+        if pendingEntries.removeValue(forKey: request.id) != nil { return }
+        guard var position = positions[request.symbol] else { return }
+        if position.stopOrderID == request.id {
+            // The exchange would not hold the stop: the engine watches the stop price itself.
+            position.stopOrderID = nil
+        }
+        if position.exitOrderID == request.id {
+            position.exitOrderID = nil
+            position.exitReason = nil
+        }
+        positions[request.symbol] = position
+    }
+}

@@ -1,0 +1,145 @@
+/// Kestrel's decisions, in one deterministic state machine: events in, commands out, nothing awaited inside.
+///
+/// The same engine runs paper trading and live trading (fed by concurrent services) and backtests (driven
+/// synchronously at full speed). It owns the portfolio as the engine sees it (cash, positions, orders in flight,
+/// realised PnL) and the risk state (equity peak, streaks, daily loss, cool-downs, Kelly statistics).
+public struct TradingEngine: Sendable {
+    public struct Output: Sendable {
+        public var commands: [EngineCommand] = []
+        public var notes: [EngineNote] = []
+    }
+
+    /// An entry order sent and not yet filled.
+    struct PendingEntry: Sendable {
+        var request: OrderRequest
+        var opportunity: Opportunity
+        var signal: SignalResult
+        var stopDistance: Double
+    }
+
+    public let settings: EngineSettings
+    public let riskManager: RiskManager
+    public internal(set) var instruments: [String: Instrument]
+    let revalidator: any SignalRevalidator
+
+    // Portfolio.
+    public internal(set) var cash: Double
+    public internal(set) var positions: [String: ManagedPosition] = [:]
+    public internal(set) var lastPrices: [String: Double] = [:]
+    var pendingEntries: [ClientOrderID: PendingEntry] = [:]
+    public internal(set) var risk: RiskState
+
+    // Opportunities.
+    public internal(set) var latestSnapshot: ScanSnapshot?
+    /// (snapshot sequence, symbol) of every opportunity already acted on.
+    var actedOn: Set<String> = []
+    var nextOrderNumber = 1
+
+    public internal(set) var statistics = EngineStatistics()
+
+    public init(settings: EngineSettings, instruments: [Instrument], startingCash: Double,
+                revalidator: any SignalRevalidator, startTime: Timestamp) {
+        self.settings = settings
+        riskManager = RiskManager(settings: settings.risk, maintenanceMarginRate: settings.maintenanceMarginRate)
+        self.instruments = Dictionary(instruments.map { ($0.symbol, $0) }, uniquingKeysWith: { first, _ in first })
+        self.revalidator = revalidator
+        cash = startingCash
+        risk = RiskState(equity: startingCash, time: startTime)
+        statistics.equityPeak = startingCash
+    }
+
+    // MARK: Portfolio
+
+    public var equity: Double {
+        positions.values.reduce(cash) { $0 + $1.unrealizedPnL(at: lastPrices[$1.symbol] ?? $1.entryPrice) }
+    }
+
+    /// Cash less the margin of open positions and entries in flight, and less unrealised losses.
+    public var availableMargin: Double {
+        var available = cash
+        for position in positions.values {
+            let price = lastPrices[position.symbol] ?? position.entryPrice
+            available -= position.instrument.baseQuantity(lots: position.lots) * position.entryPrice
+                / Double(position.leverage)
+            available += min(0, position.unrealizedPnL(at: price))
+        }
+        for entry in pendingEntries.values {
+            available -= entry.opportunity.instrument.baseQuantity(lots: entry.request.lots) * entry.opportunity.price
+                / Double(entry.request.leverage)
+        }
+        return available
+    }
+
+    /// Symbols with a position or an entry in flight.
+    var committedSymbols: [(symbol: String, base: String)] {
+        positions.values.map { ($0.symbol, $0.instrument.base) }
+            + pendingEntries.values.map { ($0.request.symbol, $0.opportunity.instrument.base) }
+    }
+
+    mutating func makeOrderID(_ purpose: String, _ symbol: String) -> ClientOrderID {
+        defer { nextOrderNumber += 1 }
+        return ClientOrderID("kst-\(nextOrderNumber)-\(purpose)-\(symbol)")
+    }
+
+    // MARK: Events
+
+    public mutating func handle(_ event: EngineEvent) -> Output {
+        var output = Output()
+        switch event {
+        case .snapshot(let snapshot):
+            // Announce a snapshot only when it says something new: scans repeat themselves most of the time.
+            let announce = latestSnapshot.map { previous in
+                previous.opportunities.map { "\($0.symbol)\($0.signal)" }
+                    != snapshot.opportunities.map { "\($0.symbol)\($0.signal)" }
+            } ?? true
+            latestSnapshot = snapshot
+            statistics.snapshots += 1
+            let now = max(snapshot.scanFinished, statistics.lastTime ?? snapshot.scanFinished)
+            considerEntries(at: now, announce: announce, into: &output)
+        case .price(let symbol, let price, let time):
+            guard price.isFinite, price > 0 else { break }
+            lastPrices[symbol] = price
+            statistics.lastTime = time
+            if positions[symbol] != nil { manage(symbol, price: price, at: time, into: &output) }
+            statistics.observe(equity: equity)
+        case .exchange(let exchangeEvent):
+            apply(exchangeEvent, into: &output)
+        case .rejected(let request, let rejection, let time):
+            handleRejection(request, rejection, at: time, into: &output)
+        case .tick(let time):
+            monitorTick(at: time, into: &output)
+        case .shutdown(let time):
+            if settings.closePositionsOnShutdown {
+                for symbol in positions.keys.sorted() { exit(symbol, reason: .shutdown, at: time, into: &output) }
+            }
+        }
+        return output
+    }
+}
+
+/// Counters and measurements for the run summary.
+public struct EngineStatistics: Sendable, Equatable {
+    public var snapshots = 0
+    public var entriesSubmitted = 0
+    public var tradesOpened = 0
+    public var closedTrades: [ClosedTrade] = []
+    public var rejections = 0
+    /// Age (engine seconds) of the snapshot each entry order came from.
+    public var snapshotAges: [Int64] = []
+    public var monitorTicks = 0
+    public var lastMonitorTick: Timestamp?
+    public var maxMonitorGapSeconds: Int64 = 0
+    public var equityPeak = 0.0
+    public var maxDrawdown = 0.0
+    public var lastTime: Timestamp?
+
+    mutating func observe(equity: Double) {
+        equityPeak = max(equityPeak, equity)
+        if equityPeak > 0 { maxDrawdown = max(maxDrawdown, (equityPeak - equity) / equityPeak) }
+    }
+
+    public var realizedPnL: Double { closedTrades.reduce(0) { $0 + $1.pnl } }
+    public var winRate: Double {
+        closedTrades.isEmpty ? 0 : Double(closedTrades.filter { $0.pnl > 0 }.count) / Double(closedTrades.count)
+    }
+}

@@ -1,0 +1,140 @@
+/// Which way an order trades.
+public enum OrderSide: String, Sendable, Codable, Hashable {
+    case buy
+    case sell
+
+    public var opposite: OrderSide { self == .buy ? .sell : .buy }
+    /// +1 for buy, -1 for sell: the sign of the position change.
+    public var sign: Double { self == .buy ? 1 : -1 }
+}
+
+/// Which way a position faces.
+public enum PositionSide: String, Sendable, Codable, Hashable {
+    case long
+    case short
+
+    /// The order side that opens (or adds to) this position.
+    public var entrySide: OrderSide { self == .long ? .buy : .sell }
+    /// The order side that reduces this position.
+    public var exitSide: OrderSide { self == .long ? .sell : .buy }
+    public var sign: Double { self == .long ? 1 : -1 }
+}
+
+/// The id Kestrel gives an order before sending it, so that a retry or a restart can always tell whether the
+/// exchange already has it.
+public struct ClientOrderID: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+    public var rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+    public static func < (lhs: ClientOrderID, rhs: ClientOrderID) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+public enum OrderKind: Sendable, Hashable {
+    case market
+    case limit(price: Double)
+    /// A market order that the exchange sends when the price trades through `trigger`.
+    case stopMarket(trigger: Double)
+}
+
+/// Why Kestrel sends an order; kept with the order for logs, the journal and exit statistics.
+public enum OrderPurpose: Sendable, Hashable {
+    case entry
+    case stopLoss
+    case exit(ExitReason)
+}
+
+/// Why a position (or part of one) was closed.
+public enum ExitReason: String, Sendable, Codable, Hashable, CaseIterable {
+    case stopLoss = "stop_loss"
+    case trailingStop = "trailing_stop"
+    case breakEven = "break_even"
+    case takeProfit = "take_profit"
+    case partialTakeProfit = "partial_take_profit"
+    case maxHold = "max_hold"
+    case momentumReversal = "momentum_reversal"
+    case profitLock = "profit_lock"
+    case liquidation
+    case shutdown
+}
+
+public struct OrderRequest: Sendable, Hashable {
+    public var id: ClientOrderID
+    public var symbol: String
+    public var side: OrderSide
+    /// Whole lots (contracts); one lot is the instrument's contract multiplier in coins.
+    public var lots: Int
+    public var kind: OrderKind
+    /// Only ever reduces a position, never opens or flips one.
+    public var reduceOnly: Bool
+    public var leverage: Int
+    public var purpose: OrderPurpose
+
+    public init(id: ClientOrderID, symbol: String, side: OrderSide, lots: Int, kind: OrderKind, reduceOnly: Bool,
+                leverage: Int, purpose: OrderPurpose) {
+        self.id = id
+        self.symbol = symbol
+        self.side = side
+        self.lots = lots
+        self.kind = kind
+        self.reduceOnly = reduceOnly
+        self.leverage = leverage
+        self.purpose = purpose
+    }
+}
+
+/// An execution reported by the exchange.
+public struct Fill: Sendable, Hashable {
+    public var orderID: ClientOrderID
+    public var symbol: String
+    public var side: OrderSide
+    public var lots: Int
+    public var price: Double
+    /// Fee paid, in the quote currency (positive is a cost).
+    public var fee: Double
+    public var time: Timestamp
+    public var isMaker: Bool
+    public var isLiquidation: Bool
+
+    public init(orderID: ClientOrderID, symbol: String, side: OrderSide, lots: Int, price: Double, fee: Double,
+                time: Timestamp, isMaker: Bool = false, isLiquidation: Bool = false) {
+        self.orderID = orderID
+        self.symbol = symbol
+        self.side = side
+        self.lots = lots
+        self.price = price
+        self.fee = fee
+        self.time = time
+        self.isMaker = isMaker
+        self.isLiquidation = isLiquidation
+    }
+}
+
+/// Why an exchange refused an order: typed, so the engine can react to each case.
+public enum OrderRejection: Error, Sendable, Hashable, CustomStringConvertible {
+    case unknownSymbol(String)
+    case insufficientMargin(required: Double, available: Double)
+    case belowMinimumLot(lots: Int, minimum: Int)
+    case notALotMultiple(lots: Int, lotSize: Int)
+    case badPrice(Double)
+    case leverageOutOfRange(requested: Int, maximum: Int)
+    case reduceOnlyWithoutPosition(symbol: String)
+    case duplicateOrderID(ClientOrderID)
+    case unknownOrder(ClientOrderID)
+    case noPrice(symbol: String)
+
+    public var description: String {
+        switch self {
+        case .unknownSymbol(let symbol): return "unknown symbol \(symbol)"
+        case .insufficientMargin(let required, let available):
+            return "insufficient margin: \(required) needed, \(available) available"
+        case .belowMinimumLot(let lots, let minimum): return "\(lots) lots is below the minimum of \(minimum)"
+        case .notALotMultiple(let lots, let lotSize): return "\(lots) lots is not a multiple of \(lotSize)"
+        case .badPrice(let price): return "bad price \(price)"
+        case .leverageOutOfRange(let requested, let maximum): return "leverage \(requested)x outside 1-\(maximum)x"
+        case .reduceOnlyWithoutPosition(let symbol): return "reduce-only order but no \(symbol) position to reduce"
+        case .duplicateOrderID(let id): return "order id \(id) already used"
+        case .unknownOrder(let id): return "no open order \(id)"
+        case .noPrice(let symbol): return "no price yet for \(symbol)"
+        }
+    }
+}

@@ -1,0 +1,184 @@
+/// The original bot's risk rules, ported as pure functions and with its errors fixed: size is in whole lots so
+/// that the loss at the stop is equity x risk (not divided by leverage again), the stop always sits inside the
+/// liquidation price, drawdown is measured on equity, and the daily loss limit is a real fraction.
+public struct RiskManager: Sendable {
+    public var settings: RiskSettings
+    /// Maintenance margin rate of the venue, to keep stops clear of liquidation.
+    public var maintenanceMarginRate: Double
+
+    public init(settings: RiskSettings, maintenanceMarginRate: Double = 0.005) {
+        self.settings = settings
+        self.maintenanceMarginRate = maintenanceMarginRate
+    }
+
+    /// Why an entry is refused, in the order the gates are checked.
+    public enum Refusal: Sendable, Equatable, CustomStringConvertible {
+        case alreadyInPosition
+        case noFreeBalance
+        case groupFull(String, limit: Int)
+        case maxOpenPositions(Int)
+        case confidenceBelowMinimum(Double)
+        case dailyLossLimit(loss: Double, limit: Double)
+        case coolingDown(until: Timestamp)
+        case sizeBelowMinimumLot
+        case stopBeyondLiquidation
+
+        public var description: String {
+            switch self {
+            case .alreadyInPosition: return "already in a position on this symbol"
+            case .noFreeBalance: return "no free balance"
+            case .groupFull(let group, let limit): return "\(limit) positions already open in the \(group) group"
+            case .maxOpenPositions(let limit): return "MAX_OPEN_POSITIONS (\(limit)) reached"
+            case .confidenceBelowMinimum(let minimum): return "confidence below \(minimum)"
+            case .dailyLossLimit(let loss, let limit):
+                return "daily loss \(percentText(loss)) reached the limit \(percentText(limit))"
+            case .coolingDown(let until): return "cooling down until \(until)"
+            case .sizeBelowMinimumLot: return "size rounds below one lot"
+            case .stopBeyondLiquidation: return "no leverage keeps the stop inside liquidation"
+            }
+        }
+    }
+
+    // MARK: Gates
+
+    /// The original's entry gates, then Kestrel's daily loss limit and cool-down.
+    public func gate(symbol: String, base: String, confidence: Double, minimumConfidence: Double,
+                     openSymbols: [(symbol: String, base: String)], availableMargin: Double, equity: Double,
+                     state: RiskState, at time: Timestamp) -> Refusal? {
+        if openSymbols.contains(where: { $0.symbol == symbol }) { return .alreadyInPosition }
+        if availableMargin <= 0 { return .noFreeBalance }
+        let group = Self.group(ofBase: base)
+        if group != "other" {
+            let limit = max(2, Int(0.4 * Double(settings.maxOpenPositions)))
+            if openSymbols.filter({ Self.group(ofBase: $0.base) == group }).count >= limit {
+                return .groupFull(group, limit: limit)
+            }
+        }
+        if openSymbols.count >= settings.maxOpenPositions { return .maxOpenPositions(settings.maxOpenPositions) }
+        if confidence < minimumConfidence { return .confidenceBelowMinimum(minimumConfidence) }
+        let loss = state.dailyLoss(equity: equity)
+        if loss >= settings.dailyLossLimit { return .dailyLossLimit(loss: loss, limit: settings.dailyLossLimit) }
+        if let until = state.cooldownUntil[symbol], time < until { return .coolingDown(until: until) }
+        return nil
+    }
+
+    static let groups: [String: Set<String>] = [
+        "majors": ["BTC", "XBT", "ETH"],
+        "defi": ["UNI", "AAVE", "LINK", "MKR", "COMP", "SNX", "CRV", "SUSHI", "YFI", "1INCH", "LDO"],
+        "layer1": ["SOL", "ADA", "AVAX", "DOT", "ATOM", "NEAR", "ALGO", "EOS", "TRX", "XRP", "LTC", "XLM", "SUI",
+                   "APT", "TON"],
+        "layer2": ["MATIC", "POL", "ARB", "OP", "IMX", "STRK"],
+        "meme": ["DOGE", "SHIB", "PEPE", "FLOKI", "BONK", "WIF"],
+        "exchange": ["BNB", "OKB", "CRO", "KCS", "LEO"],
+    ]
+
+    public static func group(ofBase base: String) -> String {
+        let upper = base.uppercased()
+        return groups.first { $0.value.contains(upper) }?.key ?? "other"
+    }
+
+    // MARK: Stops
+
+    /// Stop distance from volatility v (Bollinger width): 2.5% plus 1.5v below 0.02, 2v below 0.05, else
+    /// min(2.5v, 6%); clamped to 1.5%-8%. The take profit sits at twice this distance.
+    public static func stopDistance(volatility v: Double) -> Double {
+        let width = v.isFinite ? max(0, v) : 0.05
+        let extra = width < 0.02 ? 1.5 * width : width < 0.05 ? 2 * width : min(2.5 * width, 0.06)
+        return min(max(0.025 + extra, 0.015), 0.08)
+    }
+
+    // MARK: Leverage
+
+    public struct LeverageInputs: Sendable {
+        public var volatility: Double
+        public var confidence: Double
+        public var momentum: Double
+        /// |SMA20 - SMA50| / SMA50 on the primary timeframe.
+        public var trendGap: Double
+        public var regime: Regime
+        public init(volatility: Double, confidence: Double, momentum: Double, trendGap: Double, regime: Regime) {
+            self.volatility = volatility
+            self.confidence = confidence
+            self.momentum = momentum
+            self.trendGap = trendGap
+            self.regime = regime
+        }
+    }
+
+    /// The original's leverage score, clamped to 3...LEVERAGE and the instrument's maximum, then lowered until the
+    /// stop sits well inside the liquidation price.
+    public func leverage(_ inputs: LeverageInputs, state: RiskState, equity: Double, stopDistance: Double,
+                         instrumentMax: Int) -> Int? {
+        let v = inputs.volatility.isFinite ? inputs.volatility : 0.05
+        var score = v > 0.10 ? 3 : v > 0.08 ? 4 : v > 0.05 ? 6 : v > 0.03 ? 8 : v > 0.02 ? 11 : v > 0.01 ? 14 : 16
+        let c = inputs.confidence
+        score += c >= 0.85 ? 4 : c >= 0.80 ? 3 : c >= 0.75 ? 2 : c >= 0.65 ? 1 : c < 0.55 ? -3 : 0
+        let m = inputs.momentum.isFinite ? abs(inputs.momentum) : 0
+        score += m > 0.03 ? 2 : m > 0.02 ? 1 : m < 0.005 ? -1 : 0
+        let trend = min(10 * (inputs.trendGap.isFinite ? inputs.trendGap : 0), 1)
+        score += trend > 0.7 ? 2 : trend > 0.5 ? 1 : trend < 0.3 ? -1 : 0
+        score += inputs.regime == .trending ? 3 : inputs.regime == .ranging ? -2 : 0
+        score += state.winStreak >= 5 ? 2 : state.winStreak >= 3 ? 1 : 0
+        score += state.lossStreak >= 4 ? -3 : state.lossStreak >= 2 ? -2 : 0
+        let drawdown = state.drawdown(equity: equity)
+        score += drawdown > 0.20 ? -10 : drawdown > 0.15 ? -6 : drawdown > 0.10 ? -3 : 0
+        var leverage = min(max(score, 3), settings.leverage, instrumentMax)
+        // Keep the stop at most 80% of the way to liquidation.
+        while leverage > 1 {
+            let liquidationDistance = 1 / Double(leverage) - maintenanceMarginRate
+            if stopDistance <= 0.8 * liquidationDistance { break }
+            leverage -= 1
+        }
+        let finalDistance = 1 / Double(leverage) - maintenanceMarginRate
+        return stopDistance <= 0.8 * finalDistance ? leverage : nil
+    }
+
+    // MARK: Size
+
+    /// Risk per trade after Kelly (from 20 closed trades) and the drawdown factor, clipped to 0.5%-3.5%.
+    public func riskFraction(state: RiskState, equity: Double) -> Double {
+        var risk = settings.riskPerTrade
+        let returns = state.tradeReturns
+        if returns.count >= 20 {
+            let wins = returns.filter { $0 > 0 }
+            let losses = returns.filter { $0 <= 0 }
+            if !wins.isEmpty, !losses.isEmpty {
+                let p = Double(wins.count) / Double(returns.count)
+                let b = (wins.reduce(0, +) / Double(wins.count)) / abs(losses.reduce(0, +) / Double(losses.count))
+                let kelly = b > 0 ? (b * p - (1 - p)) / b : 0
+                // A half-Kelly multiplier, less when results are erratic or losses are running.
+                var fraction = 0.5
+                let mean = returns.reduce(0, +) / Double(returns.count)
+                let spread = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count))
+                    .squareRoot()
+                if spread > 2 * abs(mean) { fraction -= 0.1 }
+                if state.lossStreak >= 3 { fraction -= 0.15 }
+                if state.winStreak >= 3 { fraction += 0.1 }
+                risk = kelly > 0 ? kelly * fraction : 0.005
+            } else if wins.isEmpty {
+                risk = 0.005
+            }
+        }
+        let drawdown = state.drawdown(equity: equity)
+        if drawdown > 0.20 { risk *= 0.5 } else if drawdown > 0.15 { risk *= 0.75 }
+        return min(max(risk, 0.005), 0.035)
+    }
+
+    /// Whole lots such that the loss at the stop is at most `equity x risk`, within the position cap and the
+    /// margin available. Nil when that is less than one lot.
+    public func lots(equity: Double, risk: Double, price: Double, stopDistance: Double, leverage: Int,
+                     availableMargin: Double, takerFee: Double, instrument: Instrument) -> Int? {
+        guard equity > 0, price > 0, stopDistance > 0, leverage > 0 else { return nil }
+        let lotValue = instrument.contractMultiplier * price
+        // Loss at the stop per lot: the move to the stop plus the fees of entry and exit.
+        let lossPerLot = lotValue * (stopDistance + 2 * takerFee)
+        var lots = Int((equity * risk / lossPerLot).rounded(.down))
+        let marginPerLot = lotValue / Double(leverage)
+        let marginCap = min(equity * settings.maxPositionSize, availableMargin)
+        lots = min(lots, Int((marginCap / (marginPerLot + lotValue * takerFee)).rounded(.down)))
+        lots = lots / instrument.lotSize * instrument.lotSize
+        return lots >= instrument.lotSize ? lots : nil
+    }
+}
+
+func percentText(_ fraction: Double) -> String { "\(format(fraction * 100))%" }

@@ -1,0 +1,104 @@
+public import KestrelCore
+import Synchronization
+
+/// Measurements of a run that the engine cannot take itself because they are about wall time: how long scans
+/// take and how old a signal is when its order leaves.
+public final class RunRecorder: Sendable {
+    private struct State {
+        var scanDurations: [Duration] = []
+        var signalAges: [Duration] = []
+        var ordersSubmitted: [ClientOrderID] = []
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func recordScan(wallDuration: Duration) {
+        state.withLock { $0.scanDurations.append(wallDuration) }
+    }
+
+    public func recordSubmission(_ request: OrderRequest, signalAge: Duration) {
+        state.withLock {
+            $0.ordersSubmitted.append(request.id)
+            if request.purpose == .entry { $0.signalAges.append(signalAge) }
+        }
+    }
+
+    public var scans: Int { state.withLock(\.scanDurations.count) }
+    public var scanDurations: [Duration] { state.withLock(\.scanDurations) }
+    public var signalAges: [Duration] { state.withLock(\.signalAges) }
+    public var ordersSubmitted: [ClientOrderID] { state.withLock(\.ordersSubmitted) }
+}
+
+/// The run's results in the shape `--summary-json` writes.
+public struct RunSummary: Encodable, Sendable {
+    public struct Percentiles: Encodable, Sendable {
+        public var p50: Double
+        public var p99: Double
+        public var max: Double?
+    }
+
+    public struct AgeSummary: Encodable, Sendable {
+        public var p50: Double
+        public var max: Double
+    }
+
+    public var trades_opened: Int
+    public var trades_closed: Int
+    public var realized_pnl: Double
+    public var win_rate: Double
+    public var max_drawdown: Double
+    public var scans: Int
+    public var scan_duration_ms: Percentiles
+    public var opportunity_age_ms: Percentiles
+    public var snapshot_age_s: AgeSummary
+    public var monitor_max_gap_s: Double
+    public var starting_balance: Double
+    public var final_equity: Double
+    public var open_positions: Int
+    public var orders_submitted: Int
+    public var order_rejections: Int
+    public var market_from: String
+    public var market_to: String
+
+    public init(engine: TradingEngine, recorder: RunRecorder, startingBalance: Double, marketFrom: Timestamp,
+                marketTo: Timestamp) {
+        let stats = engine.statistics
+        trades_opened = stats.tradesOpened
+        trades_closed = stats.closedTrades.count
+        realized_pnl = stats.realizedPnL
+        win_rate = stats.winRate
+        max_drawdown = stats.maxDrawdown
+        scans = recorder.scans
+        let scanMillis = recorder.scanDurations.map(\.milliseconds)
+        scan_duration_ms = Percentiles(p50: percentile(scanMillis, 0.5), p99: percentile(scanMillis, 0.99), max: nil)
+        let ages = recorder.signalAges.map(\.milliseconds)
+        opportunity_age_ms = Percentiles(p50: percentile(ages, 0.5), p99: percentile(ages, 0.99),
+                                         max: ages.max() ?? 0)
+        let snapshotAges = stats.snapshotAges.map(Double.init)
+        snapshot_age_s = AgeSummary(p50: percentile(snapshotAges, 0.5), max: snapshotAges.max() ?? 0)
+        monitor_max_gap_s = Double(stats.maxMonitorGapSeconds)
+        starting_balance = startingBalance
+        final_equity = engine.equity
+        open_positions = engine.positions.count
+        orders_submitted = recorder.ordersSubmitted.count
+        order_rejections = stats.rejections
+        market_from = marketFrom.iso8601
+        market_to = marketTo.iso8601
+    }
+}
+
+/// Nearest-rank percentile; 0 for no samples.
+public func percentile(_ values: [Double], _ fraction: Double) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    let rank = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
+    return sorted[min(max(rank, 0), sorted.count - 1)]
+}
+
+extension Duration {
+    public var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+}
