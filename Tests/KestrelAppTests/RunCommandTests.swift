@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct RunCommandTests {
+    @Test func paperTradesTheEmbeddedReplayAndWritesTheSummary() throws {
+        let summaryPath = FileManager.default.temporaryDirectory.appendingPathComponent("kestrel-\(UUID()).json").path
+        let output = try Kestrel.run(["run", "--duration", "4s", "--speed", "20000", "--summary-json", summaryPath])
+        #expect(output.status == 0)
+        // The seed's log shape: banner, background scans, processing with age, evaluations, trades, shutdown.
+        for line in ["🚀 BOT STARTED SUCCESSFULLY!", "Opportunity scan interval: 60s",
+                     "Position update interval: 5s (LIVE MONITORING)", "Max positions: 3", "Leverage: 12x",
+                     "[Background] Found", "Processing", "opportunities from background scanner (age:",
+                     "Evaluating opportunity:", "Trade executed for", "🛑 SHUTTING DOWN BOT...",
+                     "BOT SHUTDOWN COMPLETE"] {
+            #expect(output.stderr.contains(line), "missing log line: \(line)")
+        }
+        #expect(output.stdout.contains("Run summary"))
+        let data = try #require(FileManager.default.contents(atPath: summaryPath))
+        let summary = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        for key in ["trades_opened", "trades_closed", "realized_pnl", "win_rate", "max_drawdown", "scans",
+                    "scan_duration_ms", "opportunity_age_ms", "snapshot_age_s", "monitor_max_gap_s"] {
+            #expect(summary[key] != nil, "missing \(key)")
+        }
+        #expect((summary["trades_opened"] as? Int ?? 0) > 0)
+        #expect((summary["scans"] as? Int ?? 0) > 100)
+        let age = try #require(summary["opportunity_age_ms"] as? [String: Double])
+        #expect(age["p99"].map { $0 < 1000 } == true)
+        #expect(Set(age.keys) == ["p50", "p99", "max"])
+        #expect((summary["scan_duration_ms"] as? [String: Double]).map { Set($0.keys) } == ["p50", "p99"])
+        #expect((summary["snapshot_age_s"] as? [String: Double]).map { Set($0.keys) } == ["p50", "max"])
+    }
+
+    @Test func badSettingsStopStartUpNamingTheSetting() throws {
+        let leverage = try Kestrel.run(["run", "--duration", "1s", "--set", "LEVERAGE=500"])
+        #expect(leverage.status != 0)
+        #expect(leverage.stderr.contains("invalid setting LEVERAGE=500: allowed values are 1 to 125"))
+        let text = try Kestrel.run(["run", "--duration", "1s", "--check-interval", "soon"])
+        #expect(text.stderr.contains("invalid setting CHECK_INTERVAL=soon"))
+        let unknown = try Kestrel.run(["run", "--duration", "1s", "--set", "NOPE=1"])
+        #expect(unknown.status != 0)
+        let envFile = try Kestrel.temporaryFile(".env", "POSITION_UPDATE_INTERVAL=-5\nAPI_KEY=hunter2\n")
+        let negative = try Kestrel.run(["run", "--duration", "1s", "--env-file", envFile])
+        #expect(negative.status != 0)
+        #expect(negative.stderr.contains("invalid setting POSITION_UPDATE_INTERVAL=-5"))
+        #expect(!negative.stderr.contains("hunter2") && !negative.stdout.contains("hunter2"))
+    }
+
+    @Test func secretsNeverReachTheOutput() throws {
+        let envFile = try Kestrel.temporaryFile(".env", "API_KEY=hunter2\nAPI_SECRET=sesame\nCHECK_INTERVAL=30\n")
+        let config = try Kestrel.run(["config", "--env-file", envFile])
+        #expect(config.status == 0)
+        #expect(config.stdout.contains("<set, hidden>"))
+        #expect(!config.stdout.contains("hunter2") && !config.stdout.contains("sesame"))
+        let run = try Kestrel.run(["run", "--duration", "1s", "--env-file", envFile, "--log-level", "trace"])
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("Opportunity scan interval: 30s"))
+        #expect(run.stderr.contains("API keys: set (not shown)"))
+        #expect(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2") && !run.stderr.contains("sesame"))
+    }
+
+    @Test func interruptShutsDownGracefullyAndQuickly() throws {
+        let process = Process()
+        process.executableURL = Kestrel.executable
+        process.arguments = ["run"]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        Thread.sleep(forTimeInterval: 3)
+        let interrupted = Date()
+        process.interrupt()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let elapsed = Date().timeIntervalSince(interrupted)
+        #expect(process.terminationStatus == 0)
+        #expect(elapsed < 5)
+        #expect(stderr.contains("SIGINT received: shutting down"))
+        #expect(stderr.contains("✅ Background scanner stopped"))
+        #expect(stderr.contains("BOT SHUTDOWN COMPLETE"))
+        #expect(String(decoding: stdout, as: UTF8.self).contains("Run summary"))
+    }
+}

@@ -1,0 +1,268 @@
+import KestrelCore
+import Synchronization
+import Testing
+
+/// Confirms whatever it is asked about with a fixed verdict, or refuses, as a test needs.
+final class StubRevalidator: SignalRevalidator {
+    let verdicts = Mutex<[String: SignalResult]>([:])
+
+    func set(_ symbol: String, _ signal: Signal, bbWidth: Double = 0.04, momentum: Double = 0.01, rsi: Double = 50) {
+        verdicts.withLock {
+            $0[symbol] = SignalResult(symbol: symbol, dataTime: Timestamp(seconds: 0), signal: signal, confidence: 0.8,
+                                      score: signal == .hold ? 0 : 100, regime: .neutral, price: 0, bbWidth: bbWidth,
+                                      atr: 1, momentum: momentum, rsi: rsi, trendGap: 0.02, reasons: [])
+        }
+    }
+
+    func revalidate(symbol: String, at time: Timestamp) -> SignalResult? { verdicts.withLock { $0[symbol] } }
+}
+
+struct EngineHarness {
+    static let t0 = Timestamp(parsing: "2019-06-01T00:00:00Z")!
+    static let instruments = ["AAA", "BBB", "CCC", "DDD", "EEE"].map {
+        Instrument(symbol: "\($0)USDT", base: $0, quote: "USDT", contractMultiplier: 0.01, tickSize: 0.01,
+                   maxLeverage: 50)
+    }
+
+    var desk: PaperDesk
+    let signals = StubRevalidator()
+    var notes: [EngineNote] = []
+    var submitted: [OrderRequest] = []
+    var sequence = 0
+
+    init(settings: EngineSettings = EngineSettings(), balance: Double = 10_000) {
+        let engine = TradingEngine(settings: settings, instruments: Self.instruments, startingCash: balance,
+                                   revalidator: signals, startTime: Self.t0)
+        desk = PaperDesk(engine: engine, exchange: PaperExchange(
+            instruments: Self.instruments, settings: PaperExchangeSettings(startingBalance: balance, slippage: 0,
+                                                                            fundingRate: 0)))
+    }
+
+    func opportunity(_ symbol: String, _ signal: Signal = .buy, price: Double = 100, score: Double = 100) -> Opportunity {
+        let instrument = Self.instruments.first { $0.symbol == symbol }!
+        let result = SignalResult(symbol: symbol, dataTime: Self.t0, signal: signal, confidence: 0.8, score: score,
+                                  regime: .neutral, price: price, bbWidth: 0.04, atr: 1, momentum: 0.01, rsi: 50,
+                                  reasons: [])
+        return Opportunity(result: result, price: price, dataTime: Self.t0, instrument: instrument)
+    }
+
+    mutating func price(_ symbol: String, _ price: Double, at time: Timestamp) {
+        var orders = [OrderRequest]()
+        notes += desk.price(symbol, price, at: time) { orders.append($0) }
+        submitted += orders
+    }
+
+    mutating func send(_ event: EngineEvent, at time: Timestamp) {
+        var orders = [OrderRequest]()
+        notes += desk.handle(event, at: time) { orders.append($0) }
+        submitted += orders
+    }
+
+    mutating func snapshot(_ opportunities: [Opportunity], at time: Timestamp) {
+        sequence += 1
+        send(.snapshot(ScanSnapshot(sequence: sequence, opportunities: opportunities, scanStarted: time,
+                                    scanFinished: time)), at: time)
+    }
+
+    var entries: [OrderRequest] { submitted.filter { $0.purpose == .entry } }
+    var closed: [ClosedTrade] { desk.engine.statistics.closedTrades }
+}
+
+@Suite struct TradingEngineTests {
+    let t0 = EngineHarness.t0
+
+    @Test func entersSizesByRiskAndPlacesTheStopOnTheExchange() throws {
+        var h = EngineHarness()
+        h.signals.set("AAAUSDT", .buy)
+        h.price("AAAUSDT", 100, at: t0)
+        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        let entry = try #require(h.entries.first)
+        let position = try #require(h.desk.engine.positions["AAAUSDT"])
+        // Stop distance for width 0.04: 2.5% + 2 x 4% = 10.5%, clamped to 8%.
+        #expect(abs(position.stopDistance - 0.08) < 1e-12)
+        #expect(position.stopPrice == 92)
+        #expect(position.takeProfitPrice == 116)
+        // The stop rests on the exchange, reduce-only, for the whole position.
+        let stop = try #require(h.desk.exchange.restingOrders.first)
+        #expect(stop.reduceOnly && stop.lots == entry.lots && stop.kind == .stopMarket(trigger: 92))
+        // Loss at the stop (with fees both ways) is at most equity x risk, and one more lot would exceed it.
+        let risk = h.desk.engine.riskManager.riskFraction(state: h.desk.engine.risk, equity: 10_000)
+        let lossPerLot = 0.01 * 100 * (0.08 + 2 * 0.0006)
+        #expect(Double(entry.lots) * lossPerLot <= 10_000 * risk + 1e-9)
+        #expect(Double(entry.lots + 1) * lossPerLot > 10_000 * risk)
+        // The stop is well inside the liquidation price.
+        let liquidation = PaperExchange.liquidationPrice(side: .long, entry: 100, leverage: entry.leverage,
+                                                         maintenanceRate: 0.005)
+        #expect(position.stopPrice > liquidation)
+    }
+
+    @Test func neverEntersTheSameOpportunityTwice() {
+        var h = EngineHarness()
+        h.signals.set("AAAUSDT", .buy)
+        h.price("AAAUSDT", 100, at: t0)
+        let snapshot = ScanSnapshot(sequence: 7, opportunities: [h.opportunity("AAAUSDT")], scanStarted: t0,
+                                    scanFinished: t0)
+        h.send(.snapshot(snapshot), at: t0)
+        h.send(.snapshot(snapshot), at: t0 + 1)
+        // Exit, wait out the cool-down, and tick: the same snapshot is not traded again.
+        h.send(.tick(t0 + 10), at: t0 + 10)
+        h.price("AAAUSDT", 91, at: t0 + 20)
+        #expect(h.closed.count == 1)
+        h.send(.tick(t0 + 30), at: t0 + 30)
+        #expect(h.entries.count == 1)
+    }
+
+    @Test func staleDriftedAndNoLongerSignalledOpportunitiesAreSkipped() {
+        var h = EngineHarness(settings: EngineSettings(maxOpportunityAgeSeconds: 120))
+        for symbol in ["AAAUSDT", "BBBUSDT", "CCCUSDT"] {
+            h.price(symbol, 100, at: t0)
+        }
+        h.signals.set("AAAUSDT", .buy)
+        h.signals.set("BBBUSDT", .buy)
+        h.signals.set("CCCUSDT", .hold)  // the signal is gone on the latest data
+        // A snapshot that finished 200 s ago is stale.
+        h.send(.snapshot(ScanSnapshot(sequence: 1, opportunities: [h.opportunity("AAAUSDT")], scanStarted: t0 - 260,
+                                      scanFinished: t0 - 200)), at: t0)
+        h.send(.tick(t0), at: t0)
+        #expect(h.entries.isEmpty)
+        // BBB's price has moved 2% since its scan (limit 0.5%); CCC no longer signals.
+        h.snapshot([h.opportunity("BBBUSDT", price: 98), h.opportunity("CCCUSDT")], at: t0)
+        #expect(h.entries.isEmpty)
+        #expect(h.notes.contains { if case .staleSnapshot = $0 { true } else { false } })
+        #expect(h.notes.contains(.skipped(symbol: "CCCUSDT", reason: "signal no longer holds on the latest data")))
+    }
+
+    @Test func respectsMaxOpenPositionsAndGroups() {
+        var h = EngineHarness(settings: EngineSettings(risk: RiskSettings(maxOpenPositions: 3)))
+        let symbols = EngineHarness.instruments.map(\.symbol)
+        for symbol in symbols {
+            h.price(symbol, 100, at: t0)
+            h.signals.set(symbol, .buy)
+        }
+        h.snapshot(symbols.enumerated().map { h.opportunity($1, score: 100 - Double($0)) }, at: t0)
+        #expect(h.desk.engine.positions.count == 3)
+        #expect(Set(h.desk.engine.positions.keys) == ["AAAUSDT", "BBBUSDT", "CCCUSDT"])
+        h.send(.tick(t0 + 5), at: t0 + 5)
+        #expect(h.entries.count == 3)
+    }
+
+    @Test func takesPartialProfitsThenTheRest() throws {
+        var h = EngineHarness()
+        h.signals.set("AAAUSDT", .buy)
+        h.price("AAAUSDT", 100, at: t0)
+        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        let position = try #require(h.desk.engine.positions["AAAUSDT"])
+        let leverage = Double(position.leverage)
+        // 2% leveraged PnL: the first quarter.
+        h.price("AAAUSDT", 100 * (1 + 0.021 / leverage), at: t0 + 60)
+        #expect(h.desk.engine.positions["AAAUSDT"]?.lots == position.initialLots - Int((Double(position.initialLots) * 0.25).rounded()))
+        // The stop on the exchange now covers only what is left.
+        #expect(h.desk.exchange.restingOrders.first?.lots == h.desk.engine.positions["AAAUSDT"]?.lots)
+        h.price("AAAUSDT", 100 * (1 + 0.041 / leverage), at: t0 + 120)
+        h.price("AAAUSDT", 100 * (1 + 0.061 / leverage), at: t0 + 180)
+        let trade = try #require(h.closed.first)
+        #expect(trade.reason == .takeProfit)
+        #expect(trade.pnl > 0)
+        #expect(h.desk.exchange.positions.isEmpty && h.desk.exchange.restingOrders.isEmpty)
+    }
+
+    @Test func breakEvenAndTrailingOnlyTightenAndAreSentToTheExchange() throws {
+        let settings = EngineSettings(partialTakeProfits: [])
+        var h = EngineHarness(settings: settings)
+        h.signals.set("AAAUSDT", .buy)
+        h.price("AAAUSDT", 100, at: t0)
+        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        var stops = [Double]()
+        for (step, price) in [101.0, 102, 104, 103, 106, 105, 108].enumerated() {
+            h.price("AAAUSDT", price, at: t0 + Int64(step + 1) * 60)
+            stops.append(try #require(h.desk.engine.positions["AAAUSDT"]).stopPrice)
+        }
+        #expect(stops == stops.sorted())  // never loosens
+        let exchangeStop = try #require(h.desk.exchange.restingOrders.first)
+        #expect(exchangeStop.kind == .stopMarket(trigger: stops.last!))
+        #expect(stops.last! > 100.5)  // beyond break-even
+        // The price falls back through the trailing stop: the exchange fills it and the engine books it.
+        h.price("AAAUSDT", 100, at: t0 + 600)
+        let trade = try #require(h.closed.first)
+        #expect(trade.reason == .trailingStop)
+        #expect(trade.pnl > 0)
+    }
+
+    @Test func stopLossFillsOnTheExchangeAndStartsACoolDown() throws {
+        var h = EngineHarness()
+        h.signals.set("AAAUSDT", .buy)
+        h.price("AAAUSDT", 100, at: t0)
+        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        h.price("AAAUSDT", 91, at: t0 + 60)
+        let trade = try #require(h.closed.first)
+        #expect(trade.reason == .stopLoss)
+        #expect(trade.exitPrice == 92)
+        #expect(h.desk.engine.risk.lossStreak == 1)
+        // A fresh signal on the same symbol within the cool-down is refused.
+        h.price("AAAUSDT", 92, at: t0 + 120)
+        h.snapshot([h.opportunity("AAAUSDT", price: 92), h.opportunity("BBBUSDT")], at: t0 + 120)
+        #expect(h.entries.count == 1)
+        #expect(h.notes.contains { if case .skipped(_, let reason) = $0 { reason.hasPrefix("cooling down") } else { false } })
+    }
+
+    @Test func maxHoldAndMomentumReversalExit() throws {
+        var h = EngineHarness(settings: EngineSettings(maxHoldSeconds: 3600))
+        h.signals.set("AAAUSDT", .buy)
+        h.signals.set("BBBUSDT", .sell)
+        h.price("AAAUSDT", 100, at: t0)
+        h.price("BBBUSDT", 100, at: t0)
+        h.snapshot([h.opportunity("AAAUSDT"), h.opportunity("BBBUSDT", .sell)], at: t0)
+        #expect(h.desk.engine.positions.count == 2)
+        // BBB (short) sees momentum turn up hard while RSI is low.
+        h.signals.set("BBBUSDT", .sell, momentum: 0.03, rsi: 25)
+        h.send(.tick(t0 + 5), at: t0 + 5)
+        #expect(h.closed.map(\.reason) == [.momentumReversal])
+        h.send(.tick(t0 + 3600), at: t0 + 3600)
+        #expect(h.closed.map(\.reason) == [.momentumReversal, .maxHold])
+    }
+
+    @Test func dailyLossLimitStopsNewEntriesUntilTheNextDay() {
+        var h = EngineHarness(settings: EngineSettings(risk: RiskSettings(dailyLossLimit: 0.01,
+                                                                          symbolCooldownSeconds: 0)))
+        h.signals.set("AAAUSDT", .buy)
+        h.signals.set("BBBUSDT", .buy)
+        h.price("AAAUSDT", 100, at: t0)
+        h.price("BBBUSDT", 100, at: t0)
+        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        h.price("AAAUSDT", 91, at: t0 + 60)  // stopped out: about -2% of equity
+        h.send(.tick(t0 + 65), at: t0 + 65)
+        h.snapshot([h.opportunity("BBBUSDT")], at: t0 + 70)
+        #expect(h.entries.count == 1)
+        // After midnight UTC the day starts again.
+        h.price("BBBUSDT", 100, at: t0 + 86_400 + 10)
+        h.send(.tick(t0 + 86_400 + 20), at: t0 + 86_400 + 20)
+        h.snapshot([h.opportunity("BBBUSDT")], at: t0 + 86_400 + 30)
+        #expect(h.entries.count == 2)
+    }
+
+    @Test func aRefusedStopMeansTheEngineWatchesTheStopItself() throws {
+        var h = EngineHarness()
+        h.signals.set("AAAUSDT", .buy)
+        h.price("AAAUSDT", 100, at: t0)
+        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        let stop = try #require(h.desk.exchange.restingOrders.first)
+        // Simulate the exchange dropping the stop.
+        _ = h.desk.exchange.cancel(stop.id)
+        h.send(.exchange(.orderCancelled(stop.id, symbol: "AAAUSDT")), at: t0 + 1)
+        #expect(h.desk.engine.positions["AAAUSDT"]?.stopOrderID == nil)
+        h.price("AAAUSDT", 91.5, at: t0 + 60)
+        #expect(h.closed.first?.reason == .stopLoss)
+    }
+
+    @Test func shutdownClosesPositionsOnlyWhenAsked() {
+        for close in [false, true] {
+            var h = EngineHarness(settings: EngineSettings(closePositionsOnShutdown: close))
+            h.signals.set("AAAUSDT", .buy)
+            h.price("AAAUSDT", 100, at: t0)
+            h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+            h.send(.shutdown(t0 + 60), at: t0 + 60)
+            #expect(h.desk.engine.positions.isEmpty == close)
+            #expect(h.closed.first?.reason == (close ? .shutdown : nil))
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import KestrelCore
+import Testing
+
+@Suite struct PaperExchangeTests {
+    static let btc = Instrument(symbol: "BTCUSDTM", base: "BTC", quote: "USDT", contractMultiplier: 0.001, tickSize: 0.1,
+                                maxLeverage: 100)
+    let t0 = Timestamp(parsing: "2019-06-01T00:00:00Z")!
+
+    func exchange(_ settings: PaperExchangeSettings = PaperExchangeSettings(slippage: 0, fundingRate: 0))
+        -> PaperExchange {
+        var exchange = PaperExchange(instruments: [Self.btc], settings: settings)
+        _ = exchange.updatePrice("BTCUSDTM", 10_000, at: t0)
+        return exchange
+    }
+
+    func order(_ id: String, _ side: OrderSide, _ lots: Int, _ kind: OrderKind = .market, reduceOnly: Bool = false,
+               leverage: Int = 10) -> OrderRequest {
+        OrderRequest(id: ClientOrderID(id), symbol: "BTCUSDTM", side: side, lots: lots, kind: kind,
+                     reduceOnly: reduceOnly, leverage: leverage, purpose: .entry)
+    }
+
+    func fills(_ events: [ExchangeEvent]) -> [Fill] {
+        events.compactMap { if case .fill(let fill) = $0 { fill } else { nil } }
+    }
+
+    @Test func marketOrderFillsInLotsWithTakerFeeAndSlippage() throws {
+        var paper = exchange(PaperExchangeSettings(slippage: 0.0005, fundingRate: 0))
+        let events = try paper.submit(order("a", .buy, 100), at: t0).get()
+        let fill = try #require(fills(events).first)
+        #expect(fill.price == 10_005)  // 5 bps worse, on the 0.1 tick
+        #expect(fill.lots == 100)
+        // 100 lots x 0.001 BTC = 0.1 BTC; notional 1000.5; taker 0.06%
+        #expect(abs(fill.fee - 1000.5 * 0.0006) < 1e-9)
+        let position = try #require(paper.positions["BTCUSDTM"])
+        #expect(position.lots == 100 && position.side == .long)
+        #expect(abs(position.margin - 100.05) < 1e-9)
+        #expect(abs(paper.wallet - (10_000 - fill.fee)) < 1e-9)
+    }
+
+    @Test func closingRealisesPnLAndDropsTheStop() throws {
+        var paper = exchange()
+        _ = try paper.submit(order("open", .buy, 200), at: t0).get()
+        _ = try paper.submit(order("stop", .sell, 200, .stopMarket(trigger: 9_500), reduceOnly: true), at: t0).get()
+        #expect(paper.restingOrders.count == 1)
+        _ = paper.updatePrice("BTCUSDTM", 10_500, at: t0 + 60)
+        let events = try paper.submit(order("close", .sell, 200, reduceOnly: true), at: t0 + 60).get()
+        #expect(fills(events).first?.price == 10_500)
+        #expect(events.contains(.orderCancelled(ClientOrderID("stop"), symbol: "BTCUSDTM")))
+        #expect(paper.positions.isEmpty && paper.restingOrders.isEmpty)
+        let fees = 0.2 * 10_000 * 0.0006 + 0.2 * 10_500 * 0.0006
+        #expect(abs(paper.wallet - (10_000 + 0.2 * 500 - fees)) < 1e-9)
+    }
+
+    @Test func stopTriggersOnThePricePathAndAtTheGapPrice() throws {
+        var paper = exchange()
+        _ = try paper.submit(order("open", .buy, 100), at: t0).get()
+        _ = try paper.submit(order("stop", .sell, 100, .stopMarket(trigger: 9_800), reduceOnly: true), at: t0).get()
+        #expect(fills(paper.updatePrice("BTCUSDTM", 9_850, at: t0 + 60)).isEmpty)
+        // Through the trigger along a path: filled at the trigger.
+        let hit = fills(paper.updatePrice("BTCUSDTM", 9_700, at: t0 + 120))
+        #expect(hit.map(\.price) == [9_800])
+        #expect(paper.positions.isEmpty)
+
+        var gapped = exchange()
+        _ = try gapped.submit(order("open", .buy, 100), at: t0).get()
+        _ = try gapped.submit(order("stop", .sell, 100, .stopMarket(trigger: 9_800), reduceOnly: true), at: t0).get()
+        // A gap straight past the trigger fills at the price that was there.
+        #expect(fills(gapped.updatePrice("BTCUSDTM", 9_600, at: t0 + 1800, continuous: false)).map(\.price) == [9_600])
+    }
+
+    @Test func limitOrdersRestAndFillAsMaker() throws {
+        var paper = exchange()
+        let resting = try paper.submit(order("limit", .buy, 50, .limit(price: 9_900)), at: t0).get()
+        #expect(resting.isEmpty)
+        let events = paper.updatePrice("BTCUSDTM", 9_890, at: t0 + 60)
+        let fill = try #require(fills(events).first)
+        #expect(fill.isMaker && fill.price == 9_900)
+        #expect(abs(fill.fee - 0.05 * 9_900 * 0.0002) < 1e-12)
+    }
+
+    @Test func typedRejections() {
+        var paper = exchange()
+        #expect(paper.submit(order("x", .buy, 0), at: t0) == .failure(.belowMinimumLot(lots: 0, minimum: 1)))
+        #expect(paper.submit(order("y", .buy, 10, leverage: 101), at: t0)
+            == .failure(.leverageOutOfRange(requested: 101, maximum: 100)))
+        #expect(paper.submit(order("z", .sell, 10, reduceOnly: true), at: t0)
+            == .failure(.reduceOnlyWithoutPosition(symbol: "BTCUSDTM")))
+        #expect(paper.submit(order("w", .buy, 10, .limit(price: -1)), at: t0) == .failure(.badPrice(-1)))
+        // 10,000 lots = 10 BTC = 100,000 notional at 10x needs 10,000 margin plus fees: more than the wallet.
+        guard case .failure(.insufficientMargin) = paper.submit(order("big", .buy, 10_000), at: t0) else {
+            Issue.record("expected insufficient margin")
+            return
+        }
+        _ = paper.submit(order("ok", .buy, 1), at: t0)
+        #expect(paper.submit(order("ok", .buy, 1), at: t0) == .failure(.duplicateOrderID(ClientOrderID("ok"))))
+        var unknown = paper
+        guard case .failure(.unknownOrder) = unknown.cancel(ClientOrderID("nope")) else {
+            Issue.record("expected unknown order")
+            return
+        }
+    }
+
+    @Test func fundingIsPaidEveryEightHoursUTC() throws {
+        var paper = exchange(PaperExchangeSettings(slippage: 0, fundingRate: 0.0001))
+        _ = try paper.submit(order("open", .buy, 1000), at: t0).get()
+        let walletAfterEntry = paper.wallet
+        // From 00:00 to 16:30 passes 08:00 and 16:00.
+        let events = paper.updatePrice("BTCUSDTM", 10_000, at: t0 + 16 * 3600 + 1800)
+        let payments = events.compactMap { if case .funding(_, let amount, _) = $0 { amount } else { nil } }
+        #expect(payments.count == 2)
+        #expect(payments.allSatisfy { abs($0 + 1.0) < 1e-9 })  // 1 BTC x 10,000 x 0.01%, paid by the long
+        #expect(abs(paper.wallet - (walletAfterEntry - 2)) < 1e-9)
+    }
+
+    @Test func isolatedLiquidationLosesTheMarginOnly() throws {
+        var paper = exchange()
+        _ = try paper.submit(order("open", .buy, 500, leverage: 20), at: t0).get()
+        let liquidation = try #require(paper.liquidationPrice("BTCUSDTM"))
+        #expect(abs(liquidation - 10_000 * 0.95 / 0.995) < 1e-6)
+        let margin = paper.positions["BTCUSDTM"]!.margin
+        let before = paper.wallet
+        #expect(fills(paper.updatePrice("BTCUSDTM", liquidation + 5, at: t0 + 60)).isEmpty)
+        let events = paper.updatePrice("BTCUSDTM", 9_000, at: t0 + 120, continuous: false)
+        #expect(fills(events).first?.isLiquidation == true)
+        #expect(paper.positions.isEmpty)
+        #expect(abs(paper.wallet - (before - margin)) < 1e-9)
+    }
+
+    @Test func crossMarginLiquidatesEverything() throws {
+        var paper = exchange(PaperExchangeSettings(startingBalance: 1_000, slippage: 0, fundingRate: 0,
+                                                   marginMode: .cross))
+        _ = try paper.submit(order("open", .buy, 800, leverage: 20), at: t0).get()
+        // Isolated at 20x this position would be gone below 9,548; cross margin backs it with the whole wallet.
+        #expect(fills(paper.updatePrice("BTCUSDTM", 9_000, at: t0 + 60)).isEmpty)
+        // Equity 995.2 - 0.8 x (10,000 - p) meets maintenance 0.004 p at about 8,800.
+        #expect(fills(paper.updatePrice("BTCUSDTM", 8_850, at: t0 + 120)).isEmpty)
+        #expect(fills(paper.updatePrice("BTCUSDTM", 8_750, at: t0 + 180)).contains { $0.isLiquidation })
+        #expect(paper.positions.isEmpty)
+    }
+}
