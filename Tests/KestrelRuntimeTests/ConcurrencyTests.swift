@@ -112,14 +112,18 @@ import Testing
     /// is exceeded.
     @Test func stressManyConcurrentEvents() async throws {
         let rig = Rig(maxOpenPositions: 2)
+        for symbol in symbols { await rig.price(symbol, 100) }
         await withDiscardingTaskGroup { group in
             for worker in 0..<4 {
                 group.addTask {
                     var random = SystemRandomNumberGenerator()
                     for step in 0..<500 {
                         let symbol = symbols[(worker + step) % symbols.count]
-                        await rig.desk.price(symbol, Double.random(in: 90...110, using: &random),
-                                             at: t0 + Int64(step))
+                        // Mostly near the scanned price (within the drift limit), now and then far enough to
+                        // reach a stop or a target.
+                        let price = step % 50 == 49 ? Double.random(in: 85...115, using: &random)
+                            : Double.random(in: 99.7...100.3, using: &random)
+                        await rig.desk.price(symbol, price, at: t0 + Int64(step))
                     }
                 }
             }
