@@ -20,8 +20,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @Option(help: "Run only the benchmarks whose name contains this text (e.g. batch, streaming, scan, rescan).")
+    @Option(help: "Run only the benchmarks whose name contains this text (e.g. batch, streaming, scan, rescan, loops).")
     var only: String?
+
+    @Option(help: "Market days the loop comparison replays (scan every 60 s taking 30 s).")
+    var loopDays = 30
 
     func run() async throws {
         guard repetitions > 0, symbols > 0 else { throw ValidationError("--repetitions and --symbols must be positive") }
@@ -37,15 +40,32 @@ struct BenchCommand: AsyncParsableCommand {
         if selected("full scan") { results.append(bench.fullScan(universe, strategy: strategy)) }
         if selected("rescan") { results.append(bench.rescan(universe, strategy: strategy)) }
         if selected("MarketScanner") { results.append(try await bench.asyncScan(market, strategy: strategy)) }
+        var loops = [LoopBenchmark.Result]()
+        if selected("loops") {
+            loops = LoopBenchmark(market: market, from: Timestamp(parsing: "2019-07-01T00:00:00Z")!, days: loopDays).run()
+        }
         let peak = ProcessMemory.peakMegabytes
         if json {
+            struct Loop: Encodable {
+                var design: String
+                var orders: Int
+                var age_p50_s: Double
+                var age_p99_s: Double
+                var age_max_s: Double
+                var stale_orders: Int
+            }
             struct Report: Encodable {
                 var measurements: [Benchmarks.Measurement]
+                var loops: [Loop]
                 var peak_memory_mb: Double?
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(Report(measurements: results, peak_memory_mb: peak)),
+            print(String(decoding: try encoder.encode(Report(
+                measurements: results,
+                loops: loops.map { Loop(design: $0.design, orders: $0.orders, age_p50_s: $0.ageP50, age_p99_s: $0.ageP99,
+                                        age_max_s: $0.ageMax, stale_orders: $0.stale) },
+                peak_memory_mb: peak)),
                          as: UTF8.self))
             return
         }
@@ -55,7 +75,18 @@ struct BenchCommand: AsyncParsableCommand {
              Column(title: "Median", value: String(format: "%.3f %@", $0.median, $0.unit), align: .right),
              Column(title: "Target", value: $0.target), Column(title: "Note", value: $0.note)]
         }
-        print(table.string(for: results) ?? "")
+        if !results.isEmpty { print(table.string(for: results) ?? "") }
+        if !loops.isEmpty {
+            print("\nLoop designs on \(loopDays) days of the embedded replay, scans every 60 s taking 30 s, 2 s per seed trade:")
+            let loopTable = TextTable<LoopBenchmark.Result> {
+                [Column(title: "Design", value: $0.design), Column(title: "Orders (modelled)", value: $0.orders, align: .right),
+                 Column(title: "Data age p50", value: "\(Int($0.ageP50)) s", align: .right),
+                 Column(title: "p99", value: "\(Int($0.ageP99)) s", align: .right),
+                 Column(title: "max", value: "\(Int($0.ageMax)) s", align: .right),
+                 Column(title: "Stale orders", value: $0.stale, align: .right)]
+            }
+            print(loopTable.string(for: loops) ?? "")
+        }
         if let peak { print(String(format: "Peak memory (resident): %.1f MB", peak)) }
         #if DEBUG
         print("Note: this is a debug build; use `swift run -c release kestrel bench` for real numbers.")
