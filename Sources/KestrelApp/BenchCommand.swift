@@ -42,7 +42,14 @@ struct BenchCommand: AsyncParsableCommand {
         if selected("MarketScanner") { results.append(try await bench.asyncScan(market, strategy: strategy)) }
         var loops = [LoopBenchmark.Result]()
         if selected("loops") {
-            loops = LoopBenchmark(market: market, from: Timestamp(parsing: "2019-07-01T00:00:00Z")!, days: loopDays).run()
+            for scanSeconds in [30, 68] as [Int64] {
+                loops += LoopBenchmark(market: market, from: Timestamp(parsing: "2019-07-01T00:00:00Z")!,
+                                       days: loopDays, scanSeconds: scanSeconds).run().map {
+                    var result = $0
+                    result.design += ", \(scanSeconds) s scans"
+                    return result
+                }
+            }
         }
         let peak = ProcessMemory.peakMegabytes
         if json {
@@ -53,6 +60,8 @@ struct BenchCommand: AsyncParsableCommand {
                 var age_p99_s: Double
                 var age_max_s: Double
                 var stale_orders: Int
+                var missed: Int
+                var opportunities: Int
             }
             struct Report: Encodable {
                 var measurements: [Benchmarks.Measurement]
@@ -64,7 +73,8 @@ struct BenchCommand: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(Report(
                 measurements: results,
                 loops: loops.map { Loop(design: $0.design, orders: $0.orders, age_p50_s: $0.ageP50, age_p99_s: $0.ageP99,
-                                        age_max_s: $0.ageMax, stale_orders: $0.stale) },
+                                        age_max_s: $0.ageMax, stale_orders: $0.stale, missed: $0.missed,
+                                        opportunities: $0.opportunities) },
                 peak_memory_mb: peak)),
                          as: UTF8.self))
             return
@@ -77,13 +87,14 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if !results.isEmpty { print(table.string(for: results) ?? "") }
         if !loops.isEmpty {
-            print("\nLoop designs on \(loopDays) days of the embedded replay, scans every 60 s taking 30 s, 2 s per seed trade:")
+            print("\nLoop designs on \(loopDays) days of the embedded replay, CHECK_INTERVAL 60 s, 2 s per seed trade:")
             let loopTable = TextTable<LoopBenchmark.Result> {
                 [Column(title: "Design", value: $0.design), Column(title: "Orders (modelled)", value: $0.orders, align: .right),
                  Column(title: "Data age p50", value: "\(Int($0.ageP50)) s", align: .right),
                  Column(title: "p99", value: "\(Int($0.ageP99)) s", align: .right),
                  Column(title: "max", value: "\(Int($0.ageMax)) s", align: .right),
-                 Column(title: "Stale orders", value: $0.stale, align: .right)]
+                 Column(title: "Stale orders", value: $0.stale, align: .right),
+                 Column(title: "Missed", value: "\($0.missed) of \($0.opportunities)", align: .right)]
             }
             print(loopTable.string(for: loops) ?? "")
         }
