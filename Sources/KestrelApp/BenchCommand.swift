@@ -40,6 +40,8 @@ struct BenchCommand: AsyncParsableCommand {
         if selected("full scan") { results.append(bench.fullScan(universe, strategy: strategy)) }
         if selected("rescan") { results.append(bench.rescan(universe, strategy: strategy)) }
         if selected("MarketScanner") { results.append(try await bench.asyncScan(market, strategy: strategy)) }
+        // Peak memory of the indicator and scan benchmarks, before the loop comparison adds its own.
+        let peak = ProcessMemory.peakMegabytes
         var loops = [LoopBenchmark.Result]()
         if selected("loops") {
             for scanSeconds in [30, 68] as [Int64] {
@@ -51,7 +53,6 @@ struct BenchCommand: AsyncParsableCommand {
                 }
             }
         }
-        let peak = ProcessMemory.peakMegabytes
         if json {
             struct Loop: Encodable {
                 var design: String
@@ -98,7 +99,7 @@ struct BenchCommand: AsyncParsableCommand {
             }
             print(loopTable.string(for: loops) ?? "")
         }
-        if let peak { print(String(format: "Peak memory (resident): %.1f MB", peak)) }
+        if let peak { print(String(format: "Peak memory (resident) of the indicator and scan benchmarks: %.1f MB", peak)) }
         #if DEBUG
         print("Note: this is a debug build; use `swift run -c release kestrel bench` for real numbers.")
         #endif

@@ -173,12 +173,15 @@ struct Kestrel {
     }
 
     @Test func benchPrintsNumbers() throws {
-        let output = try Kestrel.run(["bench", "--repetitions", "1", "--symbols", "10", "--json"])
+        let output = try Kestrel.run(["bench", "--repetitions", "1", "--symbols", "10", "--loop-days", "1", "--json"])
         #expect(output.status == 0)
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
         let measurements = try #require(parsed["measurements"] as? [[String: Any]])
         #expect(measurements.count == 5)
         #expect(measurements.allSatisfy { ($0["median"] as? Double ?? 0) > 0 })
         #expect(parsed["peak_memory_mb"] as? Double ?? 0 > 0)
+        let loops = try #require(parsed["loops"] as? [[String: Any]])
+        #expect(loops.count == 6)
+        #expect(loops.allSatisfy { ($0["opportunities"] as? Int ?? 0) > 0 })
     }
 }

@@ -59,7 +59,7 @@ import Testing
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: rig.monitorService()), .init(service: rig.traderService()),
                        .init(service: rig.scannerService())],
-            logger: Logger(label: "test.lifecycle")))
+            logger: quietLogger("test.lifecycle")))
         let running = Task { try await group.run() }
         #expect(await eventually { rig.source.script.withLock(\.scansInProgress) == 1 })
         let started = ContinuousClock.now

@@ -6,6 +6,9 @@ import Synchronization
 
 let t0 = Timestamp(parsing: "2019-06-01T00:00:00Z")!
 
+/// Tests check behaviour, not log lines: their loggers discard everything.
+func quietLogger(_ label: String) -> Logger { Logger(label: label, factory: { _ in SwiftLogNoOpLogHandler() }) }
+
 /// Waits (in real time, briefly) until `condition` holds; false if it never does within two seconds.
 func eventually(_ condition: () async -> Bool) async -> Bool {
     for _ in 0..<2000 {
@@ -112,14 +115,14 @@ struct Rig {
         let exchange = PaperExchange(instruments: exchangeInstruments,
                                      settings: PaperExchangeSettings(slippage: 0, fundingRate: 0))
         desk = TradingDesk(desk: PaperDesk(engine: engine, exchange: exchange), recorder: recorder,
-                           logger: Logger(label: "test"))
+                           logger: quietLogger("test"))
     }
 
     func scannerService(interval: Int64 = 60) -> ScannerService<EverythingBuys, TestClock<Duration>> {
         ScannerService(scanner: MarketScanner(source: source, strategy: EverythingBuys(),
                                               filter: UniverseFilter(minimumUniverse: 1), top: 5),
                        board: board, clock: engineClock, intervalSeconds: interval, recorder: recorder,
-                       logger: Logger(label: "test.scanner"))
+                       logger: quietLogger("test.scanner"))
     }
 
     func traderService() -> TraderService {
