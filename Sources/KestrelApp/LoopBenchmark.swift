@@ -1,5 +1,6 @@
 import KestrelCore
 import KestrelMarketData
+import KestrelRuntime
 
 /// The seed's two loop designs against Kestrel's, on the same replay with slow scans: how old the data behind each
 /// order is when it goes out, how many orders go out on a signal that no longer holds by then, and how many
@@ -113,10 +114,7 @@ struct LoopBenchmark {
         }
 
         func result(_ name: String, _ orders: [Order]) -> Result {
-            let ages = orders.map { Double($0.orderTime - $0.dataTime) }.sorted()
-            func pick(_ q: Double) -> Double {
-                ages.isEmpty ? 0 : ages[min(ages.count - 1, max(0, Int((q * Double(ages.count)).rounded(.up)) - 1))]
-            }
+            let ages = orders.map { Double($0.orderTime - $0.dataTime) }
             let stale = orders.filter { !holds($0.symbol, $0.signal, at: $0.orderTime) }.count
             var bySymbol = [String: [Order]]()
             for order in orders { bySymbol[order.symbol, default: []].append(order) }
@@ -125,8 +123,8 @@ struct LoopBenchmark {
                     $0.signal == episode.signal && $0.dataTime >= episode.start && $0.dataTime < episode.end
                 }
             }.count
-            return Result(design: name, orders: orders.count, ageP50: pick(0.5), ageP99: pick(0.99),
-                          ageMax: ages.last ?? 0, stale: stale, missed: missed, opportunities: episodes.count)
+            return Result(design: name, orders: orders.count, ageP50: percentile(ages, 0.5),
+                          ageP99: percentile(ages, 0.99), ageMax: ages.max() ?? 0, stale: stale, missed: missed, opportunities: episodes.count)
         }
         return [result("seed, sequential (before)", sequential), result("seed, cached (after)", cached),
                 result("Kestrel", kestrel)]
