@@ -6,6 +6,7 @@ import PackageDescription
 /// - `KestrelMarketData`: the embedded market (real candles shipped as resources).
 /// - `KestrelRuntime`: the concurrent services (scanner, opportunity board, trader, position monitor, market replay)
 ///   that feed the deterministic engine in paper and live trading.
+/// - `KestrelStorage`: the SQLite journal (GRDB): orders, fills, positions, risk and paper-exchange state.
 /// - `KestrelApp`: the command-line commands and their output (tables, JSON, CSV), and the benchmarks.
 /// - `kestrel`: the executable; it only hands control to `KestrelApp`.
 let strictSettings: [SwiftSetting] = [
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -55,11 +57,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "KestrelStorage",
+            dependencies: [
+                "KestrelCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "KestrelApp",
             dependencies: [
                 "KestrelCore",
                 "KestrelMarketData",
                 "KestrelRuntime",
+                "KestrelStorage",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -92,8 +103,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "KestrelStorageTests",
+            dependencies: ["KestrelStorage", "KestrelCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "KestrelAppTests",
-            dependencies: ["KestrelApp", "KestrelCore", "KestrelMarketData"],
+            dependencies: ["KestrelApp", "KestrelCore", "KestrelMarketData", "KestrelStorage"],
             swiftSettings: strictSettings
         ),
     ],

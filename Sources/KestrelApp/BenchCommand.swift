@@ -20,7 +20,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @Option(help: "Run only the benchmarks whose name contains this text (e.g. batch, streaming, scan, rescan, loops).")
+    @Option(help: "Run only the benchmarks whose name contains this text (e.g. batch, streaming, scan, rescan, journal, loops).")
     var only: String?
 
     @Option(help: "Market days the loop comparison replays (scan every 60 s taking 30 s).")
@@ -40,6 +40,7 @@ struct BenchCommand: AsyncParsableCommand {
         if selected("full scan") { results.append(bench.fullScan(universe, strategy: strategy)) }
         if selected("rescan") { results.append(bench.rescan(universe, strategy: strategy)) }
         if selected("MarketScanner") { results.append(try await bench.asyncScan(market, strategy: strategy)) }
+        if selected("journal") { results += try JournalBenchmark(operations: max(100, repetitions * 50)).run() }
         // Peak memory of the indicator and scan benchmarks, before the loop comparison adds its own.
         let peak = ProcessMemory.peakMegabytes
         var loops = [LoopBenchmark.Result]()

@@ -5,6 +5,7 @@ import Foundation
 import KestrelCore
 import KestrelMarketData
 import KestrelRuntime
+import KestrelStorage
 import Logging
 import ServiceLifecycle
 import SystemPackage
@@ -36,6 +37,12 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Write the run summary as JSON to this file.")
     var summaryJson: String?
+
+    @Option(help: "The journal (SQLite) to resume from and record to; default: $KESTREL_DB, else the data directory.")
+    var db: String?
+
+    @Flag(help: "Start a new run: an existing journal is moved aside (renamed with a timestamp), never deleted.")
+    var reset = false
 
     @Option(help: "A .env file to read settings from (missing is fine).")
     var envFile: String = ".env"
@@ -71,21 +78,57 @@ struct RunCommand: AsyncParsableCommand {
         let strategy = DefaultStrategy()
         let market = try MarketLoading.market(directory: data, timeframes: strategy.requirements.map(\.timeframe))
         guard let range = market.timeRange else { throw ValidationError("the market holds no candles") }
-        let start = try replayStart(range: range)
+        let path = db ?? DataDirectory.defaultDatabase
+        if reset { try DataDirectory.moveAside(path, logger: logger) }
+        let journal = try SQLiteJournal(path: path)
+        let saved = try journal.loadState()
+        let revalidator = HistoricalSignals(market: market, strategy: strategy)
+        let start: Timestamp
+        let engine: TradingEngine
+        let paper: PaperExchange
+        let instruments = market.listing(at: range.lowerBound)
+        if let saved {
+            // Start-up after a crash and after a clean stop take this same path: load, then reconcile below.
+            guard from == nil else {
+                throw ValidationError("\(path) resumes a run at \(saved.savedAt); use --reset (or another --db) to "
+                    + "start at --from")
+            }
+            guard saved.savedAt < range.upperBound else {
+                throw ValidationError("the run in \(path) has reached the end of the data (\(range.upperBound)); "
+                    + "start a new one with --reset")
+            }
+            start = saved.savedAt
+            engine = TradingEngine(settings: settings.engine, instruments: instruments, revalidator: revalidator,
+                                   restoring: saved.engine, closedTrades: saved.closedTrades)
+            paper = saved.exchange
+            let resumed = "♻️ Resuming the run in \(path) at \(start): \(saved.engine.positions.count) open position(s), "
+                + "cash \(fixed(saved.engine.cash)), \(saved.closedTrades.count) closed trade(s)"
+            logger.notice("\(resumed)")
+        } else {
+            start = try replayStart(range: range)
+            engine = TradingEngine(settings: settings.engine, instruments: instruments,
+                                   startingCash: settings.startingBalance, revalidator: revalidator, startTime: start)
+            paper = PaperExchange(instruments: instruments, settings: settings.exchange)
+        }
+        for id in try journal.unresolvedIntents() {
+            let reached = paper.hasSeen(id)
+            try journal.resolveIntent(id, as: reached ? "open" : "not_placed",
+                                      detail: reached ? "found on the exchange after a restart"
+                                          : "never reached the exchange: Kestrel stopped before sending it",
+                                      at: start)
+            logger.warning("♻️ Order \(id) from before the restart \(reached ? "reached" : "never reached") the exchange")
+        }
 
         let recorder = RunRecorder()
-        let board = OpportunityBoard()
+        let board = OpportunityBoard(firstSequence: (saved?.engine.latestSnapshot?.sequence ?? 0) + 1)
         let clock = EngineClock(clock: ReplayClock(speed: speed), startingAt: start)
-        let instruments = market.listing(at: start)
-        let engine = TradingEngine(settings: settings.engine, instruments: instruments,
-                                   startingCash: settings.startingBalance,
-                                   revalidator: HistoricalSignals(market: market, strategy: strategy), startTime: start)
-        let paper = PaperExchange(instruments: instruments, settings: settings.exchange)
         let desk = TradingDesk(desk: PaperDesk(engine: engine, exchange: paper), recorder: recorder,
-                               logger: Logger(label: "kestrel.trader"))
+                               logger: Logger(label: "kestrel.trader"), journal: journal)
+        await desk.reconcile(at: start)
         let scanner = MarketScanner(source: market, strategy: strategy, logger: Logger(label: "kestrel.scanner"))
 
         banner(settings, market: market, start: start, logger: logger)
+        logger.notice("💾 Journal: \(path)")
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: PositionMonitorService(desk: desk, clock: clock,
                                                   intervalSeconds: settings.positionUpdateInterval)),
@@ -95,7 +138,7 @@ struct RunCommand: AsyncParsableCommand {
                   successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: ScannerService(scanner: scanner, board: board, clock: clock,
                                           intervalSeconds: settings.checkInterval, recorder: recorder,
-                                          logger: Logger(label: "kestrel.scanner"))),
+                                          journal: journal, logger: Logger(label: "kestrel.scanner"))),
         ]
         // Graceful shutdown stops services in reverse order: the scanner first, the position monitor last.
         let group = ServiceGroup(configuration: .init(services: services, logger: Logger(label: "kestrel.lifecycle")))
@@ -134,7 +177,8 @@ struct RunCommand: AsyncParsableCommand {
         logger.notice("🛑 SHUTTING DOWN BOT...")
         let end = clock.now
         await desk.shutdown(at: end)
-        let summary = RunSummary(engine: await desk.engine, recorder: recorder, startingBalance: settings.startingBalance,
+        let summary = RunSummary(engine: await desk.engine, recorder: recorder,
+                                 startingBalance: saved == nil ? settings.startingBalance : paper.settings.startingBalance,
                                  marketFrom: start, marketTo: end)
         if let summaryJson { try writeSummary(summary, to: summaryJson) }
         logger.notice("✅ BOT SHUTDOWN COMPLETE in \(shutdownStarted.elapsedMilliseconds) ms")

@@ -12,9 +12,14 @@ public final class OpportunityBoard: Sendable {
         var finished = false
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    public init() {}
+    /// `firstSequence` continues a resumed run's numbering, so a snapshot is never mistaken for an earlier one.
+    public init(firstSequence: Int = 1) {
+        var initial = State()
+        initial.nextSequence = firstSequence
+        state = Mutex(initial)
+    }
 
     /// The latest snapshot, without waiting.
     public var latest: ScanSnapshot? { state.withLock(\.latest) }

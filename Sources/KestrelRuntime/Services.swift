@@ -11,15 +11,17 @@ public struct ScannerService<S: Strategy, C: Clock>: Service where C.Duration ==
     public let clock: EngineClock<C>
     public let intervalSeconds: Int64
     public let recorder: RunRecorder
+    public let journal: (any TradingJournal)?
     public let logger: Logger
 
     public init(scanner: MarketScanner<S>, board: OpportunityBoard, clock: EngineClock<C>, intervalSeconds: Int64,
-                recorder: RunRecorder, logger: Logger) {
+                recorder: RunRecorder, journal: (any TradingJournal)? = nil, logger: Logger) {
         self.scanner = scanner
         self.board = board
         self.clock = clock
         self.intervalSeconds = intervalSeconds
         self.recorder = recorder
+        self.journal = journal
         self.logger = logger
     }
 
@@ -42,7 +44,13 @@ public struct ScannerService<S: Strategy, C: Clock>: Service where C.Duration ==
             do {
                 let result = try await scanner.scan(at: started)
                 let snapshot = board.publish(result.opportunities, scanStarted: started, scanFinished: clock.now)
-                recorder.recordScan(wallDuration: ContinuousClock.now - wallStart)
+                let duration = ContinuousClock.now - wallStart
+                recorder.recordScan(wallDuration: duration)
+                do {
+                    try journal?.recordScan(snapshot, durationMilliseconds: duration.milliseconds)
+                } catch {
+                    logger.error("💾 Could not journal scan \(snapshot.sequence): \(error)")
+                }
                 failures = 0
                 let found = result.opportunities.map { "\($0.symbol) \($0.signal.rawValue)" }
                 // A scan that finds what the last one found is only news at debug level.
@@ -88,23 +96,31 @@ public struct TraderService: Service {
 }
 
 /// Checks open positions every POSITION_UPDATE_INTERVAL, whatever the scanner or the trader is doing.
+/// Every `reconcileEverySeconds` it also reconciles the engine with the exchange.
 public struct PositionMonitorService<C: Clock>: Service where C.Duration == Duration {
     public let desk: TradingDesk
     public let clock: EngineClock<C>
     public let intervalSeconds: Int64
+    public let reconcileEverySeconds: Int64
 
-    public init(desk: TradingDesk, clock: EngineClock<C>, intervalSeconds: Int64) {
+    public init(desk: TradingDesk, clock: EngineClock<C>, intervalSeconds: Int64, reconcileEverySeconds: Int64 = 300) {
         self.desk = desk
         self.clock = clock
         self.intervalSeconds = intervalSeconds
+        self.reconcileEverySeconds = reconcileEverySeconds
     }
 
     public func run() async throws {
         do {
             try await cancelWhenGracefulShutdown {
                 var next = clock.now
+                var lastReconciled = next
                 while true {
                     await desk.tick(at: clock.now)
+                    if clock.now - lastReconciled >= reconcileEverySeconds {
+                        lastReconciled = clock.now
+                        await desk.reconcile(at: lastReconciled)
+                    }
                     next = next + intervalSeconds
                     try await clock.sleep(until: next)
                 }

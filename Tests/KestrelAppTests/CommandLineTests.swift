@@ -177,7 +177,7 @@ struct Kestrel {
         #expect(output.status == 0)
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
         let measurements = try #require(parsed["measurements"] as? [[String: Any]])
-        #expect(measurements.count == 5)
+        #expect(measurements.count == 7)
         #expect(measurements.allSatisfy { ($0["median"] as? Double ?? 0) > 0 })
         #expect(parsed["peak_memory_mb"] as? Double ?? 0 > 0)
         let loops = try #require(parsed["loops"] as? [[String: Any]])

@@ -1,10 +1,16 @@
 import Foundation
 import Testing
 
+/// A fresh journal for each run, so tests never resume each other's runs.
+func temporaryDatabase() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("kestrel-\(UUID()).sqlite").path
+}
+
 @Suite(.serialized) struct RunCommandTests {
     @Test func paperTradesTheEmbeddedReplayAndWritesTheSummary() throws {
         let summaryPath = FileManager.default.temporaryDirectory.appendingPathComponent("kestrel-\(UUID()).json").path
-        let output = try Kestrel.run(["run", "--duration", "4s", "--speed", "20000", "--summary-json", summaryPath])
+        let output = try Kestrel.run(["run", "--duration", "4s", "--speed", "20000", "--summary-json", summaryPath,
+                                     "--db", temporaryDatabase()])
         #expect(output.status == 0)
         // The seed's log shape: banner, background scans, processing with age, evaluations, trades, shutdown.
         for line in ["🚀 BOT STARTED SUCCESSFULLY!", "Opportunity scan interval: 60s",
@@ -51,7 +57,8 @@ import Testing
         #expect(config.status == 0)
         #expect(config.stdout.contains("<set, hidden>"))
         #expect(!config.stdout.contains("hunter2") && !config.stdout.contains("sesame"))
-        let run = try Kestrel.run(["run", "--duration", "1s", "--env-file", envFile, "--log-level", "trace"])
+        let run = try Kestrel.run(["run", "--duration", "1s", "--env-file", envFile, "--log-level", "trace",
+                                   "--db", temporaryDatabase()])
         #expect(run.status == 0)
         #expect(run.stderr.contains("Opportunity scan interval: 30s"))
         #expect(run.stderr.contains("API keys: set (not shown)"))
@@ -61,7 +68,7 @@ import Testing
     @Test func interruptShutsDownGracefullyAndQuickly() throws {
         let process = Process()
         process.executableURL = Kestrel.executable
-        process.arguments = ["run"]
+        process.arguments = ["run", "--db", temporaryDatabase()]
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -80,5 +87,51 @@ import Testing
         #expect(stderr.contains("✅ Background scanner stopped"))
         #expect(stderr.contains("BOT SHUTDOWN COMPLETE"))
         #expect(String(decoding: stdout, as: UTF8.self).contains("Run summary"))
+    }
+}
+
+@Suite(.serialized) struct StatusCommandTests {
+    @Test func statusAndTradesReadTheJournal() throws {
+        let db = temporaryDatabase()
+        let run = try Kestrel.run(["run", "--duration", "4s", "--speed", "20000", "--db", db])
+        #expect(run.status == 0)
+        let status = try Kestrel.run(["status", "--db", db, "--json"])
+        #expect(status.status == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect(report["balance"] is Double && report["equity"] is Double)
+        let positions = try #require(report["positions"] as? [[String: Any]])
+        for position in positions {
+            for key in ["symbol", "side", "lots", "entry_price", "stop_price", "unrealized_pnl"] {
+                #expect(position[key] != nil, "position lacks \(key)")
+            }
+        }
+        let orders = try #require(report["open_orders"] as? [[String: Any]])
+        #expect(orders.allSatisfy { $0["client_order_id"] is String })
+        // Every open position is protected by an open stop order.
+        #expect(orders.count >= positions.count)
+        let lastScan = try #require(report["last_scan"] as? [String: Any])
+        #expect(lastScan["at"] is String && lastScan["age_s"] != nil)
+
+        let trades = try Kestrel.run(["trades", "--db", db, "--csv"])
+        #expect(trades.status == 0)
+        let lines = trades.stdout.split(separator: "\n")
+        #expect(lines.first == "symbol,side,lots,entry_time,exit_time,entry_price,exit_price,reason,fees,funding,pnl")
+        #expect(lines.count > 1)
+        // A second run resumes where the first stopped.
+        let second = try Kestrel.run(["run", "--duration", "1s", "--speed", "20000", "--db", db])
+        #expect(second.status == 0)
+        #expect(second.stderr.contains("Resuming the run in \(db)"))
+    }
+
+    @Test func badJournalsAreRefusedNotReset() throws {
+        let path = temporaryDatabase()
+        try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: path))
+        let run = try Kestrel.run(["run", "--duration", "1s", "--db", path])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("is not a SQLite database"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(repeating: 7, count: 4096))
+        let status = try Kestrel.run(["status", "--db", "/nonexistent/kestrel.sqlite"])
+        #expect(status.status != 0)
+        #expect(status.stderr.contains("no journal at /nonexistent/kestrel.sqlite"))
     }
 }

@@ -48,13 +48,13 @@ struct EngineHarness {
 
     mutating func price(_ symbol: String, _ price: Double, at time: Timestamp) {
         var orders = [OrderRequest]()
-        notes += desk.price(symbol, price, at: time) { orders.append($0) }
+        notes += desk.price(symbol, price, at: time) { orders.append($0) }.notes
         submitted += orders
     }
 
     mutating func send(_ event: EngineEvent, at time: Timestamp) {
         var orders = [OrderRequest]()
-        notes += desk.handle(event, at: time) { orders.append($0) }
+        notes += desk.handle(event, at: time) { orders.append($0) }.notes
         submitted += orders
     }
 

@@ -2,7 +2,7 @@
 ///
 /// Orders are sized in whole lots: one lot is `contractMultiplier` units of the base asset (on KuCoin's XBTUSDTM,
 /// one lot is 0.001 BTC). Ignoring the multiplier was the original bot's most expensive bug.
-public struct Instrument: Hashable, Sendable {
+public struct Instrument: Hashable, Sendable, Codable {
     public var symbol: String
     public var base: String
     public var quote: String

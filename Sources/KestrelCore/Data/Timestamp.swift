@@ -2,7 +2,7 @@
 ///
 /// Candles, scans and orders are stamped in UTC seconds: every exchange aligns candles to whole seconds, and an
 /// integer keeps comparisons, bucketing and hashing exact and cheap.
-public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public var seconds: Int64
 
     public init(seconds: Int64) { self.seconds = seconds }

@@ -1,5 +1,5 @@
 /// One published scan: the opportunities and when the scan ran, in engine time.
-public struct ScanSnapshot: Sendable, Equatable {
+public struct ScanSnapshot: Sendable, Equatable, Codable {
     /// Increases by one with every scan; an opportunity is identified by (sequence, symbol).
     public var sequence: Int
     public var opportunities: [Opportunity]
@@ -57,7 +57,7 @@ public enum EngineNote: Sendable, Equatable {
 }
 
 /// A trade from entry to its last exit.
-public struct ClosedTrade: Sendable, Equatable {
+public struct ClosedTrade: Sendable, Equatable, Codable {
     public var symbol: String
     public var side: PositionSide
     public var lots: Int
@@ -71,6 +71,22 @@ public struct ClosedTrade: Sendable, Equatable {
     public var pnl: Double
     public var fees: Double
     public var funding: Double
+
+    public init(symbol: String, side: PositionSide, lots: Int, entryPrice: Double, exitPrice: Double,
+                openedAt: Timestamp, closedAt: Timestamp, reason: ExitReason, pnl: Double, fees: Double,
+                funding: Double) {
+        self.symbol = symbol
+        self.side = side
+        self.lots = lots
+        self.entryPrice = entryPrice
+        self.exitPrice = exitPrice
+        self.openedAt = openedAt
+        self.closedAt = closedAt
+        self.reason = reason
+        self.pnl = pnl
+        self.fees = fees
+        self.funding = funding
+    }
 }
 
 /// Settings of the deterministic engine.

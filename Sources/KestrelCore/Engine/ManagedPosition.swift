@@ -1,7 +1,7 @@
 /// An open position as the engine manages it: size, protective stop and the state of every exit rule.
-public struct ManagedPosition: Sendable, Equatable {
+public struct ManagedPosition: Sendable, Equatable, Codable {
     /// What last placed the stop where it is, so a stop-out is reported with the right reason.
-    public enum StopKind: String, Sendable, Equatable {
+    public enum StopKind: String, Sendable, Equatable, Codable {
         case initial
         case breakEven = "break_even"
         case trailing

@@ -10,7 +10,7 @@ public struct TradingEngine: Sendable {
     }
 
     /// An entry order sent and not yet filled.
-    struct PendingEntry: Sendable {
+    struct PendingEntry: Sendable, Codable, Equatable {
         var request: OrderRequest
         var opportunity: Opportunity
         var signal: SignalResult
@@ -93,6 +93,9 @@ public struct TradingEngine: Sendable {
                     != snapshot.opportunities.map { "\($0.symbol)\($0.signal)" }
             } ?? true
             latestSnapshot = snapshot
+            // Only recent snapshots can still be traded: forget what was acted on in older ones.
+            let oldest = snapshot.sequence - 10
+            actedOn = actedOn.filter { (Int($0.prefix { $0 != "/" }) ?? 0) >= oldest }
             statistics.snapshots += 1
             let now = max(snapshot.scanFinished, statistics.lastTime ?? snapshot.scanFinished)
             considerEntries(at: now, announce: announce, into: &output)
@@ -118,7 +121,7 @@ public struct TradingEngine: Sendable {
 }
 
 /// Counters and measurements for the run summary.
-public struct EngineStatistics: Sendable, Equatable {
+public struct EngineStatistics: Sendable, Equatable, Codable {
     public var snapshots = 0
     public var entriesSubmitted = 0
     public var tradesOpened = 0

@@ -29,7 +29,7 @@ public struct ClientOrderID: Hashable, Sendable, Codable, CustomStringConvertibl
     public static func < (lhs: ClientOrderID, rhs: ClientOrderID) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-public enum OrderKind: Sendable, Hashable {
+public enum OrderKind: Sendable, Hashable, Codable {
     case market
     case limit(price: Double)
     /// A market order that the exchange sends when the price trades through `trigger`.
@@ -37,7 +37,7 @@ public enum OrderKind: Sendable, Hashable {
 }
 
 /// Why Kestrel sends an order; kept with the order for logs, the journal and exit statistics.
-public enum OrderPurpose: Sendable, Hashable {
+public enum OrderPurpose: Sendable, Hashable, Codable {
     case entry
     case stopLoss
     case exit(ExitReason)
@@ -55,9 +55,11 @@ public enum ExitReason: String, Sendable, Codable, Hashable, CaseIterable {
     case profitLock = "profit_lock"
     case liquidation
     case shutdown
+    /// The exchange no longer had the position when Kestrel reconciled (closed while Kestrel was away).
+    case reconciliation
 }
 
-public struct OrderRequest: Sendable, Hashable {
+public struct OrderRequest: Sendable, Hashable, Codable {
     public var id: ClientOrderID
     public var symbol: String
     public var side: OrderSide
@@ -83,7 +85,7 @@ public struct OrderRequest: Sendable, Hashable {
 }
 
 /// An execution reported by the exchange.
-public struct Fill: Sendable, Hashable {
+public struct Fill: Sendable, Hashable, Codable {
     public var orderID: ClientOrderID
     public var symbol: String
     public var side: OrderSide
@@ -121,6 +123,8 @@ public enum OrderRejection: Error, Sendable, Hashable, CustomStringConvertible {
     case duplicateOrderID(ClientOrderID)
     case unknownOrder(ClientOrderID)
     case noPrice(symbol: String)
+    /// Kestrel could not record the order before sending it, so it was not sent.
+    case notRecorded(String)
 
     public var description: String {
         switch self {
@@ -135,6 +139,7 @@ public enum OrderRejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .duplicateOrderID(let id): return "order id \(id) already used"
         case .unknownOrder(let id): return "no open order \(id)"
         case .noPrice(let symbol): return "no price yet for \(symbol)"
+        case .notRecorded(let reason): return "not sent: the journal could not record it (\(reason))"
         }
     }
 }

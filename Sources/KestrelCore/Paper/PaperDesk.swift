@@ -11,37 +11,92 @@ public struct PaperDesk: Sendable {
         self.exchange = exchange
     }
 
-    /// A new trade price: the exchange sees it first (stops, limits, funding, liquidation), then the engine.
-    public mutating func price(_ symbol: String, _ price: Double, at time: Timestamp, continuous: Bool = true,
-                               submitted: (OrderRequest) -> Void = { _ in }) -> [EngineNote] {
-        var notes = [EngineNote]()
-        var queue = exchange.updatePrice(symbol, price, at: time, continuous: continuous).map(EngineEvent.exchange)
-        queue.append(.price(symbol: symbol, price: price, time: time))
-        for event in queue { notes += handle(event, at: time, submitted: submitted) }
-        return notes
+    /// What one call did: the engine's notes and what the journal must record.
+    public struct Step: Sendable {
+        public var notes: [EngineNote] = []
+        public var journal: JournalEntry
+
+        init(time: Timestamp) { journal = JournalEntry(time: time) }
     }
 
-    /// Feeds one event and carries out what follows from it. `submitted` is called as each order goes out.
+    /// A new trade price: the exchange sees it first (stops, limits, funding, liquidation), then the engine.
+    /// `submitting` is called just before each order goes out; if it throws, the order is not sent.
+    public mutating func price(_ symbol: String, _ price: Double, at time: Timestamp, continuous: Bool = true,
+                               submitting: (OrderRequest) throws -> Void = { _ in }) -> Step {
+        var step = Step(time: time)
+        var queue = exchange.updatePrice(symbol, price, at: time, continuous: continuous).map(EngineEvent.exchange)
+        queue.append(.price(symbol: symbol, price: price, time: time))
+        run(queue, at: time, into: &step, submitting: submitting)
+        return step
+    }
+
+    /// Feeds one event and carries out what follows from it.
     public mutating func handle(_ event: EngineEvent, at time: Timestamp,
-                                submitted: (OrderRequest) -> Void = { _ in }) -> [EngineNote] {
-        var notes = [EngineNote]()
-        var queue = [event]
+                                submitting: (OrderRequest) throws -> Void = { _ in }) -> Step {
+        var step = Step(time: time)
+        run([event], at: time, into: &step, submitting: submitting)
+        return step
+    }
+
+    /// Reconciles the engine with the exchange and carries out what that requires (new stops).
+    public mutating func reconcile(at time: Timestamp, submitting: (OrderRequest) throws -> Void = { _ in })
+        -> (ReconciliationReport, Step) {
+        let exchange = self.exchange
+        let (report, output) = engine.reconcile(positions: exchange.positions, restingOrders: exchange.restingOrders,
+                                                knownOrder: { exchange.hasSeen($0) }, at: time)
+        var step = Step(time: time)
+        step.notes = output.notes
+        for note in output.notes { if case .closed(let trade) = note { step.journal.closedTrades.append(trade) } }
+        for command in output.commands {
+            guard case .place(let request) = command else { continue }
+            do {
+                try submitting(request)
+            } catch {
+                run([.rejected(request, .notRecorded("\(error)"), time: time)], at: time, into: &step,
+                    submitting: submitting)
+                continue
+            }
+            switch self.exchange.submit(request, at: time) {
+            case .success(let events):
+                step.journal.outcomes.append(.accepted(request.id))
+                run(events.map(EngineEvent.exchange), at: time, into: &step, submitting: submitting)
+            case .failure(let rejection):
+                run([.rejected(request, rejection, time: time)], at: time, into: &step, submitting: submitting)
+            }
+        }
+        return (report, step)
+    }
+
+    private mutating func run(_ events: [EngineEvent], at time: Timestamp, into step: inout Step,
+                              submitting: (OrderRequest) throws -> Void) {
+        var queue = events
         var index = 0
         while index < queue.count {
-            let output = engine.handle(queue[index])
+            let event = queue[index]
             index += 1
-            notes += output.notes
+            record(event, into: &step.journal)
+            let output = engine.handle(event)
+            step.notes += output.notes
+            for note in output.notes { if case .closed(let trade) = note { step.journal.closedTrades.append(trade) } }
             for command in output.commands {
                 switch command {
                 case .place(let request):
-                    submitted(request)
+                    do {
+                        try submitting(request)
+                    } catch {
+                        queue.append(.rejected(request, .notRecorded("\(error)"), time: time))
+                        continue
+                    }
                     switch exchange.submit(request, at: time) {
-                    case .success(let events): queue += events.map(EngineEvent.exchange)
-                    case .failure(let rejection): queue.append(.rejected(request, rejection, time: time))
+                    case .success(let events):
+                        step.journal.outcomes.append(.accepted(request.id))
+                        queue += events.map(EngineEvent.exchange)
+                    case .failure(let rejection):
+                        queue.append(.rejected(request, rejection, time: time))
                     }
                 case .cancel(let id, _):
                     // Already gone (filled or dropped with its position) is the outcome a cancel wants.
-                    _ = exchange.cancel(id)
+                    if case .success = exchange.cancel(id) { step.journal.outcomes.append(.cancelled(id)) }
                 case .amendStop(let id, let symbol, let trigger):
                     if case .failure = exchange.amend(id, price: trigger) {
                         queue.append(.exchange(.orderCancelled(id, symbol: symbol)))
@@ -49,6 +104,17 @@ public struct PaperDesk: Sendable {
                 }
             }
         }
-        return notes
+    }
+
+    private func record(_ event: EngineEvent, into journal: inout JournalEntry) {
+        switch event {
+        case .exchange(.fill(let fill)): journal.fills.append(fill)
+        case .exchange(.funding(let symbol, let amount, let time)):
+            journal.funding.append(FundingPayment(symbol: symbol, amount: amount, time: time))
+        case .exchange(.orderCancelled(let id, _)): journal.outcomes.append(.cancelled(id))
+        case .rejected(let request, let rejection, _):
+            journal.outcomes.append(.rejected(request.id, reason: rejection.description))
+        default: break
+        }
     }
 }

@@ -6,7 +6,7 @@ public enum MarginMode: String, Sendable, Codable, CaseIterable {
     case cross
 }
 
-public struct PaperExchangeSettings: Sendable, Equatable {
+public struct PaperExchangeSettings: Sendable, Equatable, Codable {
     public var startingBalance: Double
     public var takerFee: Double
     public var makerFee: Double
@@ -33,7 +33,7 @@ public struct PaperExchangeSettings: Sendable, Equatable {
 }
 
 /// A position as the exchange holds it (one net position per symbol).
-public struct ExchangePosition: Sendable, Hashable {
+public struct ExchangePosition: Sendable, Hashable, Codable {
     public var symbol: String
     public var side: PositionSide
     public var lots: Int
@@ -58,7 +58,7 @@ public enum ExchangeEvent: Sendable, Hashable {
 /// wallet, one net position per symbol sized in whole lots through the contract multiplier, resting limit and
 /// stop-market orders, taker and maker fees, slippage on market and stop fills, isolated or cross margin, funding
 /// every interval (aligned to UTC) and liquidation at the maintenance margin.
-public struct PaperExchange: Sendable {
+public struct PaperExchange: Sendable, Codable {
     public let settings: PaperExchangeSettings
     public private(set) var instruments: [String: Instrument]
     /// Cash: deposits plus realised PnL, minus fees, plus funding.
@@ -68,7 +68,9 @@ public struct PaperExchange: Sendable {
     public private(set) var restingOrders: [OrderRequest] = []
     public private(set) var prices: [String: Double] = [:]
     public private(set) var lastTime: Timestamp?
-    private var usedIDs: Set<ClientOrderID> = []
+    /// Client ids of the most recent orders, to refuse a repeated id and to answer `hasSeen` after a restart.
+    /// Bounded, so the exchange's saved state does not grow with every order ever placed.
+    private var usedIDs = RecentIDs(capacity: 256)
 
     public init(instruments: [Instrument], settings: PaperExchangeSettings = PaperExchangeSettings()) {
         self.settings = settings
@@ -109,6 +111,9 @@ public struct PaperExchange: Sendable {
         return side == .long ? entry * (1 - inverse) / (1 - maintenanceRate)
             : entry * (1 + inverse) / (1 + maintenanceRate)
     }
+
+    /// Whether an order with this client id ever reached the exchange.
+    public func hasSeen(_ id: ClientOrderID) -> Bool { usedIDs.contains(id) }
 
     // MARK: Orders
 
@@ -363,5 +368,44 @@ public struct PaperExchange: Sendable {
             }
         }
         return events
+    }
+}
+
+/// A set of the last `capacity` ids, oldest forgotten first.
+struct RecentIDs: Sendable, Codable {
+    private var order: [ClientOrderID] = []
+    private var members: Set<ClientOrderID> = []
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func contains(_ id: ClientOrderID) -> Bool { members.contains(id) }
+
+    mutating func insert(_ id: ClientOrderID) {
+        guard members.insert(id).inserted else { return }
+        order.append(id)
+        if order.count > capacity {
+            let dropped = order.count - capacity
+            for old in order.prefix(dropped) { members.remove(old) }
+            order.removeFirst(dropped)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case order
+        case capacity
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        capacity = try container.decode(Int.self, forKey: .capacity)
+        order = try container.decode([ClientOrderID].self, forKey: .order)
+        members = Set(order)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(capacity, forKey: .capacity)
+        try container.encode(order, forKey: .order)
     }
 }

@@ -41,7 +41,7 @@ public struct RiskSettings: Sendable, Equatable {
 
 /// What the risk rules remember between trades: equity peak, streaks, the day's loss, cool-downs and the closed
 /// trades Kelly sizing learns from.
-public struct RiskState: Sendable, Equatable {
+public struct RiskState: Sendable, Equatable, Codable {
     public var equityPeak: Double
     /// Days since 1970-01-01 (UTC) of `dayStartEquity`.
     public var day: Int64

@@ -1,5 +1,5 @@
 /// A ranked trade idea from a scan: what to trade, which way, how sure, and on what data.
-public struct Opportunity: Sendable, Equatable {
+public struct Opportunity: Sendable, Equatable, Codable {
     public var symbol: String
     public var signal: Signal
     public var confidence: Double

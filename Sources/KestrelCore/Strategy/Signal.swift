@@ -13,7 +13,7 @@ public enum Regime: String, Sendable, Codable, CaseIterable {
 }
 
 /// What an indicator vote was about, with the values that decided it.
-public enum VoteFactor: Sendable, Equatable {
+public enum VoteFactor: Sendable, Equatable, Codable {
     case emaTrend(above: Bool)
     case macd(above: Bool)
     case rsi(Double)
@@ -45,7 +45,7 @@ public enum VoteFactor: Sendable, Equatable {
 }
 
 /// One vote behind a signal: which side, how heavy, and why.
-public struct Vote: Sendable, Equatable, CustomStringConvertible {
+public struct Vote: Sendable, Equatable, Codable, CustomStringConvertible {
     public var side: Signal
     public var weight: Double
     public var factor: VoteFactor
@@ -63,7 +63,7 @@ public struct Vote: Sendable, Equatable, CustomStringConvertible {
 
 /// A reason behind a verdict, kept as data so that a trader (or a test) can see exactly why Kestrel wants a trade,
 /// and rendered to text only when shown: scans evaluate hundreds of symbols and show five.
-public enum Reason: Sendable, Equatable, CustomStringConvertible {
+public enum Reason: Sendable, Equatable, Codable, CustomStringConvertible {
     case vote(Vote)
     case noVotes
     case tie
@@ -95,7 +95,7 @@ public enum Reason: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A strategy's verdict on one symbol at one time.
-public struct SignalResult: Sendable, Equatable {
+public struct SignalResult: Sendable, Equatable, Codable {
     public var symbol: String
     /// Close time of the newest primary-timeframe candle the verdict is based on.
     public var dataTime: Timestamp

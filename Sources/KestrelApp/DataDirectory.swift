@@ -1,0 +1,28 @@
+import Foundation
+import Logging
+
+/// Where Kestrel keeps its files: `$KESTREL_DB` for the journal if set, else `$XDG_DATA_HOME/kestrel`, else
+/// `~/.local/share/kestrel`.
+enum DataDirectory {
+    static var path: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return (xdg as NSString).appendingPathComponent("kestrel") }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return (home as NSString).appendingPathComponent(".local/share/kestrel")
+    }
+
+    static var defaultDatabase: String {
+        if let db = ProcessInfo.processInfo.environment["KESTREL_DB"], !db.isEmpty { return db }
+        return (path as NSString).appendingPathComponent("kestrel.sqlite")
+    }
+
+    /// Renames a journal (and its WAL files) with a timestamp suffix, so a new run starts empty and nothing is lost.
+    static func moveAside(_ database: String, logger: Logger) throws {
+        guard FileManager.default.fileExists(atPath: database) else { return }
+        let stamp = Int(Date().timeIntervalSince1970)
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: database + suffix) {
+            try FileManager.default.moveItem(atPath: database + suffix, toPath: "\(database).\(stamp)\(suffix)")
+        }
+        logger.notice("📦 Previous journal kept as \(database).\(stamp)")
+    }
+}

@@ -1,0 +1,49 @@
+/// Everything the engine must remember across a restart, clean or not: cash, positions with their stop and exit
+/// state, entries in flight, the risk state, the latest snapshot and which opportunities were already acted on.
+public struct EngineState: Sendable, Codable, Equatable {
+    public var cash: Double
+    public var positions: [String: ManagedPosition]
+    public var lastPrices: [String: Double]
+    var pendingEntries: [ClientOrderID: TradingEngine.PendingEntry]
+    public var risk: RiskState
+    public var latestSnapshot: ScanSnapshot?
+    var actedOn: Set<String>
+    var nextOrderNumber: Int
+    /// Counters and measurements, without the closed trades and snapshot ages (see `TradingEngine.state`).
+    public var statistics: EngineStatistics
+
+    /// Client order ids of entries sent and not yet answered.
+    public var pendingEntryIDs: [ClientOrderID] { pendingEntries.keys.sorted() }
+}
+
+
+extension TradingEngine {
+    /// The state to persist. Closed trades are left out (the journal has them in a table of their own), and so are
+    /// the per-order snapshot ages (a measurement of this session): the saved state stays the same size however
+    /// long the bot runs.
+    public var state: EngineState {
+        var stats = statistics
+        stats.closedTrades = []
+        stats.snapshotAges = []
+        return EngineState(cash: cash, positions: positions, lastPrices: lastPrices, pendingEntries: pendingEntries,
+                           risk: risk, latestSnapshot: latestSnapshot, actedOn: actedOn,
+                           nextOrderNumber: nextOrderNumber, statistics: stats)
+    }
+
+    /// An engine that carries on from a saved state; `closedTrades` come back from the journal.
+    public init(settings: EngineSettings, instruments: [Instrument], revalidator: any SignalRevalidator,
+                restoring saved: EngineState, closedTrades: [ClosedTrade]) {
+        self.init(settings: settings, instruments: instruments, startingCash: saved.cash, revalidator: revalidator,
+                  startTime: saved.statistics.lastTime ?? Timestamp(seconds: 0))
+        cash = saved.cash
+        positions = saved.positions
+        lastPrices = saved.lastPrices
+        pendingEntries = saved.pendingEntries
+        risk = saved.risk
+        latestSnapshot = saved.latestSnapshot
+        actedOn = saved.actedOn
+        nextOrderNumber = saved.nextOrderNumber
+        statistics = saved.statistics
+        statistics.closedTrades = closedTrades
+    }
+}

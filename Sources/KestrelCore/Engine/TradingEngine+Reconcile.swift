@@ -1,0 +1,89 @@
+/// What a reconciliation found and did.
+public struct ReconciliationReport: Sendable, Equatable {
+    /// Positions the exchange has and the engine did not: adopted and protected with a stop.
+    public var adopted: [String] = []
+    /// Positions the engine had and the exchange does not: closed in the journal.
+    public var closed: [String] = []
+    /// Positions whose size differed: the exchange's size was taken.
+    public var resized: [String] = []
+    /// Positions whose stop was missing on the exchange: a new one was placed.
+    public var restopped: [String] = []
+    /// Entries in flight the exchange never saw: dropped.
+    public var droppedEntries: [ClientOrderID] = []
+
+    public var isClean: Bool {
+        adopted.isEmpty && closed.isEmpty && resized.isEmpty && restopped.isEmpty && droppedEntries.isEmpty
+    }
+}
+
+extension TradingEngine {
+    /// Brings the engine in line with what the exchange actually holds; the exchange is the truth about positions
+    /// and orders. Runs at start-up (after a clean stop or a crash alike) and periodically.
+    public mutating func reconcile(positions exchangePositions: [String: ExchangePosition],
+                                   restingOrders: [OrderRequest], knownOrder: (ClientOrderID) -> Bool,
+                                   at time: Timestamp) -> (ReconciliationReport, Output) {
+        var report = ReconciliationReport()
+        var output = Output()
+        let resting = Set(restingOrders.map(\.id))
+
+        for id in pendingEntries.keys.sorted() where !knownOrder(id) {
+            pendingEntries[id] = nil
+            report.droppedEntries.append(id)
+        }
+        for symbol in positions.keys.sorted() where exchangePositions[symbol] == nil {
+            guard let position = positions.removeValue(forKey: symbol) else { continue }
+            let price = lastPrices[symbol] ?? position.entryPrice
+            let trade = ClosedTrade(
+                symbol: symbol, side: position.side, lots: position.initialLots, entryPrice: position.entryPrice,
+                exitPrice: price, openedAt: position.openedAt, closedAt: time, reason: .reconciliation,
+                pnl: position.realizedPnL - position.fees + position.funding, fees: position.fees,
+                funding: position.funding)
+            statistics.closedTrades.append(trade)
+            output.notes.append(.closed(trade))
+            report.closed.append(symbol)
+        }
+        for symbol in exchangePositions.keys.sorted() {
+            guard let held = exchangePositions[symbol], let instrument = instruments[symbol] else { continue }
+            if var position = positions[symbol] {
+                if position.lots != held.lots || position.side != held.side {
+                    position.lots = held.lots
+                    position.side = held.side
+                    positions[symbol] = position
+                    report.resized.append(symbol)
+                }
+            } else {
+                let stopDistance = RiskManager.stopDistance(volatility: 0.05)
+                let existingStop = restingOrders.first { order in
+                    guard case .stopMarket = order.kind else { return false }
+                    return order.symbol == symbol && order.reduceOnly && order.side == held.side.exitSide
+                }
+                var stopPrice = instrument.roundToTick(held.entryPrice * (1 - held.side.sign * stopDistance))
+                if case .stopMarket(let trigger)? = existingStop?.kind { stopPrice = trigger }
+                positions[symbol] = ManagedPosition(
+                    symbol: symbol, instrument: instrument, side: held.side, lots: held.lots, initialLots: held.lots,
+                    entryPrice: held.entryPrice, leverage: held.leverage, openedAt: time, stopDistance: stopDistance,
+                    stopPrice: stopPrice, stopKind: .initial, stopOrderID: existingStop?.id,
+                    takeProfitPrice: instrument.roundToTick(held.entryPrice * (1 + held.side.sign * 2 * stopDistance)),
+                    trailDistance: settings.risk.trailingStopPercentage, bestPrice: held.entryPrice,
+                    partialsTaken: 0, exitOrderID: nil, exitReason: nil, equityAtEntry: equity, fees: 0, funding: 0,
+                    realizedPnL: 0, exitValue: 0, exitedLots: 0)
+                report.adopted.append(symbol)
+            }
+            guard var position = positions[symbol] else { continue }
+            if position.exitOrderID.map({ !resting.contains($0) && !knownOrder($0) }) == true {
+                position.exitOrderID = nil
+                position.exitReason = nil
+            }
+            if position.stopOrderID.map({ !resting.contains($0) }) ?? true {
+                let stop = OrderRequest(id: makeOrderID("stop", symbol), symbol: symbol, side: position.side.exitSide,
+                                        lots: position.lots, kind: .stopMarket(trigger: position.stopPrice),
+                                        reduceOnly: true, leverage: position.leverage, purpose: .stopLoss)
+                position.stopOrderID = stop.id
+                output.commands.append(.place(stop))
+                if !report.adopted.contains(symbol) { report.restopped.append(symbol) }
+            }
+            positions[symbol] = position
+        }
+        return (report, output)
+    }
+}

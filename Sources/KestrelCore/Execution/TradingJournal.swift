@@ -1,0 +1,50 @@
+/// A funding payment credited to (positive) or taken from (negative) the wallet.
+public struct FundingPayment: Sendable, Hashable, Codable {
+    public var symbol: String
+    public var amount: Double
+    public var time: Timestamp
+
+    public init(symbol: String, amount: Double, time: Timestamp) {
+        self.symbol = symbol
+        self.amount = amount
+        self.time = time
+    }
+}
+
+/// What became of an order that was sent.
+public enum OrderOutcome: Sendable, Hashable {
+    case accepted(ClientOrderID)
+    case rejected(ClientOrderID, reason: String)
+    /// Removed by the exchange or cancelled by Kestrel.
+    case cancelled(ClientOrderID)
+}
+
+/// Everything one event led to, to be recorded atomically with the state it left behind.
+public struct JournalEntry: Sendable {
+    public var time: Timestamp
+    public var outcomes: [OrderOutcome] = []
+    public var fills: [Fill] = []
+    public var funding: [FundingPayment] = []
+    public var closedTrades: [ClosedTrade] = []
+    /// The engine's and the paper exchange's state after the event (nil: unchanged since the last entry).
+    public var engine: EngineState?
+    public var exchange: PaperExchange?
+    public var equity: Double?
+
+    public init(time: Timestamp) { self.time = time }
+
+    public var isEmpty: Bool {
+        outcomes.isEmpty && fills.isEmpty && funding.isEmpty && closedTrades.isEmpty && engine == nil && exchange == nil
+    }
+}
+
+/// The durable record of what Kestrel does. An order's intent is written before the order is sent, so after a crash
+/// Kestrel knows every order it might have placed and can resolve each by its client order id.
+public protocol TradingJournal: Sendable {
+    /// Records an order before it is sent. If this throws, the order must not be sent.
+    func recordIntent(_ order: OrderRequest, at time: Timestamp) throws
+    /// Records what an event led to, in one transaction.
+    func commit(_ entry: JournalEntry) throws
+    /// Records a published scan: what was found, when, how long it took.
+    func recordScan(_ snapshot: ScanSnapshot, durationMilliseconds: Double) throws
+}

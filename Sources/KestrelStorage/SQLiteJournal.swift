@@ -1,0 +1,401 @@
+import Foundation
+import GRDB
+public import KestrelCore
+
+/// Kestrel's journal in SQLite (WAL mode, versioned migrations): orders with every state change, fills, funding,
+/// closed trades, equity snapshots, scans, and the engine's and paper exchange's state. Every write is one
+/// transaction, so a crash leaves the journal as it was before or after a step, never in between.
+public final class SQLiteJournal: TradingJournal {
+    public let path: String
+    private let pool: DatabasePool
+    private let encoder: JSONEncoder
+    private let decoder = JSONDecoder()
+
+    static let applicationID = "kestrel"
+    static let schemaVersion = "1"
+
+    /// Opens (or creates) the journal at `path`. Refuses a file that is not Kestrel's, or is damaged.
+    public init(path: String, maxPageCount: Int? = nil) throws(StorageError) {
+        self.path = path
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw .cannotOpen(path: path, detail: "cannot create the directory \(directory): "
+                    + "\((error as NSError).localizedDescription)")
+            }
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if let maxPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)") }
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw Self.map(error, path: path)
+        }
+        try checkOwnership()
+        do {
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+
+    // MARK: Schema
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE kestrel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT INTO kestrel_meta (key, value) VALUES ('application', '\(applicationID)'), ('schema', '1');
+                CREATE TABLE orders (
+                    client_order_id TEXT PRIMARY KEY, symbol TEXT NOT NULL, side TEXT NOT NULL, lots INTEGER NOT NULL,
+                    kind TEXT NOT NULL, price REAL, reduce_only INTEGER NOT NULL, leverage INTEGER NOT NULL,
+                    purpose TEXT NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL, detail TEXT);
+                CREATE INDEX orders_state ON orders (state);
+                CREATE TABLE order_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, client_order_id TEXT NOT NULL, state TEXT NOT NULL,
+                    at INTEGER NOT NULL, detail TEXT);
+                CREATE TABLE fills (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, client_order_id TEXT NOT NULL, symbol TEXT NOT NULL,
+                    side TEXT NOT NULL, lots INTEGER NOT NULL, price REAL NOT NULL, fee REAL NOT NULL,
+                    time INTEGER NOT NULL, is_maker INTEGER NOT NULL, is_liquidation INTEGER NOT NULL);
+                CREATE INDEX fills_order ON fills (client_order_id);
+                CREATE TABLE funding (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, symbol TEXT NOT NULL, amount REAL NOT NULL,
+                    time INTEGER NOT NULL);
+                CREATE TABLE closed_trades (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, symbol TEXT NOT NULL, side TEXT NOT NULL,
+                    lots INTEGER NOT NULL, entry_price REAL NOT NULL, exit_price REAL NOT NULL,
+                    opened_at INTEGER NOT NULL, closed_at INTEGER NOT NULL, reason TEXT NOT NULL, pnl REAL NOT NULL,
+                    fees REAL NOT NULL, funding REAL NOT NULL);
+                CREATE TABLE positions (
+                    symbol TEXT PRIMARY KEY, side TEXT NOT NULL, lots INTEGER NOT NULL, entry_price REAL NOT NULL,
+                    leverage INTEGER NOT NULL, stop_price REAL NOT NULL, stop_kind TEXT NOT NULL,
+                    stop_order_id TEXT, take_profit REAL NOT NULL, partials_taken INTEGER NOT NULL,
+                    opened_at INTEGER NOT NULL, unrealized_pnl REAL NOT NULL);
+                CREATE TABLE equity_snapshots (
+                    time INTEGER NOT NULL, equity REAL NOT NULL, cash REAL NOT NULL, open_positions INTEGER NOT NULL);
+                CREATE TABLE scans (
+                    sequence INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL,
+                    duration_ms REAL NOT NULL, opportunities TEXT NOT NULL);
+                CREATE TABLE state (name TEXT PRIMARY KEY, json BLOB NOT NULL, updated_at INTEGER NOT NULL);
+                """)
+        }
+        return migrator
+    }
+
+    /// A database with tables that are not Kestrel's is refused, not migrated into.
+    private func checkOwnership() throws(StorageError) {
+        do {
+            let (tables, application, schema) = try pool.read { db -> ([String], String?, String?) in
+                let tables = try String.fetchAll(db, sql: """
+                    SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+                    AND name != 'grdb_migrations' ORDER BY name
+                    """)
+                guard tables.contains("kestrel_meta") else { return (tables, nil, nil) }
+                let application = try String.fetchOne(db, sql: "SELECT value FROM kestrel_meta WHERE key = 'application'")
+                let schema = try String.fetchOne(db, sql: "SELECT value FROM kestrel_meta WHERE key = 'schema'")
+                return (tables, application, schema)
+            }
+            if !tables.isEmpty, application != Self.applicationID { throw StorageError.foreign(path: path, tables: tables) }
+            if let schema, let version = Int(schema), version > Int(Self.schemaVersion)! {
+                throw StorageError.newerSchema(path: path, version: schema)
+            }
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+
+    static func map(_ error: any Error, path: String) -> StorageError {
+        guard let database = error as? DatabaseError else { return .failed(path: path, detail: "\(error)") }
+        switch database.resultCode {
+        case .SQLITE_NOTADB: return .notADatabase(path: path)
+        case .SQLITE_CORRUPT: return .corrupt(path: path, detail: database.message ?? "corrupt")
+        case .SQLITE_READONLY: return .readOnly(path: path)
+        case .SQLITE_CANTOPEN: return .cannotOpen(path: path, detail: database.message ?? "unable to open")
+        case .SQLITE_FULL: return .diskFull(path: path)
+        case .SQLITE_PERM, .SQLITE_AUTH: return .readOnly(path: path)
+        default: return .failed(path: path, detail: database.message ?? "\(database)")
+        }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
+        do {
+            return try pool.write(body)
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+
+    // MARK: Writing
+
+    public func recordIntent(_ order: OrderRequest, at time: Timestamp) throws {
+        let (kind, price) = Self.describe(order.kind)
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO orders (client_order_id, symbol, side, lots, kind, price, reduce_only, leverage, purpose,
+                                    state, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'intent', ?, ?)
+                """, arguments: [order.id.rawValue, order.symbol, order.side.rawValue, order.lots, kind, price,
+                                 order.reduceOnly, order.leverage, Self.describe(order.purpose), time.seconds,
+                                 time.seconds])
+            try db.execute(sql: "INSERT INTO order_events (client_order_id, state, at) VALUES (?, 'intent', ?)",
+                           arguments: [order.id.rawValue, time.seconds])
+        }
+    }
+
+    public func commit(_ entry: JournalEntry) throws {
+        let engine = try entry.engine.map { try encoder.encode($0) }
+        let exchange = try entry.exchange.map { try encoder.encode($0) }
+        try write { db in
+            let at = entry.time.seconds
+            func setState(_ id: String, _ state: String, _ detail: String? = nil) throws {
+                try db.execute(sql: "UPDATE orders SET state = ?, updated_at = ?, detail = COALESCE(?, detail) "
+                    + "WHERE client_order_id = ?", arguments: [state, at, detail, id])
+                try db.execute(sql: "INSERT INTO order_events (client_order_id, state, at, detail) VALUES (?, ?, ?, ?)",
+                               arguments: [id, state, at, detail])
+            }
+            for outcome in entry.outcomes {
+                switch outcome {
+                case .accepted(let id): try setState(id.rawValue, "open")
+                case .rejected(let id, let reason): try setState(id.rawValue, "rejected", reason)
+                case .cancelled(let id): try setState(id.rawValue, "cancelled")
+                }
+            }
+            for fill in entry.fills {
+                try db.execute(sql: """
+                    INSERT INTO fills (client_order_id, symbol, side, lots, price, fee, time, is_maker, is_liquidation)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [fill.orderID.rawValue, fill.symbol, fill.side.rawValue, fill.lots, fill.price,
+                                     fill.fee, fill.time.seconds, fill.isMaker, fill.isLiquidation])
+                if fill.isLiquidation {
+                    // The exchange made this order itself: record it so every fill has its order.
+                    try db.execute(sql: """
+                        INSERT OR IGNORE INTO orders (client_order_id, symbol, side, lots, kind, reduce_only, leverage,
+                                                      purpose, state, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, 'market', 1, 1, 'exit:liquidation', 'intent', ?, ?)
+                        """, arguments: [fill.orderID.rawValue, fill.symbol, fill.side.rawValue, fill.lots, at, at])
+                }
+                try setState(fill.orderID.rawValue, "filled", "\(fill.lots) lots @ \(fill.price)")
+            }
+            for payment in entry.funding {
+                try db.execute(sql: "INSERT INTO funding (symbol, amount, time) VALUES (?, ?, ?)",
+                               arguments: [payment.symbol, payment.amount, payment.time.seconds])
+            }
+            for trade in entry.closedTrades {
+                try db.execute(sql: """
+                    INSERT INTO closed_trades (symbol, side, lots, entry_price, exit_price, opened_at, closed_at,
+                                               reason, pnl, fees, funding)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [trade.symbol, trade.side.rawValue, trade.lots, trade.entryPrice, trade.exitPrice,
+                                     trade.openedAt.seconds, trade.closedAt.seconds, trade.reason.rawValue, trade.pnl,
+                                     trade.fees, trade.funding])
+            }
+            if let state = entry.engine {
+                try db.execute(sql: "INSERT OR REPLACE INTO state (name, json, updated_at) VALUES ('engine', ?, ?)",
+                               arguments: [engine, at])
+                try db.execute(sql: "DELETE FROM positions")
+                for position in state.positions.values {
+                    let price = state.lastPrices[position.symbol] ?? position.entryPrice
+                    try db.execute(sql: """
+                        INSERT INTO positions (symbol, side, lots, entry_price, leverage, stop_price, stop_kind,
+                                               stop_order_id, take_profit, partials_taken, opened_at, unrealized_pnl)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [position.symbol, position.side.rawValue, position.lots, position.entryPrice,
+                                         position.leverage, position.stopPrice, position.stopKind.rawValue,
+                                         position.stopOrderID?.rawValue, position.takeProfitPrice,
+                                         position.partialsTaken, position.openedAt.seconds,
+                                         position.unrealizedPnL(at: price)])
+                }
+                if let equity = entry.equity {
+                    try db.execute(sql: "INSERT INTO equity_snapshots (time, equity, cash, open_positions) "
+                        + "VALUES (?, ?, ?, ?)", arguments: [at, equity, state.cash, state.positions.count])
+                }
+            }
+            if exchange != nil {
+                try db.execute(sql: "INSERT OR REPLACE INTO state (name, json, updated_at) VALUES ('exchange', ?, ?)",
+                               arguments: [exchange, at])
+            }
+        }
+    }
+
+    /// Records a published scan.
+    public func recordScan(_ snapshot: ScanSnapshot, durationMilliseconds: Double) throws {
+        let opportunities = String(decoding: try encoder.encode(snapshot.opportunities.map {
+            ["symbol": $0.symbol, "signal": $0.signal.rawValue, "score": String($0.score)]
+        }), as: UTF8.self)
+        try write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO scans (sequence, started_at, finished_at, duration_ms, opportunities)
+                VALUES (?, ?, ?, ?, ?)
+                """, arguments: [snapshot.sequence, snapshot.scanStarted.seconds, snapshot.scanFinished.seconds,
+                                 durationMilliseconds, opportunities])
+        }
+    }
+
+    /// Marks an order intent resolved after a restart (it never reached the exchange, or it did).
+    public func resolveIntent(_ id: ClientOrderID, as state: String, detail: String, at time: Timestamp) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE orders SET state = ?, updated_at = ?, detail = ? WHERE client_order_id = ?",
+                           arguments: [state, time.seconds, detail, id.rawValue])
+            try db.execute(sql: "INSERT INTO order_events (client_order_id, state, at, detail) VALUES (?, ?, ?, ?)",
+                           arguments: [id.rawValue, state, time.seconds, detail])
+        }
+    }
+
+    // MARK: Reading
+
+    public struct SavedState: Sendable {
+        public var engine: EngineState
+        public var exchange: PaperExchange
+        public var closedTrades: [ClosedTrade]
+        public var savedAt: Timestamp
+    }
+
+    /// The state of the last committed step, or nil for a new journal.
+    public func loadState() throws -> SavedState? {
+        let rows = try read { db in
+            try Row.fetchAll(db, sql: "SELECT name, json, updated_at FROM state")
+        }
+        var engineData: Data?
+        var exchangeData: Data?
+        var savedAt = Timestamp(seconds: 0)
+        for row in rows {
+            let name: String = row["name"]
+            let data: Data = row["json"]
+            savedAt = max(savedAt, Timestamp(seconds: row["updated_at"]))
+            if name == "engine" { engineData = data } else if name == "exchange" { exchangeData = data }
+        }
+        guard let engineData, let exchangeData else { return nil }
+        do {
+            return SavedState(engine: try decoder.decode(EngineState.self, from: engineData),
+                              exchange: try decoder.decode(PaperExchange.self, from: exchangeData),
+                              closedTrades: try closedTrades(), savedAt: savedAt)
+        } catch {
+            throw StorageError.corrupt(path: path, detail: "saved state unreadable: \(error)")
+        }
+    }
+
+    public func closedTrades(since: Timestamp? = nil) throws(StorageError) -> [ClosedTrade] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM closed_trades WHERE closed_at >= ? ORDER BY id",
+                             arguments: [since?.seconds ?? Int64.min]).map { row in
+                ClosedTrade(symbol: row["symbol"], side: PositionSide(rawValue: row["side"]) ?? .long, lots: row["lots"],
+                            entryPrice: row["entry_price"], exitPrice: row["exit_price"],
+                            openedAt: Timestamp(seconds: row["opened_at"]), closedAt: Timestamp(seconds: row["closed_at"]),
+                            reason: ExitReason(rawValue: row["reason"]) ?? .stopLoss, pnl: row["pnl"], fees: row["fees"],
+                            funding: row["funding"])
+            }
+        }
+    }
+
+    /// Orders written as intents and never answered: after a crash, these are resolved by client order id.
+    public func unresolvedIntents() throws(StorageError) -> [ClientOrderID] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT client_order_id FROM orders WHERE state = 'intent' ORDER BY created_at")
+                .map(ClientOrderID.init)
+        }
+    }
+
+    public struct Counts: Sendable, Equatable {
+        public var orders: Int
+        public var fills: Int
+        public var distinctFilledOrders: Int
+        public var closedTrades: Int
+        public var fees: Double
+        public var funding: Double
+        public var realizedPnL: Double
+    }
+
+    public func counts() throws(StorageError) -> Counts {
+        try read { db in
+            Counts(orders: try Int.fetchOne(db, sql: "SELECT count(*) FROM orders") ?? 0,
+                   fills: try Int.fetchOne(db, sql: "SELECT count(*) FROM fills") ?? 0,
+                   distinctFilledOrders: try Int.fetchOne(db, sql: "SELECT count(DISTINCT client_order_id) FROM fills") ?? 0,
+                   closedTrades: try Int.fetchOne(db, sql: "SELECT count(*) FROM closed_trades") ?? 0,
+                   fees: try Double.fetchOne(db, sql: "SELECT total(fee) FROM fills") ?? 0,
+                   funding: try Double.fetchOne(db, sql: "SELECT total(amount) FROM funding") ?? 0,
+                   realizedPnL: try Double.fetchOne(db, sql: "SELECT total(pnl) FROM closed_trades") ?? 0)
+        }
+    }
+
+    /// Every fill, oldest first.
+    public func fills() throws(StorageError) -> [Fill] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM fills ORDER BY id").map { row in
+                Fill(orderID: ClientOrderID(row["client_order_id"]), symbol: row["symbol"],
+                     side: OrderSide(rawValue: row["side"]) ?? .buy, lots: row["lots"], price: row["price"],
+                     fee: row["fee"], time: Timestamp(seconds: row["time"]), isMaker: row["is_maker"],
+                     isLiquidation: row["is_liquidation"])
+            }
+        }
+    }
+
+    public struct OpenOrder: Sendable {
+        public var clientOrderID: String
+        public var symbol: String
+        public var side: String
+        public var lots: Int
+        public var kind: String
+        public var price: Double?
+        public var state: String
+    }
+
+    public func openOrders() throws(StorageError) -> [OpenOrder] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE state IN ('intent', 'open') ORDER BY created_at")
+                .map { row in
+                    OpenOrder(clientOrderID: row["client_order_id"], symbol: row["symbol"], side: row["side"],
+                              lots: row["lots"], kind: row["kind"], price: row["price"], state: row["state"])
+                }
+        }
+    }
+
+    /// The last scan: when it ran.
+    public func lastScan() throws(StorageError) -> (sequence: Int, finishedAt: Timestamp)? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT sequence, finished_at FROM scans ORDER BY sequence DESC LIMIT 1").map {
+                (Int($0["sequence"] as Int64), Timestamp(seconds: $0["finished_at"]))
+            }
+        }
+    }
+
+    // MARK: Descriptions
+
+    static func describe(_ kind: OrderKind) -> (String, Double?) {
+        switch kind {
+        case .market: return ("market", nil)
+        case .limit(let price): return ("limit", price)
+        case .stopMarket(let trigger): return ("stop_market", trigger)
+        }
+    }
+
+    static func describe(_ purpose: OrderPurpose) -> String {
+        switch purpose {
+        case .entry: return "entry"
+        case .stopLoss: return "stop_loss"
+        case .exit(let reason): return "exit:\(reason.rawValue)"
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import KestrelCore
+import KestrelMarketData
+import KestrelStorage
+import Testing
+
+/// Kills a running paper bot with SIGKILL at random moments, restarts it on the same journal each time, and checks
+/// that nothing was lost or duplicated and that the books balance.
+@Suite(.serialized) struct CrashRecoveryTests {
+    static let kills = 12
+
+    func start(_ db: String, extra: [String] = []) throws -> Process {
+        let process = Process()
+        process.executableURL = Kestrel.executable
+        process.arguments = ["run", "--db", db, "--speed", "20000"] + extra
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @Test func survivesRandomKills() throws {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("kestrel-kill-\(UUID()).sqlite").path
+        var generator = SystemRandomNumberGenerator()
+        var survived = 0
+        var lastCounts: SQLiteJournal.Counts?
+        for _ in 0..<Self.kills {
+            let process = try start(db)
+            Thread.sleep(forTimeInterval: Double.random(in: 0.4...2.0, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal)
+            let counts = try checkJournal(db)
+            if let lastCounts {
+                // Nothing recorded before a kill disappears after it.
+                #expect(counts.orders >= lastCounts.orders)
+                #expect(counts.fills >= lastCounts.fills)
+                #expect(counts.closedTrades >= lastCounts.closedTrades)
+            }
+            lastCounts = counts
+            survived += 1
+        }
+        // A last run resumes, resolves what the kills left behind, and stops cleanly.
+        let final = try start(db, extra: ["--duration", "2s"])
+        final.waitUntilExit()
+        #expect(final.terminationStatus == 0)
+        let journal = try SQLiteJournal(path: db)
+        #expect(try journal.unresolvedIntents().isEmpty)
+        let counts = try checkJournal(db)
+        #expect(counts.fills > 0 && counts.closedTrades > 0)
+        print("CrashRecoveryTests: survived \(survived) SIGKILLs; journal holds \(counts.orders) orders, "
+            + "\(counts.fills) fills, \(counts.closedTrades) closed trades")
+        #expect(survived == Self.kills)
+    }
+
+    /// The journal's invariants: every fill belongs to a recorded order and no order fills twice; the engine and
+    /// the exchange agree; every position has its stop on the exchange; and the wallet equals the starting
+    /// balance plus the PnL, fees and funding of the recorded fills.
+    @discardableResult
+    func checkJournal(_ db: String) throws -> SQLiteJournal.Counts {
+        let journal = try SQLiteJournal(path: db)
+        let counts = try journal.counts()
+        #expect(counts.fills == counts.distinctFilledOrders, "an order filled twice")
+        guard let saved = try journal.loadState() else { return counts }
+        let engine = saved.engine
+        let exchange = saved.exchange
+        #expect(abs(engine.cash - exchange.wallet) < 1e-6)
+        #expect(Set(engine.positions.keys) == Set(exchange.positions.keys))
+        for (symbol, position) in engine.positions {
+            #expect(exchange.positions[symbol]?.lots == position.lots)
+            #expect(exchange.positions[symbol]?.side == position.side)
+            let protected = exchange.restingOrders.contains { $0.symbol == symbol && $0.reduceOnly }
+            #expect(protected, "\(symbol) has no stop on the exchange")
+        }
+        // Replay the fills with one net position per symbol, as the exchange books them.
+        let fills = try journal.fills()
+        guard !fills.contains(where: \.isLiquidation) else { return counts }
+        let multipliers = Dictionary(uniqueKeysWithValues: EmbeddedMarket.instruments.map {
+            ($0.symbol, $0.contractMultiplier)
+        })
+        var net = [String: (lots: Int, entry: Double)]()
+        var wallet = exchange.settings.startingBalance
+        for fill in fills {
+            let multiplier = multipliers[fill.symbol] ?? 1
+            wallet -= fill.fee
+            var held = net[fill.symbol] ?? (0, 0)
+            let signed = fill.side == .buy ? fill.lots : -fill.lots
+            if held.lots != 0, (held.lots > 0) != (signed > 0) {
+                let closing = min(abs(signed), abs(held.lots))
+                wallet += (held.lots > 0 ? 1 : -1) * (fill.price - held.entry) * Double(closing) * multiplier
+                held.lots += held.lots > 0 ? -closing : closing
+                let rest = abs(signed) - closing
+                if rest > 0 { held = (signed > 0 ? rest : -rest, fill.price) }
+            } else {
+                let total = abs(held.lots) + abs(signed)
+                held.entry = (held.entry * Double(abs(held.lots)) + fill.price * Double(abs(signed))) / Double(total)
+                held.lots += signed
+            }
+            net[fill.symbol] = held
+        }
+        wallet += counts.funding
+        #expect(abs(wallet - exchange.wallet) < 1e-6 * max(1, abs(wallet)), "wallet \(exchange.wallet) vs fills \(wallet)")
+        for (symbol, held) in net where held.lots != 0 {
+            #expect(exchange.positions[symbol]?.lots == abs(held.lots))
+        }
+        return counts
+    }
+}
