@@ -203,10 +203,10 @@ public struct PaperExchange: Sendable, Codable {
 
     // MARK: Internals
 
+    /// The fill price of a market or stop order: the price, worse by the slippage. Not rounded to the tick: a
+    /// market order sweeps several prices, and recorded candles often sit between ticks.
     private func slipped(_ price: Double, side: OrderSide, instrument: Instrument) -> Double {
-        let raw = price * (1 + side.sign * settings.slippage)
-        let rounded = instrument.roundToTick(raw)
-        return rounded > 0 ? rounded : price
+        settings.slippage == 0 ? price : price * (1 + side.sign * settings.slippage)
     }
 
     private func checkMargin(_ order: OrderRequest, instrument: Instrument, price: Double) -> Result<Void, OrderRejection> {

@@ -1,0 +1,127 @@
+/// A strategy that decides, at each bar's close, which position it wants from the next bar's open.
+public protocol BarStrategy: Sendable {
+    associatedtype State: Sendable
+    func makeState() -> State
+    /// The position wanted from the next bar's open, or nil to keep what is held.
+    func decide(after candle: Candle, state: inout State) -> PositionSide?
+}
+
+/// The reference SMA crossover, with backtesting.py's semantics: a cross at bar i (fast below slow at i-1 and
+/// above at i, strictly, or the mirror) closes any opposite position and opens the new one at bar i+1's open;
+/// always in the market after the first cross.
+public struct SMACrossStrategy: BarStrategy {
+    public let fast: Int
+    public let slow: Int
+
+    public init(fast: Int, slow: Int) {
+        precondition(fast > 0 && slow > 0, "SMA periods must be positive")
+        self.fast = fast
+        self.slow = slow
+    }
+
+    public struct State: Sendable {
+        var fast: SimpleMovingAverage
+        var slow: SimpleMovingAverage
+        var previousFast = Double.nan
+        var previousSlow = Double.nan
+    }
+
+    public func makeState() -> State {
+        State(fast: SimpleMovingAverage(period: fast), slow: SimpleMovingAverage(period: slow))
+    }
+
+    public func decide(after candle: Candle, state: inout State) -> PositionSide? {
+        let f = state.fast.update(candle.close)
+        let s = state.slow.update(candle.close)
+        defer { (state.previousFast, state.previousSlow) = (f, s) }
+        if state.previousFast < state.previousSlow, f > s { return .long }
+        if state.previousFast > state.previousSlow, f < s { return .short }
+        return nil
+    }
+}
+
+/// Runs a `BarStrategy` over one series on the paper exchange: orders go out at the next bar's open as market
+/// orders, with the exchange's fees, slippage and funding; the whole equity backs each position at 1x.
+public struct SignalBacktest: Sendable {
+    public var instrument: Instrument
+    public var settings: PaperExchangeSettings
+    public var timeframe: Timeframe
+
+    public init(instrument: Instrument, settings: PaperExchangeSettings, timeframe: Timeframe) {
+        self.instrument = instrument
+        self.settings = settings
+        self.timeframe = timeframe
+    }
+
+    public func run<S: BarStrategy>(_ strategy: S, candles: [Candle]) -> BacktestResult {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var exchange = PaperExchange(instruments: [instrument], settings: settings)
+        let symbol = instrument.symbol
+        var state = strategy.makeState()
+        var wanted: PositionSide?
+        var open: (side: PositionSide, lots: Int, time: Timestamp, price: Double, fees: Double, wallet: Double)?
+        var trades = [BacktestTrade]()
+        var equity = [(time: Timestamp, equity: Double)]()
+        equity.reserveCapacity(candles.count)
+        var orderNumber = 0
+
+        func order(_ side: OrderSide, lots: Int, reduceOnly: Bool) -> OrderRequest {
+            orderNumber += 1
+            return OrderRequest(id: ClientOrderID("bt-\(orderNumber)"), symbol: symbol, side: side, lots: lots,
+                                kind: .market, reduceOnly: reduceOnly, leverage: 1, purpose: .entry)
+        }
+        func fillOf(_ result: Result<[ExchangeEvent], OrderRejection>) -> Fill? {
+            guard case .success(let events) = result else { return nil }
+            for event in events { if case .fill(let fill) = event { return fill } }
+            return nil
+        }
+        func close(at time: Timestamp, reason: String) {
+            guard let position = open else { return }
+            if let fill = fillOf(exchange.submit(order(position.side.exitSide, lots: position.lots, reduceOnly: true),
+                                                 at: time)) {
+                trades.append(BacktestTrade(
+                    symbol: symbol, side: position.side, lots: position.lots, entryTime: position.time,
+                    exitTime: time, entryPrice: position.price, exitPrice: fill.price,
+                    pnl: exchange.wallet - position.wallet, fees: position.fees + fill.fee, reason: reason))
+            }
+            open = nil
+        }
+
+        for candle in candles {
+            _ = exchange.updatePrice(symbol, candle.open, at: candle.time, continuous: false)
+            if let side = wanted, side != open?.side {
+                close(at: candle.time, reason: "signal")
+                let walletBefore = exchange.wallet
+                let perLot = instrument.contractMultiplier * candle.open * (1 + settings.slippage)
+                let lots = Int((walletBefore / (perLot * (1 + settings.takerFee))).rounded(.down))
+                    / instrument.lotSize * instrument.lotSize
+                if lots > 0, let fill = fillOf(exchange.submit(order(side.entrySide, lots: lots, reduceOnly: false),
+                                                               at: candle.time)) {
+                    open = (side, lots, candle.time, fill.price, fill.fee, walletBefore)
+                }
+            }
+            wanted = nil
+            // Equity at the close without a second exchange update: the position's PnL at the close price.
+            var value = exchange.wallet
+            if let position = exchange.positions[symbol] {
+                value += position.side.sign * (candle.close - position.entryPrice)
+                    * instrument.baseQuantity(lots: position.lots)
+            }
+            equity.append((candle.time + timeframe.seconds, value))
+            if let decision = strategy.decide(after: candle, state: &state) { wanted = decision }
+        }
+        if let last = candles.last {
+            // What is still open is closed at the last bar, at its open: the fill backtesting.py gives the closing
+            // orders it sends after its last bar, kept so that trade lists compare one to one.
+            _ = exchange.updatePrice(symbol, last.open, at: last.time, continuous: false)
+            close(at: last.time, reason: "end of data")
+            if !equity.isEmpty { equity[equity.count - 1].equity = exchange.wallet }
+        }
+        let elapsed = clock.now - started
+        return BacktestResult(
+            trades: trades, equity: equity, startingBalance: settings.startingBalance, bars: candles.count,
+            wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            marketMoves: candles.isEmpty ? [:] : [symbol: (candles[0].close, candles[candles.count - 1].close)])
+    }
+}
