@@ -1,5 +1,7 @@
+import ArgumentParser
 import Configuration
 import KestrelCore
+import SystemPackage
 
 /// Every setting of `kestrel run`, read from (lowest first) defaults, a `.env` file, the environment and
 /// command-line flags. A value that is not what a setting allows stops start-up with a message naming the setting,
@@ -81,6 +83,33 @@ struct BotSettings: Sendable {
     }
 
     static func spec(_ name: String) -> Spec { specs.first { $0.name == name }! }
+
+    /// Reads the settings from, highest first: `flags`, then `--set NAME=VALUE` assignments, then the environment,
+    /// then the `.env` file, then the defaults.
+    static func resolve(envFile: String, assignments: [String], flags: [String: String]) async throws -> BotSettings {
+        var values = [AbsoluteConfigKey: ConfigValue]()
+        func put(_ name: String, _ value: String) {
+            let spec = spec(name)
+            values[AbsoluteConfigKey(spec.key)] = ConfigValue(.string(value), isSecret: spec.isSecret)
+        }
+        for assignment in assignments {
+            let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+            let name = parts.first?.uppercased() ?? ""
+            guard parts.count == 2, specs.contains(where: { $0.name == name }) else {
+                throw ValidationError("--set \(assignment): expected NAME=VALUE with a NAME from `kestrel config`")
+            }
+            put(name, parts[1])
+        }
+        for (name, value) in flags { put(name, value) }
+        let secrets = SecretsSpecifier<String, String>.specific(Set(specs.filter(\.isSecret).map(\.name)))
+        let config = ConfigReader(providers: [
+            InMemoryProvider(name: "command line", values: values),
+            EnvironmentVariablesProvider(secretsSpecifier: secrets),
+            try await EnvironmentVariablesProvider(environmentFilePath: FilePath(envFile), allowMissing: true,
+                                                   secretsSpecifier: secrets),
+        ])
+        return try load(from: config)
+    }
 
     static func load(from config: ConfigReader) throws -> BotSettings {
         func text(_ name: String) -> String? {

@@ -187,35 +187,13 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func loadSettings() async throws -> BotSettings {
-        var values = [AbsoluteConfigKey: ConfigValue]()
-        func put(_ name: String, _ value: String?) {
-            guard let value else { return }
-            let spec = BotSettings.specs.first { $0.name == name }
-            values[AbsoluteConfigKey(spec?.key ?? ConfigKey(name.lowercased().replacingOccurrences(of: "_", with: ".")))] =
-                ConfigValue(.string(value), isSecret: spec?.isSecret ?? false)
-        }
-        for assignment in assignments {
-            let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let name = Optional(parts[0].uppercased()),
-                  BotSettings.specs.contains(where: { $0.name == name }) else {
-                throw ValidationError("--set \(assignment): expected NAME=VALUE with a NAME from `kestrel config`")
-            }
-            put(name, parts[1])
-        }
-        put("CHECK_INTERVAL", checkInterval)
-        put("LEVERAGE", leverage)
-        put("MAX_OPEN_POSITIONS", maxOpenPositions)
-        put("STARTING_BALANCE", startingBalance)
-        if closePositionsOnShutdown { put("CLOSE_POSITIONS_ON_SHUTDOWN", "true") }
-        let secrets = SecretsSpecifier<String, String>.specific(
-            Set(BotSettings.specs.filter(\.isSecret).map(\.name)))
-        let config = ConfigReader(providers: [
-            InMemoryProvider(name: "command line", values: values),
-            EnvironmentVariablesProvider(secretsSpecifier: secrets),
-            try await EnvironmentVariablesProvider(environmentFilePath: FilePath(envFile), allowMissing: true,
-                                                   secretsSpecifier: secrets),
-        ])
-        return try BotSettings.load(from: config)
+        var flags = [String: String]()
+        flags["CHECK_INTERVAL"] = checkInterval
+        flags["LEVERAGE"] = leverage
+        flags["MAX_OPEN_POSITIONS"] = maxOpenPositions
+        flags["STARTING_BALANCE"] = startingBalance
+        if closePositionsOnShutdown { flags["CLOSE_POSITIONS_ON_SHUTDOWN"] = "true" }
+        return try await BotSettings.resolve(envFile: envFile, assignments: assignments, flags: flags)
     }
 
     private func replayStart(range: ClosedRange<Timestamp>) throws -> Timestamp {

@@ -88,9 +88,20 @@ public struct SignalBacktest: Sendable {
             open = nil
         }
 
+        // The exchange sees a price when an order goes out and whenever funding falls due while a position is open:
+        // at 1x leverage nothing else can happen to the position between orders (its liquidation price is 0), so the
+        // bars in between cost a few arithmetic operations instead of a full exchange update.
+        let fundingInterval = settings.fundingIntervalSeconds
+        var nextFunding = Int64.max
         for candle in candles {
-            _ = exchange.updatePrice(symbol, candle.open, at: candle.time, continuous: false)
-            if let side = wanted, side != open?.side {
+            let orderDue = wanted != nil && wanted != open?.side
+            if orderDue || candle.time.seconds >= nextFunding {
+                _ = exchange.updatePrice(symbol, candle.open, at: candle.time, continuous: false)
+                if fundingInterval > 0, settings.fundingRate != 0 {
+                    nextFunding = (candle.time.seconds / fundingInterval + 1) * fundingInterval
+                }
+            }
+            if orderDue, let side = wanted {
                 close(at: candle.time, reason: "signal")
                 let walletBefore = exchange.wallet
                 let perLot = instrument.contractMultiplier * candle.open * (1 + settings.slippage)
@@ -102,11 +113,10 @@ public struct SignalBacktest: Sendable {
                 }
             }
             wanted = nil
-            // Equity at the close without a second exchange update: the position's PnL at the close price.
+            // Equity at the close: the wallet plus the open position's PnL at the close price.
             var value = exchange.wallet
-            if let position = exchange.positions[symbol] {
-                value += position.side.sign * (candle.close - position.entryPrice)
-                    * instrument.baseQuantity(lots: position.lots)
+            if let position = open {
+                value += position.side.sign * (candle.close - position.price) * instrument.baseQuantity(lots: position.lots)
             }
             equity.append((candle.time + timeframe.seconds, value))
             if let decision = strategy.decide(after: candle, state: &state) { wanted = decision }

@@ -193,8 +193,9 @@ public struct PaperExchange: Sendable, Codable {
         -> [ExchangeEvent]
     {
         guard price.isFinite, price > 0, instruments[symbol] != nil else { return [] }
-        var events = payFunding(until: time)
+        // Funding due by now is charged on the newest price known (this one for this symbol), not a stale one.
         prices[symbol] = price
+        var events = payFunding(until: time)
         lastTime = max(lastTime ?? time, time)
         events += triggerOrders(symbol, price: price, time: time, continuous: continuous)
         events += liquidate(at: time)
@@ -338,22 +339,21 @@ public struct PaperExchange: Sendable, Codable {
     }
 
     private mutating func liquidate(at time: Timestamp) -> [ExchangeEvent] {
+        guard !positions.isEmpty else { return [] }
         var doomed = [String]()
-        switch settings.marginMode {
-        case .isolated:
-            for (symbol, position) in positions {
-                guard let price = prices[symbol], let instrument = instruments[symbol] else { continue }
-                let maintenance = instrument.baseQuantity(lots: position.lots) * price * settings.maintenanceMarginRate
-                if position.margin + unrealizedPnL(symbol) <= maintenance { doomed.append(symbol) }
-            }
-        case .cross:
-            var maintenance = 0.0
-            for (symbol, position) in positions {
-                guard let price = prices[symbol], let instrument = instruments[symbol] else { continue }
-                maintenance += instrument.baseQuantity(lots: position.lots) * price * settings.maintenanceMarginRate
-            }
-            if !positions.isEmpty, equity <= maintenance { doomed = Array(positions.keys) }
+        var maintenanceTotal = 0.0
+        var unrealizedTotal = 0.0
+        for (symbol, position) in positions {
+            guard let price = prices[symbol], let instrument = instruments[symbol] else { continue }
+            let quantity = instrument.baseQuantity(lots: position.lots)
+            let maintenance = quantity * price * settings.maintenanceMarginRate
+            let unrealized = position.side.sign * (price - position.entryPrice) * quantity
+            if settings.marginMode == .isolated, position.margin + unrealized <= maintenance { doomed.append(symbol) }
+            maintenanceTotal += maintenance
+            unrealizedTotal += unrealized
         }
+        if settings.marginMode == .cross, wallet + unrealizedTotal <= maintenanceTotal { doomed = Array(positions.keys) }
+        guard !doomed.isEmpty else { return [] }
         var events = [ExchangeEvent]()
         for symbol in doomed.sorted() {
             guard let position = positions[symbol], let price = prices[symbol] else { continue }
@@ -373,7 +373,9 @@ public struct PaperExchange: Sendable, Codable {
 
 /// A set of the last `capacity` ids, oldest forgotten first.
 struct RecentIDs: Sendable, Codable {
-    private var order: [ClientOrderID] = []
+    /// Ids in arrival order, as a ring once full: `next` is where the next id goes (and the oldest is).
+    private var ring: [ClientOrderID] = []
+    private var next = 0
     private var members: Set<ClientOrderID> = []
     let capacity: Int
 
@@ -383,13 +385,17 @@ struct RecentIDs: Sendable, Codable {
 
     mutating func insert(_ id: ClientOrderID) {
         guard members.insert(id).inserted else { return }
-        order.append(id)
-        if order.count > capacity {
-            let dropped = order.count - capacity
-            for old in order.prefix(dropped) { members.remove(old) }
-            order.removeFirst(dropped)
+        if ring.count < capacity {
+            ring.append(id)
+        } else {
+            members.remove(ring[next])
+            ring[next] = id
+            next = (next + 1) % capacity
         }
     }
+
+    /// Oldest first.
+    private var ordered: [ClientOrderID] { Array(ring[next...] + ring[..<next]) }
 
     enum CodingKeys: String, CodingKey {
         case order
@@ -399,13 +405,14 @@ struct RecentIDs: Sendable, Codable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         capacity = try container.decode(Int.self, forKey: .capacity)
-        order = try container.decode([ClientOrderID].self, forKey: .order)
-        members = Set(order)
+        let order = try container.decode([ClientOrderID].self, forKey: .order)
+        ring = Array(order.suffix(capacity))
+        members = Set(ring)
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(capacity, forKey: .capacity)
-        try container.encode(order, forKey: .order)
+        try container.encode(ordered, forKey: .order)
     }
 }
