@@ -156,14 +156,25 @@ struct EngineHarness {
         // 2% leveraged PnL: the first quarter.
         h.price("AAAUSDT", 100 * (1 + 0.021 / leverage), at: t0 + 60)
         #expect(h.desk.engine.positions["AAAUSDT"]?.lots == position.initialLots - Int((Double(position.initialLots) * 0.25).rounded()))
-        // The stop on the exchange now covers only what is left.
-        #expect(h.desk.exchange.restingOrders.first?.lots == h.desk.engine.positions["AAAUSDT"]?.lots)
+        // The stop on the exchange now covers only what is left, and the remaining targets rest there too.
+        let resting = h.desk.exchange.restingOrders
+        let stop = resting.first { if case .stopMarket = $0.kind { true } else { false } }
+        #expect(stop?.lots == h.desk.engine.positions["AAAUSDT"]?.lots)
+        #expect(resting.filter { if case .limit = $0.kind { true } else { false } }.count == 2)
+        // Targets fill at their own price, not at wherever the price was seen.
+        #expect(h.desk.engine.positions["AAAUSDT"]?.partialsTaken == 1)
         h.price("AAAUSDT", 100 * (1 + 0.041 / leverage), at: t0 + 120)
         h.price("AAAUSDT", 100 * (1 + 0.061 / leverage), at: t0 + 180)
         let trade = try #require(h.closed.first)
         #expect(trade.reason == .takeProfit)
         #expect(trade.pnl > 0)
         #expect(h.desk.exchange.positions.isEmpty && h.desk.exchange.restingOrders.isEmpty)
+        // The average exit is the lot-weighted average of the three target prices (2%, 4%, 6% leveraged).
+        let targets = [0.02, 0.04, 0.06].map { (100 * (1 + $0 / leverage) * 100).rounded() / 100 }
+        let lots = [0.25, 0.25, 0.5].map { (Double(position.initialLots) * $0).rounded() }
+        let expectedExit = (targets[0] * lots[0] + targets[1] * lots[1] + targets[2] * (Double(position.initialLots) - lots[0] - lots[1]))
+            / Double(position.initialLots)
+        #expect(abs(trade.exitPrice - expectedExit) < 1e-9 * expectedExit)
     }
 
     @Test func breakEvenAndTrailingOnlyTightenAndAreSentToTheExchange() throws {

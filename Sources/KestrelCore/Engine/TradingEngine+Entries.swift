@@ -111,9 +111,44 @@ extension TradingEngine {
                                        lots: fill.lots, kind: .stopMarket(trigger: stop), reduceOnly: true,
                                        leverage: entry.request.leverage, purpose: .stopLoss)
         position.stopOrderID = stopRequest.id
+        output.commands.append(.place(stopRequest))
+        // The targets rest on the exchange too, as reduce-only limits: they fill where the price reaches them, even
+        // if the bot is not there to see it.
+        for target in targetOrders(for: position) {
+            position.targetOrders[target.id] = target.purpose == .exit(.takeProfit) ? .takeProfit : .partialTakeProfit
+            output.commands.append(.place(target))
+        }
         positions[fill.symbol] = position
         statistics.tradesOpened += 1
-        output.commands.append(.place(stopRequest))
         output.notes.append(.opened(position))
+    }
+
+    /// The partial take-profits (or, without partials, one take profit at twice the stop distance) as limit orders.
+    mutating func targetOrders(for position: ManagedPosition) -> [OrderRequest] {
+        let instrument = position.instrument
+        let levels = settings.partialTakeProfits
+        var orders = [OrderRequest]()
+        func order(_ lots: Int, at price: Double, _ reason: ExitReason) -> OrderRequest {
+            OrderRequest(id: makeOrderID(reason == .takeProfit ? "target" : "partial", position.symbol),
+                         symbol: position.symbol, side: position.side.exitSide, lots: lots,
+                         kind: .limit(price: instrument.roundToTick(price)), reduceOnly: true,
+                         leverage: position.leverage, purpose: .exit(reason))
+        }
+        guard !levels.isEmpty else {
+            return [order(position.lots, at: position.takeProfitPrice, .takeProfit)]
+        }
+        var remaining = position.lots
+        for (index, level) in levels.enumerated() {
+            let isLast = index == levels.count - 1
+            var lots = Int((Double(position.initialLots) * level.fraction).rounded()) / instrument.lotSize
+                * instrument.lotSize
+            if isLast || lots > remaining { lots = remaining }
+            guard lots >= instrument.lotSize else { continue }
+            remaining -= lots
+            let price = position.entryPrice * (1 + position.side.sign * level.leveragedPnL / Double(position.leverage))
+            orders.append(order(lots, at: price, remaining == 0 ? .takeProfit : .partialTakeProfit))
+            if remaining == 0 { break }
+        }
+        return orders
     }
 }

@@ -18,7 +18,8 @@ extension TradingEngine {
             exit(symbol, reason: stopReason(position), at: time, into: &output)
             return
         }
-        if move >= 2 * position.stopDistance {
+        // Targets normally rest on the exchange; the engine takes profit itself only when none does (refused).
+        if position.targetOrders.isEmpty, move >= 2 * position.stopDistance {
             exit(symbol, reason: .takeProfit, at: time, into: &output)
             return
         }
@@ -26,7 +27,9 @@ extension TradingEngine {
             exit(symbol, reason: .profitLock, at: time, into: &output)
             return
         }
-        takePartialProfits(symbol, move: move, price: price, at: time, into: &output)
+        if position.targetOrders.isEmpty {
+            takePartialProfits(symbol, move: move, price: price, at: time, into: &output)
+        }
         guard let current = positions[symbol], current.exitOrderID == nil else { return }
         adjustStop(symbol, price: price, move: move, into: &output)
     }
@@ -163,6 +166,7 @@ extension TradingEngine {
         case .orderCancelled(let id, let symbol):
             if pendingEntries.removeValue(forKey: id) != nil { break }
             if positions[symbol]?.stopOrderID == id { positions[symbol]?.stopOrderID = nil }
+            positions[symbol]?.targetOrders[id] = nil
             if positions[symbol]?.exitOrderID == id {
                 positions[symbol]?.exitOrderID = nil
                 positions[symbol]?.exitReason = nil
@@ -183,6 +187,9 @@ extension TradingEngine {
         let reason: ExitReason
         if fill.isLiquidation {
             reason = .liquidation
+        } else if let target = position.targetOrders.removeValue(forKey: fill.orderID) {
+            reason = target
+            if target == .partialTakeProfit { position.partialsTaken += 1 }
         } else if fill.orderID == position.stopOrderID {
             reason = stopReason(position)
             position.stopOrderID = nil
@@ -210,6 +217,7 @@ extension TradingEngine {
         }
         positions[fill.symbol] = nil
         if let stop = position.stopOrderID { output.commands.append(.cancel(stop, symbol: fill.symbol)) }
+        for target in position.targetOrders.keys.sorted() { output.commands.append(.cancel(target, symbol: fill.symbol)) }
         let trade = ClosedTrade(
             symbol: fill.symbol, side: position.side, lots: position.initialLots, entryPrice: position.entryPrice,
             exitPrice: position.exitValue / Double(max(position.exitedLots, 1)), openedAt: position.openedAt,
@@ -233,6 +241,7 @@ extension TradingEngine {
             // The exchange would not hold the stop: the engine watches the stop price itself.
             position.stopOrderID = nil
         }
+        position.targetOrders[request.id] = nil
         if position.exitOrderID == request.id {
             position.exitOrderID = nil
             position.exitReason = nil
