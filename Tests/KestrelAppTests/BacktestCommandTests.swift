@@ -1,0 +1,83 @@
+import Foundation
+import KestrelCore
+import KestrelMarketData
+import Testing
+
+@Suite(.serialized) struct BacktestCommandTests {
+    func temporary(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("kestrel-\(UUID())-\(name)").path
+    }
+
+    @Test func smaCrossWritesTheReferenceTradeList() throws {
+        let csv = temporary("trades.csv")
+        let json = temporary("report.json")
+        let output = try Kestrel.run(["backtest", "--strategy", "sma-cross", "--fast", "10", "--slow", "30", "--fee", "0",
+                                      "--slippage", "0", "--set", "FUNDING_RATE=0", "--trades-csv", csv, "--json", json,
+                                      "--quiet"])
+        #expect(output.status == 0)
+        #expect(output.stdout.contains("PER-SYMBOL") && output.stdout.contains("EXIT REASONS"))
+        for measure in ["CAGR %", "Sharpe", "Sortino", "Calmar", "Profit factor", "Expectancy", "Max drawdown",
+                        "Drawdown start / end", "Best trade", "Worst day", "Max consecutive wins / losses",
+                        "Market change", "Bars per second"] {
+            #expect(output.stdout.contains(measure), "report lacks \(measure)")
+        }
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first?.hasPrefix("entry_time,exit_time,side,entry_price,exit_price,return_pct") == true)
+        #expect(lines.count == 1 + 1425)
+        #expect(lines[1].hasPrefix("2017-10-01T20:30:00Z,2017-10-02T15:00:00Z,long,4333.0,4429.2,"))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
+            as? [String: Any])
+        for key in ["bars", "bars_per_second", "trade_count", "final_balance", "max_drawdown", "trades"] {
+            #expect(report[key] != nil, "JSON lacks \(key)")
+        }
+        #expect(report["trade_count"] as? Int == 1425)
+        #expect(report["bars"] as? Int == 35_019)
+        #expect((report["trades"] as? [Any])?.count == 1425)
+    }
+
+    @Test func defaultStrategyRunsTheEngineAndWritesHTML() throws {
+        let html = temporary("report.html")
+        let json = temporary("report.json")
+        let output = try Kestrel.run(["backtest", "--from", "2019-06-01T00:00:00Z", "--to", "2019-07-01T00:00:00Z",
+                                      "--html", html, "--json", json, "--quiet"])
+        #expect(output.status == 0)
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.hasPrefix("<!doctype html>"))
+        #expect(page.contains("<svg") && page.contains("<polyline"))
+        #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
+            as? [String: Any])
+        #expect((report["trade_count"] as? Int ?? 0) > 0)
+        // Every base candle of the five series in June 2019, gaps excepted.
+        let from = Timestamp(parsing: "2019-06-01T00:00:00Z")!
+        let to = Timestamp(parsing: "2019-07-01T00:00:00Z")!
+        let expected = try EmbeddedMarket.symbols.reduce(0) { total, symbol in
+            total + (try EmbeddedMarket.candles(for: symbol)).filter { $0.time >= from && $0.time < to }.count
+        }
+        #expect((report["bars"] as? Int ?? 0) == expected)
+        let trades = try #require(report["trades"] as? [[String: Any]])
+        #expect(trades.allSatisfy { $0["reason"] is String && $0["pnl"] is Double })
+    }
+
+    @Test func sweepRanksEveryPair() throws {
+        let output = try Kestrel.run(["backtest", "--strategy", "sma-cross", "--sweep", "fast=5:10:5,slow=20:30:10",
+                                      "--jobs", "2", "--quiet"])
+        #expect(output.status == 0)
+        #expect(output.stdout.contains("4 parameter sets x 35019 bars on 2 jobs"))
+        let rows = output.stdout.split(separator: "\n").dropFirst().prefix(4)
+        let profits = rows.compactMap { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first }
+            .compactMap { Double($0) }
+        #expect(profits.count == 4)
+        #expect(profits == profits.sorted(by: >))
+        let bad = try Kestrel.run(["backtest", "--strategy", "sma-cross", "--sweep", "fast=9:5"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("is not NAME=FROM:TO"))
+    }
+
+    @Test func badArgumentsAreRefused() throws {
+        let strategy = try Kestrel.run(["backtest", "--strategy", "moon"])
+        #expect(strategy.status != 0 && strategy.stderr.contains("--strategy must be default or sma-cross"))
+        let from = try Kestrel.run(["backtest", "--from", "2030-01-01T00:00:00Z"])
+        #expect(from.status != 0 && from.stderr.contains("outside the data"))
+    }
+}
