@@ -159,13 +159,7 @@ struct BacktestCommand: AsyncParsableCommand {
         -> Timestamp
     {
         guard let text else { return min(max(fallback, range.lowerBound), range.upperBound) }
-        guard let parsed = Timestamp(parsing: text) else {
-            throw ValidationError("\(name) '\(text)' is not an ISO-8601 time such as 2019-01-01T00:00:00Z")
-        }
-        guard range.contains(parsed) else {
-            throw ValidationError("\(name) \(parsed) is outside the data (\(range.lowerBound) to \(range.upperBound))")
-        }
-        return parsed
+        return try OptionTime.parse(text, option: name, within: range)
     }
 
     private func write(_ text: String, to path: String) throws {

@@ -84,7 +84,7 @@ struct RunCommand: AsyncParsableCommand {
         let saved = try journal.loadState()
         let revalidator = HistoricalSignals(market: market, strategy: strategy)
         let start: Timestamp
-        let engine: TradingEngine
+        var engine: TradingEngine
         let paper: PaperExchange
         let instruments = market.listing(at: range.lowerBound)
         if let saved {
@@ -110,6 +110,7 @@ struct RunCommand: AsyncParsableCommand {
                                    startingCash: settings.startingBalance, revalidator: revalidator, startTime: start)
             paper = PaperExchange(instruments: instruments, settings: settings.exchange)
         }
+        engine.reserveOrderNumbers(through: try journal.highestOrderNumber())
         for id in try journal.unresolvedIntents() {
             let reached = paper.hasSeen(id)
             try journal.resolveIntent(id, as: reached ? "open" : "not_placed",
@@ -197,15 +198,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func replayStart(range: ClosedRange<Timestamp>) throws -> Timestamp {
-        if let from {
-            guard let parsed = Timestamp(parsing: from) else {
-                throw ValidationError("--from '\(from)' is not an ISO-8601 time such as 2019-07-01T00:00:00Z")
-            }
-            guard range.contains(parsed) else {
-                throw ValidationError("--from \(parsed) is outside the data (\(range.lowerBound) to \(range.upperBound))")
-            }
-            return parsed
-        }
+        if let from { return try OptionTime.parse(from, option: "--from", within: range) }
         // The embedded market's last quarter; for other data, 60 days in (enough history for daily candles).
         let embeddedDefault = Timestamp(parsing: "2019-07-01T00:00:00Z")!
         if data == nil, range.contains(embeddedDefault) { return embeddedDefault }

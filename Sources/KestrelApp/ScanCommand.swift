@@ -49,16 +49,7 @@ struct ScanCommand: AsyncParsableCommand {
         let strategy = DefaultStrategy(parameters: parameters)
         let market = try MarketLoading.market(directory: data, timeframes: strategy.requirements.map(\.timeframe))
         guard let range = market.timeRange else { throw ValidationError("the market holds no candles") }
-        var asOf = range.upperBound
-        if let at {
-            guard let parsed = Timestamp(parsing: at) else {
-                throw ValidationError("--at '\(at)' is not an ISO-8601 time such as 2019-06-01T12:00:00Z")
-            }
-            guard range.contains(parsed) else {
-                throw ValidationError("--at \(parsed) is outside the data (\(range.lowerBound) to \(range.upperBound))")
-            }
-            asOf = parsed
-        }
+        let asOf = try at.map { try OptionTime.parse($0, option: "--at", within: range) } ?? range.upperBound
         let scanner = MarketScanner(source: market, strategy: strategy, top: top,
                                     logger: Logger(label: "kestrel.scanner"))
         let result = try await scanner.scan(at: asOf)

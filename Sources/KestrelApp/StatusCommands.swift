@@ -133,13 +133,7 @@ struct TradesCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("no journal at \(path): start one with `kestrel run` (or pass --db)")
         }
-        var start: Timestamp?
-        if let since {
-            guard let parsed = Timestamp(parsing: since) else {
-                throw ValidationError("--since '\(since)' is not an ISO-8601 time such as 2019-07-01T00:00:00Z")
-            }
-            start = parsed
-        }
+        let start = try since.map { try OptionTime.parse($0, option: "--since") }
         let trades = try SQLiteJournal(path: path).closedTrades(since: start)
         if csv {
             print("symbol,side,lots,entry_time,exit_time,entry_price,exit_price,reason,fees,funding,pnl")

@@ -16,6 +16,8 @@ public actor TradingDesk {
     private var lastSaved: Timestamp?
     private let saveEverySeconds: Int64
     private var journalFailures = 0
+    /// What a failed commit could not record; it goes out with the next commit.
+    private var unsaved: JournalEntry?
 
     public init(desk: PaperDesk, recorder: RunRecorder, logger: Logger, journal: (any TradingJournal)? = nil,
                 saveEverySeconds: Int64 = 60, positionLogIntervalSeconds: Int64 = 1800) {
@@ -87,14 +89,22 @@ public actor TradingDesk {
     private func save(_ entry: inout JournalEntry, at time: Timestamp, force: Bool) {
         guard let journal else { return }
         let due = lastSaved.map { time - $0 >= saveEverySeconds } ?? true
-        guard force || due || !entry.isEmpty else { return }
+        guard force || due || !entry.isEmpty || unsaved != nil else { return }
+        if let earlier = unsaved {
+            entry.outcomes = earlier.outcomes + entry.outcomes
+            entry.fills = earlier.fills + entry.fills
+            entry.funding = earlier.funding + entry.funding
+            entry.closedTrades = earlier.closedTrades + entry.closedTrades
+        }
         entry.engine = desk.engine.state
         entry.exchange = desk.exchange
         entry.equity = desk.engine.equity
         do {
             try journal.commit(entry)
             lastSaved = time
+            unsaved = nil
         } catch {
+            unsaved = entry
             journalFailures += 1
             logger.critical("💾 The journal could not record the last step: \(error)",
                             metadata: ["failures": "\(journalFailures)"])

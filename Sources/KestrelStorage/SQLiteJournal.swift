@@ -310,6 +310,14 @@ public final class SQLiteJournal: TradingJournal {
         }
     }
 
+    /// The highest order number in Kestrel's client order ids (`kst-<number>-...`), or 0.
+    public func highestOrderNumber() throws(StorageError) -> Int {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT client_order_id FROM orders WHERE client_order_id LIKE 'kst-%'")
+                .compactMap { Int($0.dropFirst(4).prefix { $0 != "-" }) }.max() ?? 0
+        }
+    }
+
     /// Orders written as intents and never answered: after a crash, these are resolved by client order id.
     public func unresolvedIntents() throws(StorageError) -> [ClientOrderID] {
         try read { db in

@@ -32,3 +32,32 @@ import Testing
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(3))")
     }
 }
+
+@Suite struct SignalBacktestTests {
+    struct AlwaysShort: BarStrategy {
+        func makeState() -> Int { 0 }
+        func decide(after candle: Candle, state: inout Int) -> PositionSide? { .short }
+    }
+
+    @Test func aShortThatDoublesIsLiquidatedAndBooked() {
+        let instrument = Instrument(symbol: "X", base: "X", quote: "USD", contractMultiplier: 1, tickSize: 0.01,
+                                    maxLeverage: 10)
+        // Flat, then the price climbs 5% a bar to well past twice the entry.
+        var price = 100.0
+        let candles = (0..<40).map { i -> Candle in
+            let open = price
+            if i > 2 { price *= 1.05 }
+            return Candle(time: Timestamp(seconds: Int64(i) * 1800), open: open, high: max(open, price) * 1.001,
+                          low: min(open, price) * 0.999, close: price, volume: 1)
+        }
+        let result = SignalBacktest(instrument: instrument, settings: PaperExchangeSettings(
+            startingBalance: 1_000, takerFee: 0, makerFee: 0, slippage: 0, fundingRate: 0), timeframe: .thirtyMinutes)
+            .run(AlwaysShort(), candles: candles)
+        #expect(result.trades.count == 1)
+        #expect(result.trades.first?.reason == "liquidation")
+        // The whole margin (all of the equity at 1x) is lost, and the books say the same as the wallet.
+        #expect(abs(result.finalBalance) < 1e-6)
+        #expect(abs((result.trades.first?.pnl ?? 0) + 1_000) < 1e-6)
+        #expect(result.equity.allSatisfy { $0.equity >= -1e-6 })
+    }
+}

@@ -96,6 +96,15 @@ struct EngineHarness {
         #expect(position.stopPrice > liquidation)
     }
 
+    @Test func orderIDsContinueAboveAReservedNumber() throws {
+        var h = EngineHarness()
+        h.desk.engine.reserveOrderNumbers(through: 41)
+        h.signals.set("AAAUSDT", .buy)
+        h.price("AAAUSDT", 100, at: t0)
+        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        #expect(try #require(h.entries.first).id.rawValue.hasPrefix("kst-42-entry-"))
+    }
+
     @Test func neverEntersTheSameOpportunityTwice() {
         var h = EngineHarness()
         h.signals.set("AAAUSDT", .buy)

@@ -121,9 +121,13 @@ import Testing
         let before = paper.wallet
         #expect(fills(paper.updatePrice("BTCUSDTM", liquidation + 5, at: t0 + 60)).isEmpty)
         let events = paper.updatePrice("BTCUSDTM", 9_000, at: t0 + 120, continuous: false)
-        #expect(fills(events).first?.isLiquidation == true)
+        let fill = try #require(fills(events).first)
+        #expect(fill.isLiquidation)
         #expect(paper.positions.isEmpty)
-        #expect(abs(paper.wallet - (before - margin)) < 1e-9)
+        // Closed at the bankruptcy price, where the loss is the margin: 10,000 - 500 (margin 25 on 0.5 BTC)...
+        #expect(abs(fill.price - (10_000 - margin / 0.5)) < 1e-9)
+        // ...so the wallet loses the margin and the fee, and the fill tells the same story.
+        #expect(abs(paper.wallet - (before - margin - fill.fee)) < 1e-9)
     }
 
     @Test func crossMarginLiquidatesEverything() throws {
@@ -136,5 +140,42 @@ import Testing
         #expect(fills(paper.updatePrice("BTCUSDTM", 8_850, at: t0 + 120)).isEmpty)
         #expect(fills(paper.updatePrice("BTCUSDTM", 8_750, at: t0 + 180)).contains { $0.isLiquidation })
         #expect(paper.positions.isEmpty)
+    }
+}
+
+@Suite struct PaperExchangeEdgeTests {
+    let t0 = Timestamp(parsing: "2019-06-01T00:00:00Z")!
+
+    @Test func marketableLimitsAndCrossedStopsFillSensibly() throws {
+        var paper = PaperExchange(instruments: [PaperExchangeTests.btc],
+                                  settings: PaperExchangeSettings(slippage: 0.001, fundingRate: 0))
+        _ = paper.updatePrice("BTCUSDTM", 10_000, at: t0)
+        // A buy limit at 10,005 with the market at 10,000 and 10 bps of slippage fills at its limit, not worse.
+        let limit = OrderRequest(id: ClientOrderID("l"), symbol: "BTCUSDTM", side: .buy, lots: 10,
+                                 kind: .limit(price: 10_005), reduceOnly: false, leverage: 10, purpose: .entry)
+        let filled = try paper.submit(limit, at: t0).get()
+        guard case .fill(let fill)? = filled.first else { throw TestFailure("no fill") }
+        #expect(fill.price == 10_005)
+        // A sell stop above the market has already triggered: it executes now instead of resting.
+        let stop = OrderRequest(id: ClientOrderID("s"), symbol: "BTCUSDTM", side: .sell, lots: 10,
+                                kind: .stopMarket(trigger: 10_100), reduceOnly: true, leverage: 10, purpose: .stopLoss)
+        let stopped = try paper.submit(stop, at: t0).get()
+        #expect(stopped.contains { if case .fill = $0 { true } else { false } })
+        #expect(paper.positions.isEmpty && paper.restingOrders.isEmpty)
+    }
+
+    @Test func badInstrumentMetadataIsRefusedNotATrap() {
+        let broken = Instrument(symbol: "BAD", base: "BAD", quote: "USDT", contractMultiplier: 1, lotSize: 0,
+                                tickSize: 0.01, maxLeverage: 0)
+        var paper = PaperExchange(instruments: [broken])
+        _ = paper.updatePrice("BAD", 1, at: t0)
+        let order = OrderRequest(id: ClientOrderID("x"), symbol: "BAD", side: .buy, lots: 1, kind: .market,
+                                 reduceOnly: false, leverage: 1, purpose: .entry)
+        #expect(paper.submit(order, at: t0) == .failure(.unknownSymbol("BAD")))
+    }
+
+    struct TestFailure: Error {
+        var message: String
+        init(_ message: String) { self.message = message }
     }
 }

@@ -54,6 +54,15 @@ func temporaryPath(_ name: String = "journal.sqlite") -> String {
         #expect(try reopened.unresolvedIntents().isEmpty)
     }
 
+    @Test func knowsTheHighestOrderNumberItHasSeen() throws {
+        let journal = try SQLiteJournal(path: temporaryPath())
+        #expect(try journal.highestOrderNumber() == 0)
+        try journal.recordIntent(order("kst-7-entry-BTCUSD"), at: t0)
+        try journal.recordIntent(order("kst-41-stop-BTCUSD"), at: t0)
+        try journal.recordIntent(order("liquidation-BTCUSD-1"), at: t0)
+        #expect(try journal.highestOrderNumber() == 41)
+    }
+
     @Test func anOrderIDCanBeRecordedOnlyOnce() throws {
         let journal = try SQLiteJournal(path: temporaryPath())
         try journal.recordIntent(order("a"), at: t0)

@@ -60,7 +60,8 @@ public struct SignalBacktest: Sendable {
         let symbol = instrument.symbol
         var state = strategy.makeState()
         var wanted: PositionSide?
-        var open: (side: PositionSide, lots: Int, time: Timestamp, price: Double, fees: Double, wallet: Double)?
+        var open: (side: PositionSide, lots: Int, time: Timestamp, price: Double, fees: Double, wallet: Double,
+                   liquidation: Double)?
         var trades = [BacktestTrade]()
         var equity = [(time: Timestamp, equity: Double)]()
         equity.reserveCapacity(candles.count)
@@ -88,9 +89,9 @@ public struct SignalBacktest: Sendable {
             open = nil
         }
 
-        // The exchange sees a price when an order goes out and whenever funding falls due while a position is open:
-        // at 1x leverage nothing else can happen to the position between orders (its liquidation price is 0), so the
-        // bars in between cost a few arithmetic operations instead of a full exchange update.
+        // The exchange sees a price when an order goes out, when funding falls due, and when a bar reaches the
+        // position's liquidation price (at 1x only a short can get there, at about twice its entry); nothing else
+        // can happen to the position in between, so those bars cost a few arithmetic operations.
         let fundingInterval = settings.fundingIntervalSeconds
         var nextFunding = Int64.max
         for candle in candles {
@@ -109,10 +110,23 @@ public struct SignalBacktest: Sendable {
                     / instrument.lotSize * instrument.lotSize
                 if lots > 0, let fill = fillOf(exchange.submit(order(side.entrySide, lots: lots, reduceOnly: false),
                                                                at: candle.time)) {
-                    open = (side, lots, candle.time, fill.price, fill.fee, walletBefore)
+                    let liquidation = exchange.liquidationPrice(symbol) ?? (side == .long ? 0 : .infinity)
+                    open = (side, lots, candle.time, fill.price, fill.fee, walletBefore, liquidation)
                 }
             }
             wanted = nil
+            if let position = open,
+               position.side == .long ? candle.low <= position.liquidation : candle.high >= position.liquidation {
+                let extreme = position.side == .long ? candle.low : candle.high
+                let events = exchange.updatePrice(symbol, extreme, at: candle.time + timeframe.seconds / 2)
+                for case .fill(let fill) in events where fill.isLiquidation {
+                    trades.append(BacktestTrade(
+                        symbol: symbol, side: position.side, lots: position.lots, entryTime: position.time,
+                        exitTime: fill.time, entryPrice: position.price, exitPrice: fill.price,
+                        pnl: exchange.wallet - position.wallet, fees: position.fees + fill.fee, reason: "liquidation"))
+                    open = nil
+                }
+            }
             // Equity at the close: the wallet plus the open position's PnL at the close price.
             var value = exchange.wallet
             if let position = open {

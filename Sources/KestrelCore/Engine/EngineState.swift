@@ -18,6 +18,12 @@ public struct EngineState: Sendable, Codable, Equatable {
 
 
 extension TradingEngine {
+    /// Makes the next order ids start above `number`: after a crash the journal may know ids the saved state's
+    /// counter has not reached yet (written as intents just before the crash), and an id is never used twice.
+    public mutating func reserveOrderNumbers(through number: Int) {
+        nextOrderNumber = max(nextOrderNumber, number + 1)
+    }
+
     /// The state to persist. Closed trades are left out (the journal has them in a table of their own), and so are
     /// the per-order snapshot ages (a measurement of this session): the saved state stays the same size however
     /// long the bot runs.

@@ -121,6 +121,8 @@ public struct PaperExchange: Sendable, Codable {
     /// slippage and taker fee; a limit or stop order rests until the price reaches it.
     public mutating func submit(_ order: OrderRequest, at time: Timestamp) -> Result<[ExchangeEvent], OrderRejection> {
         guard let instrument = instruments[order.symbol] else { return .failure(.unknownSymbol(order.symbol)) }
+        guard instrument.lotSize > 0, instrument.maxLeverage >= 1, instrument.contractMultiplier > 0,
+              instrument.tickSize > 0 else { return .failure(.unknownSymbol(order.symbol)) }
         guard !usedIDs.contains(order.id) else { return .failure(.duplicateOrderID(order.id)) }
         guard order.lots >= instrument.lotSize else {
             return .failure(.belowMinimumLot(lots: order.lots, minimum: instrument.lotSize))
@@ -148,7 +150,9 @@ public struct PaperExchange: Sendable, Codable {
         switch order.kind {
         case .market: marketable = true
         case .limit(let limit): marketable = order.side == .buy ? price <= limit : price >= limit
-        case .stopMarket: marketable = false
+        // A stop the price is already through would trigger at once: it is executed now, as the market order it
+        // would become, rather than resting at a price the market has left.
+        case .stopMarket(let trigger): marketable = order.side == .sell ? price <= trigger : price >= trigger
         }
         if !marketable {
             if !order.reduceOnly, case .failure(let rejection) = checkMargin(order, instrument: instrument, price: price) {
@@ -162,7 +166,10 @@ public struct PaperExchange: Sendable, Codable {
             return .failure(rejection)
         }
         usedIDs.insert(order.id)
-        let fillPrice = slipped(price, side: order.side, instrument: instrument)
+        var fillPrice = slipped(price, side: order.side, instrument: instrument)
+        if case .limit(let limit) = order.kind {
+            fillPrice = order.side == .buy ? min(fillPrice, limit) : max(fillPrice, limit)
+        }
         return .success(execute(order, price: fillPrice, time: time, isMaker: false, isLiquidation: false))
     }
 
@@ -360,12 +367,16 @@ public struct PaperExchange: Sendable, Codable {
             let order = OrderRequest(id: ClientOrderID("liquidation-\(symbol)-\(time.seconds)"), symbol: symbol,
                                      side: position.side.exitSide, lots: position.lots, kind: .market,
                                      reduceOnly: true, leverage: position.leverage, purpose: .exit(.liquidation))
-            let walletBefore = wallet
-            events += execute(order, price: price, time: time, isMaker: false, isLiquidation: true)
-            if settings.marginMode == .isolated {
-                // An isolated position can lose its margin and no more: the insurance fund takes the rest.
-                wallet = max(wallet, walletBefore - position.margin)
+            var fillPrice = price
+            if settings.marginMode == .isolated, let instrument = instruments[symbol] {
+                // An isolated position can lose its margin and no more: it is closed at its bankruptcy price (where
+                // the loss equals the margin) when the market is past it, and the insurance fund takes the rest.
+                // The fill says so, so whoever books it books the same loss as the wallet.
+                let bankruptcy = position.entryPrice
+                    - position.side.sign * position.margin / instrument.baseQuantity(lots: position.lots)
+                fillPrice = position.side == .long ? max(price, bankruptcy) : min(price, bankruptcy)
             }
+            events += execute(order, price: fillPrice, time: time, isMaker: false, isLiquidation: true)
         }
         return events
     }
@@ -379,7 +390,7 @@ struct RecentIDs: Sendable, Codable {
     private var members: Set<ClientOrderID> = []
     let capacity: Int
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(capacity: Int) { self.capacity = max(1, capacity) }
 
     func contains(_ id: ClientOrderID) -> Bool { members.contains(id) }
 
@@ -404,7 +415,7 @@ struct RecentIDs: Sendable, Codable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        capacity = try container.decode(Int.self, forKey: .capacity)
+        capacity = max(1, try container.decode(Int.self, forKey: .capacity))
         let order = try container.decode([ClientOrderID].self, forKey: .order)
         ring = Array(order.suffix(capacity))
         members = Set(ring)

@@ -168,7 +168,8 @@ public struct RiskManager: Sendable {
     /// margin available. Nil when that is less than one lot.
     public func lots(equity: Double, risk: Double, price: Double, stopDistance: Double, leverage: Int,
                      availableMargin: Double, takerFee: Double, instrument: Instrument) -> Int? {
-        guard equity > 0, price > 0, stopDistance > 0, leverage > 0 else { return nil }
+        guard equity > 0, price > 0, stopDistance > 0, leverage > 0, instrument.contractMultiplier > 0,
+              instrument.lotSize > 0 else { return nil }
         let lotValue = instrument.contractMultiplier * price
         // Loss at the stop per lot: the move to the stop plus the fees of entry and exit.
         let lossPerLot = lotValue * (stopDistance + 2 * takerFee)
