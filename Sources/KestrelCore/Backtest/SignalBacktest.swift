@@ -53,7 +53,17 @@ public struct SignalBacktest: Sendable {
         self.timeframe = timeframe
     }
 
+    /// The reference strategy, specialised here: a generic call from another module would go through witness
+    /// tables on every bar.
+    public func run(_ strategy: SMACrossStrategy, candles: [Candle]) -> BacktestResult {
+        runAny(strategy, candles: candles)
+    }
+
     public func run<S: BarStrategy>(_ strategy: S, candles: [Candle]) -> BacktestResult {
+        runAny(strategy, candles: candles)
+    }
+
+    private func runAny<S: BarStrategy>(_ strategy: S, candles: [Candle]) -> BacktestResult {
         let clock = ContinuousClock()
         let started = clock.now
         var exchange = PaperExchange(instruments: [instrument], settings: settings)
