@@ -142,6 +142,8 @@ struct SeededGenerator: RandomNumberGenerator {
         }
         #expect(Set(h.submitted.map(\.id)).count == h.submitted.count)
         #expect(abs(h.desk.engine.cash - h.desk.exchange.wallet) < 1e-6)
+        // The engine's equity, valued from its own record of positions and prices, is the exchange's.
+        #expect(abs(h.desk.engine.equity - h.desk.exchange.equity) < 1e-6 * h.desk.exchange.equity)
         #expect(h.desk.engine.statistics.tradesOpened > 0)
         #expect(h.desk.engine.statistics.closedTrades.count + h.desk.engine.positions.count
             == h.desk.engine.statistics.tradesOpened)

@@ -8,7 +8,8 @@ import Synchronization
 /// 1. the price path inside the bar, each point at its own time: open (t), the nearer extreme (t + 1/3: the low for
 ///    a bar that closes up, the high for one that closes down), the other extreme (t + 2/3), the close (t + 1); a
 ///    stop or a limit on the exchange fills where the path first reaches it; the engine's exits (take profit,
-///    partials, trailing, break-even) see each point; a monitor tick follows each point;
+///    partials, trailing, break-even) see each point; a monitor tick (maximum hold, momentum reversal) follows
+///    the close;
 /// 2. at the close, the bar's candles close on every timeframe, every symbol whose primary timeframe moved is
 ///    re-evaluated, the universe is filtered by 24 h volume and ranked, and the snapshot goes to the engine, which
 ///    trades it at the close price.
@@ -108,9 +109,9 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                     let price = step == 0 ? candle.open : step == 1 ? first : step == 2 ? second : candle.close
                     _ = desk.price(series[index].instrument.symbol, price, at: at, continuous: step != 0)
                 }
-                _ = desk.handle(.tick(at), at: at)
             }
             let closeTime = time + timeframe.seconds
+            _ = desk.handle(.tick(closeTime), at: closeTime)
             bars += batch.count
             for (index, candle) in batch { lastCloses[series[index].instrument.symbol] = candle.close }
 

@@ -51,5 +51,6 @@ extension TradingEngine {
         nextOrderNumber = saved.nextOrderNumber
         statistics = saved.statistics
         statistics.closedTrades = closedTrades
+        revalueAll()
     }
 }

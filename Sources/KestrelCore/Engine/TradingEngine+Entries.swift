@@ -119,6 +119,7 @@ extension TradingEngine {
             output.commands.append(.place(target))
         }
         positions[fill.symbol] = position
+        revalue(fill.symbol)
         statistics.tradesOpened += 1
         output.notes.append(.opened(position))
     }

@@ -202,6 +202,7 @@ extension TradingEngine {
         }
         guard position.lots == 0 else {
             positions[fill.symbol] = position
+            revalue(fill.symbol)
             output.notes.append(.partialExit(symbol: fill.symbol, lots: lots, price: fill.price, pnl: pnl - fill.fee))
             // The stop must cover only what is left.
             if let stop = position.stopOrderID {
@@ -216,6 +217,7 @@ extension TradingEngine {
             return
         }
         positions[fill.symbol] = nil
+        revalue(fill.symbol)
         if let stop = position.stopOrderID { output.commands.append(.cancel(stop, symbol: fill.symbol)) }
         for target in position.targetOrders.keys.sorted() { output.commands.append(.cancel(target, symbol: fill.symbol)) }
         let trade = ClosedTrade(

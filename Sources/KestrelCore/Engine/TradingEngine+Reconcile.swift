@@ -84,6 +84,7 @@ extension TradingEngine {
             }
             positions[symbol] = position
         }
+        revalueAll()
         return (report, output)
     }
 }

@@ -37,6 +37,33 @@ public struct TradingEngine: Sendable {
 
     public internal(set) var statistics = EngineStatistics()
 
+    /// What equity needs of each open position, with its latest price: equity is read on every price, and this
+    /// keeps that read free of dictionary lookups and copies of whole positions. Kept in step by `revalue`.
+    struct Valuation: Sendable {
+        var sign: Double
+        var quantity: Double
+        var entry: Double
+        var price: Double
+    }
+
+    var valuations: [String: Valuation] = [:]
+
+    /// Brings `valuations` in line with the position on `symbol` (after it opens, changes size or closes).
+    mutating func revalue(_ symbol: String) {
+        guard let position = positions[symbol] else {
+            valuations[symbol] = nil
+            return
+        }
+        valuations[symbol] = Valuation(sign: position.side.sign,
+                                       quantity: position.instrument.baseQuantity(lots: position.lots),
+                                       entry: position.entryPrice, price: lastPrices[symbol] ?? position.entryPrice)
+    }
+
+    mutating func revalueAll() {
+        valuations = [:]
+        for symbol in positions.keys { revalue(symbol) }
+    }
+
     public init(settings: EngineSettings, instruments: [Instrument], startingCash: Double,
                 revalidator: any SignalRevalidator, startTime: Timestamp) {
         self.settings = settings
@@ -51,7 +78,7 @@ public struct TradingEngine: Sendable {
     // MARK: Portfolio
 
     public var equity: Double {
-        positions.values.reduce(cash) { $0 + $1.unrealizedPnL(at: lastPrices[$1.symbol] ?? $1.entryPrice) }
+        valuations.values.reduce(cash) { $0 + $1.sign * ($1.price - $1.entry) * $1.quantity }
     }
 
     /// Cash less the margin of open positions and entries in flight, and less unrealised losses.
@@ -102,6 +129,7 @@ public struct TradingEngine: Sendable {
         case .price(let symbol, let price, let time):
             guard price.isFinite, price > 0 else { break }
             lastPrices[symbol] = price
+            valuations[symbol]?.price = price
             statistics.lastTime = time
             if positions[symbol] != nil { manage(symbol, price: price, at: time, into: &output) }
             statistics.observe(equity: equity)
