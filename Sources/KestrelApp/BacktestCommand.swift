@@ -130,10 +130,8 @@ struct BacktestCommand: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue {
             throw ValidationError("sma-cross trades one series: give --data a file or an embedded symbol")
         }
-        let (all, name) = try MarketLoading.candles(source: source)
-        guard let timeframe = SeriesSummary.detectTimeframe(all) else { throw ValidationError("\(name) is too short") }
-        let symbol = MarketLoading.symbolName(fromFile: (name as NSString).lastPathComponent)
-        let instrument = MarketLoading.instrument(symbol: symbol, candles: all)
+        let loaded = try MarketLoading.series(source: source)
+        let (all, timeframe, instrument) = (loaded.candles, loaded.timeframe, loaded.instrument)
         guard let first = all.first?.time, let last = all.last?.time else { throw ValidationError("no candles") }
         let start = try time(from, default: first, range: first...last, name: "--from")
         let end = try time(to, default: last + timeframe.seconds, range: first...(last + timeframe.seconds), name: "--to")
@@ -147,12 +145,7 @@ struct BacktestCommand: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue {
             return try MarketLoading.market(directory: data, timeframes: timeframes)
         }
-        let (candles, name) = try MarketLoading.candles(source: data)
-        guard let timeframe = SeriesSummary.detectTimeframe(candles) else { throw ValidationError("\(name) is too short") }
-        let symbol = MarketLoading.symbolName(fromFile: (name as NSString).lastPathComponent)
-        return HistoricalMarket(series: [HistoricalMarket.Series(
-            instrument: MarketLoading.instrument(symbol: symbol, candles: candles), baseTimeframe: timeframe,
-            candles: candles, timeframes: timeframes)])
+        return HistoricalMarket(series: [try MarketLoading.series(source: data).market(timeframes: timeframes)])
     }
 
     private func time(_ text: String?, default fallback: Timestamp, range: ClosedRange<Timestamp>, name: String) throws
@@ -200,7 +193,7 @@ struct BacktestCommand: AsyncParsableCommand {
             return rows
         }
         let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.totalSeconds
         let ranked = results.sorted { ($0.profitPercent, $1.fast) > ($1.profitPercent, $0.fast) }
         print(SweepRow.table(Array(ranked.prefix(15))))
         print(String(format: "%d parameter sets x %d bars on %d jobs in %.2f s: %.1f million bars per second",

@@ -24,7 +24,7 @@ struct Benchmarks {
             let start = clock.now
             body()
             let elapsed = clock.now - start
-            samples.append(Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9)
+            samples.append(elapsed.nanoseconds)
         }
         samples.sort()
         return (samples[0], samples[samples.count / 2])
@@ -126,7 +126,7 @@ struct Benchmarks {
             }
             let elapsed = clock.now - start
             Self.consume(actionable)
-            samples.append(Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9)
+            samples.append(elapsed.nanoseconds)
         }
         samples.sort()
         return Measurement(name: "rescan after one new candle per symbol", unit: "ms", best: samples[0] / 1e6,
@@ -144,7 +144,7 @@ struct Benchmarks {
             let start = clock.now
             _ = try await scanner.scan(at: asOf)
             let elapsed = clock.now - start
-            samples.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
+            samples.append(elapsed.milliseconds)
         }
         samples.sort()
         return Measurement(name: "MarketScanner.scan of the embedded market (5 symbols, fetch + evaluate)", unit: "ms",

@@ -1,4 +1,6 @@
+import ArgumentParser
 import Foundation
+import KestrelStorage
 import Logging
 
 /// Where Kestrel keeps its files: `$KESTREL_DB` for the journal if set, else `$XDG_DATA_HOME/kestrel`, else
@@ -14,6 +16,16 @@ enum DataDirectory {
     static var defaultDatabase: String {
         if let db = ProcessInfo.processInfo.environment["KESTREL_DB"], !db.isEmpty { return db }
         return (path as NSString).appendingPathComponent("kestrel.sqlite")
+    }
+
+    /// The journal at `db` (or the default) for a command that only reads one: a missing file is an error, not a new
+    /// journal.
+    static func existingJournal(_ db: String?) throws -> (SQLiteJournal, String) {
+        let path = db ?? defaultDatabase
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no journal at \(path): start one with `kestrel run` (or pass --db)")
+        }
+        return (try SQLiteJournal(path: path), path)
     }
 
     /// Renames a journal (and its WAL files) with a timestamp suffix, so a new run starts empty and nothing is lost.

@@ -65,7 +65,3 @@ struct JournalBenchmark {
 private struct NoRevalidation: SignalRevalidator {
     func revalidate(symbol: String, at time: Timestamp) -> SignalResult? { nil }
 }
-
-extension Duration {
-    var microseconds: Double { Double(components.seconds) * 1e6 + Double(components.attoseconds) / 1e12 }
-}

@@ -49,18 +49,36 @@ enum MarketLoading {
         var seen = Set<String>()
         for name in names {
             let path = (directory as NSString).appendingPathComponent(name)
-            let candles = try candles(file: path)
-            guard let timeframe = SeriesSummary.detectTimeframe(candles) else {
-                throw DataFileUnreadable(file: path, reason: "needs at least two candles to tell its timeframe")
+            let loaded = try self.series(source: path)
+            guard seen.insert(loaded.instrument.symbol).inserted else {
+                throw DataFileUnreadable(file: path, reason: "a second file for symbol \(loaded.instrument.symbol)")
             }
-            let symbol = symbolName(fromFile: name)
-            guard seen.insert(symbol).inserted else {
-                throw DataFileUnreadable(file: path, reason: "a second file for symbol \(symbol)")
-            }
-            series.append(HistoricalMarket.Series(instrument: instrument(symbol: symbol, candles: candles),
-                                                  baseTimeframe: timeframe, candles: candles, timeframes: timeframes))
+            series.append(loaded.market(timeframes: timeframes))
         }
         return HistoricalMarket(series: series)
+    }
+
+    /// One series with what Kestrel needs to trade it: its candles, timeframe and contract metadata.
+    struct LoadedSeries {
+        var candles: [Candle]
+        var timeframe: Timeframe
+        var instrument: Instrument
+
+        func market(timeframes: [Timeframe]) -> HistoricalMarket.Series {
+            HistoricalMarket.Series(instrument: instrument, baseTimeframe: timeframe, candles: candles,
+                                    timeframes: timeframes)
+        }
+    }
+
+    /// A user's file or an embedded symbol as a series; the symbol is the file name up to the first `_`, `.` or `-`.
+    static func series(source: String) throws -> LoadedSeries {
+        let (candles, name) = try candles(source: source)
+        guard let timeframe = SeriesSummary.detectTimeframe(candles) else {
+            throw DataFileUnreadable(file: name, reason: "needs at least two candles to tell its timeframe")
+        }
+        let symbol = symbolName(fromFile: (name as NSString).lastPathComponent)
+        return LoadedSeries(candles: candles, timeframe: timeframe,
+                            instrument: instrument(symbol: symbol, candles: candles))
     }
 
     static func symbolName(fromFile name: String) -> String {

@@ -250,7 +250,7 @@ final class ShutdownClock: Sendable {
     var elapsedMilliseconds: String {
         guard let start = started.withLock({ $0 }) else { return "0" }
         let elapsed = ContinuousClock.now - start
-        return String(format: "%.1f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+        return String(format: "%.1f", elapsed.milliseconds)
     }
 }
 

@@ -130,7 +130,7 @@ enum ScanOutput {
     }
 
     static func table(_ result: ScanResult, showAll: Bool) -> String {
-        let millis = Double(result.duration.components.attoseconds) / 1e15 + Double(result.duration.components.seconds) * 1000
+        let millis = result.duration.milliseconds
         var text = "Scanned \(result.universe.count) of \(result.listed) symbols as of \(result.asOf) "
             + "in \(String(format: "%.1f", millis)) ms: \(result.opportunities.count) opportunit"
             + "\(result.opportunities.count == 1 ? "y" : "ies")\n"

@@ -55,11 +55,7 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let path = db ?? DataDirectory.defaultDatabase
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("no journal at \(path): start one with `kestrel run` (or pass --db)")
-        }
-        let journal = try SQLiteJournal(path: path)
+        let (journal, path) = try DataDirectory.existingJournal(db)
         guard let saved = try journal.loadState() else {
             throw ValidationError("the journal \(path) has no saved state yet")
         }
@@ -129,12 +125,9 @@ struct TradesCommand: AsyncParsableCommand {
     var csv = false
 
     func run() async throws {
-        let path = db ?? DataDirectory.defaultDatabase
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("no journal at \(path): start one with `kestrel run` (or pass --db)")
-        }
+        let (journal, _) = try DataDirectory.existingJournal(db)
         let start = try since.map { try OptionTime.parse($0, option: "--since") }
-        let trades = try SQLiteJournal(path: path).closedTrades(since: start)
+        let trades = try journal.closedTrades(since: start)
         if csv {
             print("symbol,side,lots,entry_time,exit_time,entry_price,exit_price,reason,fees,funding,pnl")
             for t in trades {

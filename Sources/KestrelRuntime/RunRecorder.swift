@@ -96,9 +96,3 @@ public func percentile(_ values: [Double], _ fraction: Double) -> Double {
     let rank = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
     return sorted[min(max(rank, 0), sorted.count - 1)]
 }
-
-extension Duration {
-    public var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
-    }
-}

@@ -172,7 +172,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         if let last = equity.indices.last { equity[last].equity = desk.engine.equity }
         return BacktestResult(
             trades: trades, equity: equity, startingBalance: exchangeSettings.startingBalance, bars: bars,
-            wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            wallSeconds: elapsed.totalSeconds,
             marketMoves: Dictionary(uniqueKeysWithValues: firstCloses.map { ($0.key, ($0.value, lastCloses[$0.key] ?? $0.value)) }))
     }
 }

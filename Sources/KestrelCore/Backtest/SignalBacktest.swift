@@ -155,7 +155,7 @@ public struct SignalBacktest: Sendable {
         let elapsed = clock.now - started
         return BacktestResult(
             trades: trades, equity: equity, startingBalance: settings.startingBalance, bars: candles.count,
-            wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            wallSeconds: elapsed.totalSeconds,
             marketMoves: candles.isEmpty ? [:] : [symbol: (candles[0].close, candles[candles.count - 1].close)])
     }
 }

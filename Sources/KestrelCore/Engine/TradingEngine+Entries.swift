@@ -124,6 +124,12 @@ extension TradingEngine {
         output.notes.append(.opened(position))
     }
 
+    /// A partial level's share of the initial size, in whole lots.
+    static func lots(of level: EngineSettings.PartialTakeProfit, for position: ManagedPosition) -> Int {
+        let lotSize = position.instrument.lotSize
+        return Int((Double(position.initialLots) * level.fraction).rounded()) / lotSize * lotSize
+    }
+
     /// The partial take-profits (or, without partials, one take profit at twice the stop distance) as limit orders.
     mutating func targetOrders(for position: ManagedPosition) -> [OrderRequest] {
         let instrument = position.instrument
@@ -141,8 +147,7 @@ extension TradingEngine {
         var remaining = position.lots
         for (index, level) in levels.enumerated() {
             let isLast = index == levels.count - 1
-            var lots = Int((Double(position.initialLots) * level.fraction).rounded()) / instrument.lotSize
-                * instrument.lotSize
+            var lots = Self.lots(of: level, for: position)
             if isLast || lots > remaining { lots = remaining }
             guard lots >= instrument.lotSize else { continue }
             remaining -= lots

@@ -41,7 +41,7 @@ extension TradingEngine {
         guard move * Double(position.leverage) >= level.leveragedPnL else { return }
         let isLast = position.partialsTaken == settings.partialTakeProfits.count - 1
         let lotSize = position.instrument.lotSize
-        var lots = Int((Double(position.initialLots) * level.fraction).rounded()) / lotSize * lotSize
+        var lots = Self.lots(of: level, for: position)
         if isLast || lots >= position.lots { lots = position.lots }
         positions[symbol]?.partialsTaken += 1
         guard lots >= lotSize else { return }

@@ -45,25 +45,8 @@ public struct PaperDesk: Sendable {
         let (report, output) = engine.reconcile(positions: exchange.positions, restingOrders: exchange.restingOrders,
                                                 knownOrder: { exchange.hasSeen($0) }, at: time)
         var step = Step(time: time)
-        step.notes = output.notes
-        for note in output.notes { if case .closed(let trade) = note { step.journal.closedTrades.append(trade) } }
-        for command in output.commands {
-            guard case .place(let request) = command else { continue }
-            do {
-                try submitting(request)
-            } catch {
-                run([.rejected(request, .notRecorded("\(error)"), time: time)], at: time, into: &step,
-                    submitting: submitting)
-                continue
-            }
-            switch self.exchange.submit(request, at: time) {
-            case .success(let events):
-                step.journal.outcomes.append(.accepted(request.id))
-                run(events.map(EngineEvent.exchange), at: time, into: &step, submitting: submitting)
-            case .failure(let rejection):
-                run([.rejected(request, rejection, time: time)], at: time, into: &step, submitting: submitting)
-            }
-        }
+        let followUps = absorb(output, at: time, into: &step, submitting: submitting)
+        run(followUps, at: time, into: &step, submitting: submitting)
         return (report, step)
     }
 
@@ -75,35 +58,43 @@ public struct PaperDesk: Sendable {
             let event = queue[index]
             index += 1
             record(event, into: &step.journal)
-            let output = engine.handle(event)
-            step.notes += output.notes
-            for note in output.notes { if case .closed(let trade) = note { step.journal.closedTrades.append(trade) } }
-            for command in output.commands {
-                switch command {
-                case .place(let request):
-                    do {
-                        try submitting(request)
-                    } catch {
-                        queue.append(.rejected(request, .notRecorded("\(error)"), time: time))
-                        continue
-                    }
-                    switch exchange.submit(request, at: time) {
-                    case .success(let events):
-                        step.journal.outcomes.append(.accepted(request.id))
-                        queue += events.map(EngineEvent.exchange)
-                    case .failure(let rejection):
-                        queue.append(.rejected(request, rejection, time: time))
-                    }
-                case .cancel(let id, _):
-                    // Already gone (filled or dropped with its position) is the outcome a cancel wants.
-                    if case .success = exchange.cancel(id) { step.journal.outcomes.append(.cancelled(id)) }
-                case .amendStop(let id, let symbol, let trigger):
-                    if case .failure = exchange.amend(id, price: trigger) {
-                        queue.append(.exchange(.orderCancelled(id, symbol: symbol)))
-                    }
+            queue += absorb(engine.handle(event), at: time, into: &step, submitting: submitting)
+        }
+    }
+
+    /// Takes the engine's notes into `step` and carries out its commands on the exchange; returns the events that
+    /// follow (fills, rejections), for the engine to hear next.
+    private mutating func absorb(_ output: TradingEngine.Output, at time: Timestamp, into step: inout Step,
+                                 submitting: (OrderRequest) throws -> Void) -> [EngineEvent] {
+        step.notes += output.notes
+        for note in output.notes { if case .closed(let trade) = note { step.journal.closedTrades.append(trade) } }
+        var followUps = [EngineEvent]()
+        for command in output.commands {
+            switch command {
+            case .place(let request):
+                do {
+                    try submitting(request)
+                } catch {
+                    followUps.append(.rejected(request, .notRecorded("\(error)"), time: time))
+                    continue
+                }
+                switch exchange.submit(request, at: time) {
+                case .success(let events):
+                    step.journal.outcomes.append(.accepted(request.id))
+                    followUps += events.map(EngineEvent.exchange)
+                case .failure(let rejection):
+                    followUps.append(.rejected(request, rejection, time: time))
+                }
+            case .cancel(let id, _):
+                // Already gone (filled or dropped with its position) is the outcome a cancel wants.
+                if case .success = exchange.cancel(id) { step.journal.outcomes.append(.cancelled(id)) }
+            case .amendStop(let id, let symbol, let trigger):
+                if case .failure = exchange.amend(id, price: trigger) {
+                    followUps.append(.exchange(.orderCancelled(id, symbol: symbol)))
                 }
             }
         }
+        return followUps
     }
 
     private func record(_ event: EngineEvent, into journal: inout JournalEntry) {
