@@ -51,20 +51,26 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         let requirements = strategy.requirements
         let signals = LatestSignals()
         let instruments = series.map(\.instrument)
+        let symbols = instruments.map(\.symbol)
         let engine = TradingEngine(settings: engineSettings, instruments: instruments,
                                    startingCash: exchangeSettings.startingBalance, revalidator: signals,
                                    startTime: from)
         var desk = PaperDesk(engine: engine, exchange: PaperExchange(instruments: instruments,
                                                                      settings: exchangeSettings))
+        // The loop reads plain arrays indexed by symbol, never a whole `Series`: copying one per bar is not free.
+        let bases = series.map(\.base)
+        let barSeconds = series.map { $0.baseTimeframe.seconds }
+        // Per symbol, per requirement: the resampled candles.
+        let resampled = series.map { s in requirements.map { s.resampled[$0.timeframe] ?? [] } }
 
         // Warm each symbol's indicators on the history before `from`, then feed candles as they close.
         var analyzers = [SymbolAnalyzer]()
         var cursors = [[Int]]()  // per symbol, per requirement: next resampled candle to feed
-        for s in series {
+        for (index, s) in series.enumerated() {
             var analyzer = SymbolAnalyzer(symbol: s.instrument.symbol, requirements: requirements)
             var perTimeframe = [Int]()
-            for requirement in requirements {
-                let candles = s.resampled[requirement.timeframe] ?? []
+            for (r, requirement) in requirements.enumerated() {
+                let candles = resampled[index][r]
                 let end = HistoricalMarket.Series.endIndex(candles, timeframe: requirement.timeframe, closedBy: from)
                 for candle in candles[max(0, end - max(requirement.history, 300))..<end] {
                     analyzer.update(candle, timeframe: requirement.timeframe)
@@ -74,52 +80,56 @@ public struct EngineBacktest<S: Strategy>: Sendable {
             analyzers.append(analyzer)
             cursors.append(perTimeframe)
         }
-        var baseCursor = series.map { s in s.base.firstIndex { $0.time >= from } ?? s.base.count }
-        let firstCloses = Dictionary(uniqueKeysWithValues: series.enumerated().compactMap { index, s in
-            baseCursor[index] < s.base.count ? (s.instrument.symbol, s.base[baseCursor[index]].open) : nil
-        })
-        var lastCloses = firstCloses
-        let totalBars = series.enumerated().reduce(0) { total, item in
-            total + item.element.base[baseCursor[item.offset]...].prefix { $0.time < to }.count
+        var baseCursor = bases.map { base in base.firstIndex { $0.time >= from } ?? base.count }
+        // Per symbol: the first price in the period, and the latest close.
+        let firstPrices = bases.indices.map { baseCursor[$0] < bases[$0].count ? bases[$0][baseCursor[$0]].open : nil }
+        var lastCloses = firstPrices
+        let totalBars = bases.indices.reduce(0) { total, index in
+            total + bases[index][baseCursor[index]...].prefix { $0.time < to }.count
         }
         var bars = 0
         var equity = [(time: Timestamp, equity: Double)]()
         var sequence = 0
         var reported = 0
+        var batch = [Int]()  // symbols with a bar at the current time
+        var listed = instruments
 
         while true {
             var next: Timestamp?
-            for (index, s) in series.enumerated() where baseCursor[index] < s.base.count {
-                let time = s.base[baseCursor[index]].time
+            for index in bases.indices where baseCursor[index] < bases[index].count {
+                let time = bases[index][baseCursor[index]].time
                 if next == nil || time < next! { next = time }
             }
             guard let time = next, time < to else { break }
-            var batch = [(index: Int, candle: Candle)]()
-            for (index, s) in series.enumerated()
-            where baseCursor[index] < s.base.count && s.base[baseCursor[index]].time == time {
-                batch.append((index, s.base[baseCursor[index]]))
-                baseCursor[index] += 1
+            batch.removeAll(keepingCapacity: true)
+            for index in bases.indices
+            where baseCursor[index] < bases[index].count && bases[index][baseCursor[index]].time == time {
+                batch.append(index)
             }
-            let timeframe = series[batch[0].index].baseTimeframe
+            let seconds = barSeconds[batch[0]]
             for step in 0..<4 {
-                let at = time + timeframe.seconds * Int64(step) / 3
-                for (index, candle) in batch {
+                let at = time + seconds * Int64(step) / 3
+                for index in batch {
+                    let candle = bases[index][baseCursor[index]]
                     let (first, second) = candle.close >= candle.open ? (candle.low, candle.high)
                         : (candle.high, candle.low)
                     let price = step == 0 ? candle.open : step == 1 ? first : step == 2 ? second : candle.close
-                    _ = desk.price(series[index].instrument.symbol, price, at: at, continuous: step != 0)
+                    _ = desk.price(symbols[index], price, at: at, continuous: step != 0)
                 }
             }
-            let closeTime = time + timeframe.seconds
+            let closeTime = time + seconds
             _ = desk.handle(.tick(closeTime), at: closeTime)
             bars += batch.count
-            for (index, candle) in batch { lastCloses[series[index].instrument.symbol] = candle.close }
+            for index in batch {
+                lastCloses[index] = bases[index][baseCursor[index]].close
+                baseCursor[index] += 1
+            }
 
             // Candles that closed now, on every timeframe, then the scan.
             var changed = false
-            for (index, s) in series.enumerated() {
+            for index in analyzers.indices {
                 for (r, requirement) in requirements.enumerated() {
-                    guard let candles = s.resampled[requirement.timeframe] else { continue }
+                    let candles = resampled[index][r]
                     while cursors[index][r] < candles.count,
                           candles[cursors[index][r]].time + requirement.timeframe.seconds <= closeTime {
                         analyzers[index].update(candles[cursors[index][r]], timeframe: requirement.timeframe)
@@ -129,18 +139,16 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                 }
             }
             if changed {
-                var results = [String: SignalResult]()
+                var results = [String: SignalResult](minimumCapacity: analyzers.count)
                 var candidates = [Opportunity]()
-                let listed = series.map { s -> Instrument in
-                    var instrument = s.instrument
-                    instrument.quoteVolume24h = s.quoteVolume24h(at: closeTime)
-                    instrument.lastPrice = lastCloses[s.instrument.symbol] ?? 0
-                    return instrument
+                for index in listed.indices {
+                    listed[index].quoteVolume24h = series[index].quoteVolume24h(at: closeTime)
+                    listed[index].lastPrice = lastCloses[index] ?? 0
                 }
                 let universe = Set(filter.select(listed).map(\.symbol))
-                for (index, analyzer) in analyzers.enumerated() {
-                    guard universe.contains(listed[index].symbol),
-                          let result = analyzer.evaluate(strategy) else { continue }
+                for index in analyzers.indices {
+                    guard universe.contains(symbols[index]), let result = analyzers[index].evaluate(strategy)
+                    else { continue }
                     results[result.symbol] = result
                     if result.isActionable {
                         candidates.append(Opportunity(result: result, price: listed[index].lastPrice > 0
@@ -173,6 +181,8 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         return BacktestResult(
             trades: trades, equity: equity, startingBalance: exchangeSettings.startingBalance, bars: bars,
             wallSeconds: elapsed.totalSeconds,
-            marketMoves: Dictionary(uniqueKeysWithValues: firstCloses.map { ($0.key, ($0.value, lastCloses[$0.key] ?? $0.value)) }))
+            marketMoves: Dictionary(uniqueKeysWithValues: symbols.indices.compactMap { index in
+                firstPrices[index].map { (symbols[index], ($0, lastCloses[index] ?? $0)) }
+            }))
     }
 }

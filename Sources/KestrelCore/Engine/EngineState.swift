@@ -32,7 +32,7 @@ extension TradingEngine {
         stats.closedTrades = []
         stats.snapshotAges = []
         return EngineState(cash: cash, positions: positions, lastPrices: lastPrices, pendingEntries: pendingEntries,
-                           risk: risk, latestSnapshot: latestSnapshot, actedOn: actedOn,
+                           risk: risk, latestSnapshot: latestSnapshot, actedOn: Set(actedOn.map(\.text)),
                            nextOrderNumber: nextOrderNumber, statistics: stats)
     }
 
@@ -47,7 +47,7 @@ extension TradingEngine {
         pendingEntries = saved.pendingEntries
         risk = saved.risk
         latestSnapshot = saved.latestSnapshot
-        actedOn = saved.actedOn
+        actedOn = Set(saved.actedOn.compactMap(OpportunityKey.init(text:)))
         nextOrderNumber = saved.nextOrderNumber
         statistics = saved.statistics
         statistics.closedTrades = closedTrades

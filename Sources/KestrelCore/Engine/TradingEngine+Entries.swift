@@ -12,39 +12,58 @@ extension TradingEngine {
             if announce { output.notes.append(.staleSnapshot(age: age, limit: settings.maxOpportunityAgeSeconds)) }
             return
         }
-        for opportunity in snapshot.opportunities.sorted(by: { $0.score > $1.score }) {
+        // Scanners publish best first; only a snapshot built some other way needs sorting.
+        let ordered = zip(snapshot.opportunities, snapshot.opportunities.dropFirst()).allSatisfy { $0.score >= $1.score }
+            ? snapshot.opportunities : snapshot.opportunities.sorted(by: { $0.score > $1.score })
+        for opportunity in ordered {
             // An opportunity is entered at most once; one that is blocked now is looked at again on later ticks
             // while its snapshot is fresh (the reasons are told once, when the snapshot arrives).
-            let key = "\(snapshot.sequence)/\(opportunity.symbol)"
+            let key = OpportunityKey(sequence: snapshot.sequence, symbol: opportunity.symbol)
             guard !actedOn.contains(key) else { continue }
-            if committedSymbols.count >= settings.risk.maxOpenPositions { break }
+            if committedCount >= settings.risk.maxOpenPositions { break }
             if announce { output.notes.append(.evaluating(opportunity)) }
             if let reason = entryBlocker(opportunity, at: now) {
-                if announce { output.notes.append(.skipped(symbol: opportunity.symbol, reason: reason)) }
+                if announce { output.notes.append(.skipped(symbol: opportunity.symbol, reason: reason.description)) }
                 continue
             }
             if enter(opportunity, snapshotAge: age, at: now, announce: announce, into: &output) { actedOn.insert(key) }
         }
     }
 
+    /// Why an opportunity cannot be entered now. Told only when a snapshot is announced, so the words are only
+    /// put together then: ticks look at blocked opportunities again and again.
+    enum EntryBlocker: CustomStringConvertible {
+        case alreadyInPosition
+        case noPrice
+        case priceDrift(Double, limit: Double)
+        case risk(RiskManager.Refusal)
+
+        var description: String {
+            switch self {
+            case .alreadyInPosition: "already in a position on this symbol"
+            case .noPrice: "no live price yet"
+            case .priceDrift(let drift, let limit): "price moved \(percentText(drift)) since the scan (limit \(percentText(limit)))"
+            case .risk(let refusal): refusal.description
+            }
+        }
+    }
+
     /// Why an opportunity cannot be entered now, or nil.
-    private func entryBlocker(_ opportunity: Opportunity, at now: Timestamp) -> String? {
+    private func entryBlocker(_ opportunity: Opportunity, at now: Timestamp) -> EntryBlocker? {
         let symbol = opportunity.symbol
         if positions[symbol] != nil || pendingEntries.values.contains(where: { $0.request.symbol == symbol }) {
-            return "already in a position on this symbol"
+            return .alreadyInPosition
         }
-        guard let price = lastPrices[symbol] else { return "no live price yet" }
+        guard let price = lastPrices[symbol] else { return .noPrice }
         if opportunity.price > 0 {
             let drift = abs(price / opportunity.price - 1)
-            if drift > settings.maxPriceDrift {
-                return "price moved \(percentText(drift)) since the scan (limit \(percentText(settings.maxPriceDrift)))"
-            }
+            if drift > settings.maxPriceDrift { return .priceDrift(drift, limit: settings.maxPriceDrift) }
         }
         let refusal = riskManager.gate(
             symbol: symbol, base: opportunity.instrument.base, confidence: opportunity.confidence,
             minimumConfidence: 0, openSymbols: committedSymbols, availableMargin: availableMargin, equity: equity,
             state: risk, at: now)
-        return refusal?.description
+        return refusal.map(EntryBlocker.risk)
     }
 
     /// Orders the entry; false when the latest data or the sizing rules say no.

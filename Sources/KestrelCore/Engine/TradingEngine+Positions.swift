@@ -4,11 +4,12 @@ extension TradingEngine {
     /// Every exit rule on a new price: take profit, partial take-profits, profit lock, break-even and trailing stop.
     /// The stop-loss itself rests on the exchange; the engine moves it and only exits by market for the rest.
     mutating func manage(_ symbol: String, price: Double, at time: Timestamp, into output: inout Output) {
-        guard var position = positions[symbol], position.exitOrderID == nil else { return }
-        if position.side == .long ? price > position.bestPrice : price < position.bestPrice {
-            position.bestPrice = price
+        guard let index = positions.index(forKey: symbol), positions.values[index].exitOrderID == nil else { return }
+        if positions.values[index].side == .long ? price > positions.values[index].bestPrice
+            : price < positions.values[index].bestPrice {
+            positions.values[index].bestPrice = price
         }
-        positions[symbol] = position
+        let position = positions.values[index]
         let move = position.move(at: price)
         let bestMove = position.move(at: position.bestPrice)
 
@@ -27,27 +28,32 @@ extension TradingEngine {
             exit(symbol, reason: .profitLock, at: time, into: &output)
             return
         }
-        if position.targetOrders.isEmpty {
-            takePartialProfits(symbol, move: move, price: price, at: time, into: &output)
+        if position.targetOrders.isEmpty,
+           takePartialProfits(symbol, position: position, move: move, at: time, into: &output) {
+            return
         }
-        guard let current = positions[symbol], current.exitOrderID == nil else { return }
-        adjustStop(symbol, price: price, move: move, into: &output)
+        adjustStop(symbol, position: position, price: price, move: move, into: &output)
     }
 
-    private mutating func takePartialProfits(_ symbol: String, move: Double, price: Double, at time: Timestamp,
-                                             into output: inout Output) {
-        guard let position = positions[symbol], position.partialsTaken < settings.partialTakeProfits.count else { return }
+    /// The fallback when no target rests on the exchange: a market order for the next partial level the price has
+    /// reached. The level counts as taken when its fill arrives (a refused order is tried again). True when an exit
+    /// was sent.
+    private mutating func takePartialProfits(_ symbol: String, position: ManagedPosition, move: Double,
+                                             at time: Timestamp, into output: inout Output) -> Bool {
+        guard position.partialsTaken < settings.partialTakeProfits.count else { return false }
         let level = settings.partialTakeProfits[position.partialsTaken]
-        guard move * Double(position.leverage) >= level.leveragedPnL else { return }
+        guard move * Double(position.leverage) >= level.leveragedPnL else { return false }
         let isLast = position.partialsTaken == settings.partialTakeProfits.count - 1
-        let lotSize = position.instrument.lotSize
         var lots = Self.lots(of: level, for: position)
         if isLast || lots >= position.lots { lots = position.lots }
-        positions[symbol]?.partialsTaken += 1
-        guard lots >= lotSize else { return }
+        guard lots >= position.instrument.lotSize else {
+            // Too small a share to trade: the level is passed over.
+            positions[symbol]?.partialsTaken += 1
+            return false
+        }
         if lots == position.lots {
             exit(symbol, reason: .takeProfit, at: time, into: &output)
-            return
+            return true
         }
         let request = OrderRequest(id: makeOrderID("partial", symbol), symbol: symbol, side: position.side.exitSide,
                                    lots: lots, kind: .market, reduceOnly: true, leverage: position.leverage,
@@ -55,12 +61,13 @@ extension TradingEngine {
         positions[symbol]?.exitOrderID = request.id
         positions[symbol]?.exitReason = .partialTakeProfit
         output.commands.append(.place(request))
+        return true
     }
 
     /// Break-even once the price has moved 1.5% in favour, then a trailing stop while in profit; a stop only ever
     /// tightens, and only moves that matter (at least a tick and 0.05%) are sent to the exchange.
-    private mutating func adjustStop(_ symbol: String, price: Double, move: Double, into output: inout Output) {
-        guard let position = positions[symbol] else { return }
+    private mutating func adjustStop(_ symbol: String, position: ManagedPosition, price: Double, move: Double,
+                                     into output: inout Output) {
         var candidate = position.stopPrice
         var kind = position.stopKind
         if move >= settings.breakEvenTrigger {
@@ -140,7 +147,7 @@ extension TradingEngine {
                 if reversed { exit(symbol, reason: .momentumReversal, at: time, into: &output) }
             }
         }
-        if committedSymbols.count < settings.risk.maxOpenPositions {
+        if committedCount < settings.risk.maxOpenPositions {
             considerEntries(at: time, announce: false, into: &output)
         }
         if !positions.isEmpty { output.notes.append(.monitor(positions: positions.count, equity: equity)) }
@@ -195,6 +202,7 @@ extension TradingEngine {
             position.stopOrderID = nil
         } else {
             reason = position.exitReason ?? .stopLoss
+            if fill.orderID == position.exitOrderID, reason == .partialTakeProfit { position.partialsTaken += 1 }
         }
         if fill.orderID == position.exitOrderID {
             position.exitOrderID = nil

@@ -31,8 +31,27 @@ public struct TradingEngine: Sendable {
 
     // Opportunities.
     public internal(set) var latestSnapshot: ScanSnapshot?
-    /// (snapshot sequence, symbol) of every opportunity already acted on.
-    var actedOn: Set<String> = []
+    /// An opportunity: the snapshot it came in and its symbol.
+    struct OpportunityKey: Hashable, Sendable {
+        var sequence: Int
+        var symbol: String
+
+        /// "sequence/symbol", as saved states hold it.
+        var text: String { "\(sequence)/\(symbol)" }
+
+        init(sequence: Int, symbol: String) {
+            self.sequence = sequence
+            self.symbol = symbol
+        }
+
+        init?(text: String) {
+            guard let slash = text.firstIndex(of: "/"), let sequence = Int(text[..<slash]) else { return nil }
+            self.init(sequence: sequence, symbol: String(text[text.index(after: slash)...]))
+        }
+    }
+
+    /// Every opportunity already acted on.
+    var actedOn: Set<OpportunityKey> = []
     var nextOrderNumber = 1
 
     public internal(set) var statistics = EngineStatistics()
@@ -97,6 +116,9 @@ public struct TradingEngine: Sendable {
         return available
     }
 
+    /// How many symbols have a position or an entry in flight (an entry is only sent for a symbol without one).
+    var committedCount: Int { positions.count + pendingEntries.count }
+
     /// Symbols with a position or an entry in flight.
     var committedSymbols: [(symbol: String, base: String)] {
         positions.values.map { ($0.symbol, $0.instrument.base) }
@@ -116,22 +138,26 @@ public struct TradingEngine: Sendable {
         case .snapshot(let snapshot):
             // Announce a snapshot only when it says something new: scans repeat themselves most of the time.
             let announce = latestSnapshot.map { previous in
-                previous.opportunities.map { "\($0.symbol)\($0.signal)" }
-                    != snapshot.opportunities.map { "\($0.symbol)\($0.signal)" }
+                !previous.opportunities.elementsEqual(snapshot.opportunities) {
+                    $0.symbol == $1.symbol && $0.signal == $1.signal
+                }
             } ?? true
             latestSnapshot = snapshot
             // Only recent snapshots can still be traded: forget what was acted on in older ones.
             let oldest = snapshot.sequence - 10
-            actedOn = actedOn.filter { (Int($0.prefix { $0 != "/" }) ?? 0) >= oldest }
+            if actedOn.contains(where: { $0.sequence < oldest }) { actedOn = actedOn.filter { $0.sequence >= oldest } }
             statistics.snapshots += 1
             let now = max(snapshot.scanFinished, statistics.lastTime ?? snapshot.scanFinished)
             considerEntries(at: now, announce: announce, into: &output)
         case .price(let symbol, let price, let time):
             guard price.isFinite, price > 0 else { break }
             lastPrices[symbol] = price
-            valuations[symbol]?.price = price
             statistics.lastTime = time
-            if positions[symbol] != nil { manage(symbol, price: price, at: time, into: &output) }
+            // `valuations` holds exactly the symbols with a position.
+            if let index = valuations.index(forKey: symbol) {
+                valuations.values[index].price = price
+                manage(symbol, price: price, at: time, into: &output)
+            }
             statistics.observe(equity: equity)
         case .exchange(let exchangeEvent):
             apply(exchangeEvent, into: &output)

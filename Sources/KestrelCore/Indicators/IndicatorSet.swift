@@ -141,9 +141,12 @@ public struct IndicatorSet: Sendable {
     /// Supports and resistances of the last `profileBars` bars (computed on demand: O(bars)).
     public var volumeProfile: VolumeProfile? {
         guard let candle = lastCandle else { return nil }
-        let count = recentCloses.count
+        // The closure reads the two buffers only: capturing `self` would copy the whole set on every call.
+        let closes = recentCloses
+        let volumes = recentVolumes
+        let count = closes.count
         return VolumeProfile(count: count, close: candle.close) { i in
-            (recentCloses[back: count - 1 - i], recentVolumes[back: count - 1 - i])
+            (closes[back: count - 1 - i], volumes[back: count - 1 - i])
         }
     }
 }

@@ -24,9 +24,18 @@ public struct PaperDesk: Sendable {
     public mutating func price(_ symbol: String, _ price: Double, at time: Timestamp, continuous: Bool = true,
                                submitting: (OrderRequest) throws -> Void = { _ in }) -> Step {
         var step = Step(time: time)
-        var queue = exchange.updatePrice(symbol, price, at: time, continuous: continuous).map(EngineEvent.exchange)
-        queue.append(.price(symbol: symbol, price: price, time: time))
-        run(queue, at: time, into: &step, submitting: submitting)
+        let happened = exchange.updatePrice(symbol, price, at: time, continuous: continuous)
+        let event = EngineEvent.price(symbol: symbol, price: price, time: time)
+        if happened.isEmpty {
+            // Most prices fill nothing: the engine hears the price straight away, with no queue to build.
+            let output = engine.handle(event)
+            if !output.commands.isEmpty || !output.notes.isEmpty {
+                run(absorb(output, at: time, into: &step, submitting: submitting), at: time, into: &step,
+                    submitting: submitting)
+            }
+            return step
+        }
+        run(happened.map(EngineEvent.exchange) + [event], at: time, into: &step, submitting: submitting)
         return step
     }
 

@@ -199,13 +199,26 @@ public struct PaperExchange: Sendable, Codable {
     public mutating func updatePrice(_ symbol: String, _ price: Double, at time: Timestamp, continuous: Bool = true)
         -> [ExchangeEvent]
     {
-        guard price.isFinite, price > 0, instruments[symbol] != nil else { return [] }
+        guard price.isFinite, price > 0, let instrument = instruments[symbol] else { return [] }
         // Funding due by now is charged on the newest price known (this one for this symbol), not a stale one.
         prices[symbol] = price
         var events = payFunding(until: time)
         lastTime = max(lastTime ?? time, time)
-        events += triggerOrders(symbol, price: price, time: time, continuous: continuous)
-        events += liquidate(at: time)
+        if restingOrders.contains(where: { $0.symbol == symbol }) {
+            events += triggerOrders(symbol, instrument: instrument, price: price, time: time, continuous: continuous)
+        }
+        switch settings.marginMode {
+        // An isolated position's margin only moves with its own price: no other position can have reached its
+        // liquidation price on this update.
+        case .isolated:
+            if let position = positions[symbol],
+               position.margin + unrealized(position, price: price, instrument: instrument)
+                <= maintenance(position, price: price, instrument: instrument) {
+                events += liquidate([symbol], at: time)
+            }
+        case .cross:
+            if !positions.isEmpty, crossMarginExhausted { events += liquidate(Array(positions.keys), at: time) }
+        }
         return events
     }
 
@@ -285,14 +298,14 @@ public struct PaperExchange: Sendable, Codable {
         return events
     }
 
-    private mutating func triggerOrders(_ symbol: String, price: Double, time: Timestamp, continuous: Bool)
-        -> [ExchangeEvent]
+    private mutating func triggerOrders(_ symbol: String, instrument: Instrument, price: Double, time: Timestamp,
+                                        continuous: Bool) -> [ExchangeEvent]
     {
         var events = [ExchangeEvent]()
         var index = 0
         while index < restingOrders.count {
             let order = restingOrders[index]
-            guard order.symbol == symbol, let instrument = instruments[symbol] else {
+            guard order.symbol == symbol else {
                 index += 1
                 continue
             }
@@ -345,22 +358,28 @@ public struct PaperExchange: Sendable, Codable {
         return events
     }
 
-    private mutating func liquidate(at time: Timestamp) -> [ExchangeEvent] {
-        guard !positions.isEmpty else { return [] }
-        var doomed = [String]()
+    private func unrealized(_ position: ExchangePosition, price: Double, instrument: Instrument) -> Double {
+        position.side.sign * (price - position.entryPrice) * instrument.baseQuantity(lots: position.lots)
+    }
+
+    private func maintenance(_ position: ExchangePosition, price: Double, instrument: Instrument) -> Double {
+        instrument.baseQuantity(lots: position.lots) * price * settings.maintenanceMarginRate
+    }
+
+    /// Whether the wallet plus every position's unrealised PnL is down to the maintenance margin of them all.
+    private var crossMarginExhausted: Bool {
         var maintenanceTotal = 0.0
         var unrealizedTotal = 0.0
         for (symbol, position) in positions {
             guard let price = prices[symbol], let instrument = instruments[symbol] else { continue }
-            let quantity = instrument.baseQuantity(lots: position.lots)
-            let maintenance = quantity * price * settings.maintenanceMarginRate
-            let unrealized = position.side.sign * (price - position.entryPrice) * quantity
-            if settings.marginMode == .isolated, position.margin + unrealized <= maintenance { doomed.append(symbol) }
-            maintenanceTotal += maintenance
-            unrealizedTotal += unrealized
+            maintenanceTotal += maintenance(position, price: price, instrument: instrument)
+            unrealizedTotal += unrealized(position, price: price, instrument: instrument)
         }
-        if settings.marginMode == .cross, wallet + unrealizedTotal <= maintenanceTotal { doomed = Array(positions.keys) }
-        guard !doomed.isEmpty else { return [] }
+        return wallet + unrealizedTotal <= maintenanceTotal
+    }
+
+    /// Closes the positions on `doomed` at the market (or, isolated, at their bankruptcy price).
+    private mutating func liquidate(_ doomed: [String], at time: Timestamp) -> [ExchangeEvent] {
         var events = [ExchangeEvent]()
         for symbol in doomed.sorted() {
             guard let position = positions[symbol], let price = prices[symbol] else { continue }

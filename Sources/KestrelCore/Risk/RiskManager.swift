@@ -72,10 +72,11 @@ public struct RiskManager: Sendable {
         "exchange": ["BNB", "OKB", "CRO", "KCS", "LEO"],
     ]
 
-    public static func group(ofBase base: String) -> String {
-        let upper = base.uppercased()
-        return groups.first { $0.value.contains(upper) }?.key ?? "other"
-    }
+    /// `groups` turned around: the group of each base.
+    static let groupOfBase: [String: String] = Dictionary(
+        groups.flatMap { group, bases in bases.map { ($0, group) } }, uniquingKeysWith: { first, _ in first })
+
+    public static func group(ofBase base: String) -> String { groupOfBase[base.uppercased()] ?? "other" }
 
     // MARK: Stops
 
@@ -140,22 +141,33 @@ public struct RiskManager: Sendable {
         var risk = settings.riskPerTrade
         let returns = state.tradeReturns
         if returns.count >= 20 {
-            let wins = returns.filter { $0 > 0 }
-            let losses = returns.filter { $0 <= 0 }
-            if !wins.isEmpty, !losses.isEmpty {
-                let p = Double(wins.count) / Double(returns.count)
-                let b = (wins.reduce(0, +) / Double(wins.count)) / abs(losses.reduce(0, +) / Double(losses.count))
+            // One pass, summing in the order of the returns (sizing is called on every entry).
+            var winCount = 0, winSum = 0.0, lossSum = 0.0, sum = 0.0
+            for value in returns {
+                if value > 0 {
+                    winCount += 1
+                    winSum += value
+                } else {
+                    lossSum += value
+                }
+                sum += value
+            }
+            let lossCount = returns.count - winCount
+            if winCount > 0, lossCount > 0 {
+                let p = Double(winCount) / Double(returns.count)
+                let b = (winSum / Double(winCount)) / abs(lossSum / Double(lossCount))
                 let kelly = b > 0 ? (b * p - (1 - p)) / b : 0
                 // A half-Kelly multiplier, less when results are erratic or losses are running.
                 var fraction = 0.5
-                let mean = returns.reduce(0, +) / Double(returns.count)
-                let spread = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count))
-                    .squareRoot()
+                let mean = sum / Double(returns.count)
+                var squares = 0.0
+                for value in returns { squares += (value - mean) * (value - mean) }
+                let spread = (squares / Double(returns.count)).squareRoot()
                 if spread > 2 * abs(mean) { fraction -= 0.1 }
                 if state.lossStreak >= 3 { fraction -= 0.15 }
                 if state.winStreak >= 3 { fraction += 0.1 }
                 risk = kelly > 0 ? kelly * fraction : 0.005
-            } else if wins.isEmpty {
+            } else if winCount == 0 {
                 risk = 0.005
             }
         }
