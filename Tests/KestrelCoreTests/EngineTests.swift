@@ -186,6 +186,36 @@ struct EngineHarness {
         #expect(abs(trade.exitPrice - expectedExit) < 1e-9 * expectedExit)
     }
 
+    @Test func aRefusedFallbackPartialIsTriedAgainAndCountsOnlyWhenFilled() throws {
+        struct Refused: Error {}
+        var h = EngineHarness()
+        h.signals.set("AAAUSDT", .buy)
+        h.price("AAAUSDT", 100, at: t0)
+        // The targets cannot be recorded, so none rests on the exchange: the engine takes partials by market.
+        _ = h.desk.handle(.snapshot(ScanSnapshot(sequence: 1, opportunities: [h.opportunity("AAAUSDT")],
+                                                 scanStarted: t0, scanFinished: t0)), at: t0) { request in
+            if case .limit = request.kind { throw Refused() }
+        }
+        let position = try #require(h.desk.engine.positions["AAAUSDT"])
+        #expect(position.targetOrders.isEmpty)
+        let firstLevel = 100 * (1 + 0.021 / Double(position.leverage))
+        var refused = 0
+        _ = h.desk.price("AAAUSDT", firstLevel, at: t0 + 60) { request in
+            if request.purpose == .exit(.partialTakeProfit) {
+                refused += 1
+                throw Refused()
+            }
+        }
+        #expect(refused == 1)
+        #expect(h.desk.engine.positions["AAAUSDT"]?.partialsTaken == 0)
+        #expect(h.desk.engine.positions["AAAUSDT"]?.lots == position.initialLots)
+        // The next price at that level sends it again; its fill takes the first quarter.
+        h.price("AAAUSDT", firstLevel, at: t0 + 120)
+        #expect(h.desk.engine.positions["AAAUSDT"]?.partialsTaken == 1)
+        #expect(h.desk.engine.positions["AAAUSDT"]?.lots
+                == position.initialLots - Int((Double(position.initialLots) * 0.25).rounded()))
+    }
+
     @Test func breakEvenAndTrailingOnlyTightenAndAreSentToTheExchange() throws {
         let settings = EngineSettings(partialTakeProfits: [])
         var h = EngineHarness(settings: settings)

@@ -114,4 +114,23 @@ func randomCandles(_ count: Int, seed: UInt64, flatEvery: Int = 0) -> [Candle] {
         #expect(profile.resistances.allSatisfy { $0 > 105 })
         #expect(VolumeProfile(closes: [1, 1, 1], volumes: [1, 1, 1], close: 1) == nil)
     }
+
+    @Test func theStreamingProfileIsTheProfileOfTheLastFiftyBars() throws {
+        // Before the window is full, and after it has wrapped around several times.
+        for count in [7, 50, 173] {
+            let candles = randomCandles(count, seed: UInt64(count))
+            var set = IndicatorSet()
+            for candle in candles { set.update(candle) }
+            let window = candles.suffix(IndicatorSet.profileBars)
+            let expected = VolumeProfile(closes: window.map(\.close), volumes: window.map(\.volume),
+                                         close: candles[count - 1].close)
+            #expect(set.volumeProfile == expected)
+            #expect(expected != nil)
+            // The strategy's view works it out when read, from the same bars.
+            var analyzer = SymbolAnalyzer(symbol: "X", requirements: [TimeframeRequirement(timeframe: .oneHour,
+                                                                                           history: 100, minimum: 1)])
+            for candle in candles { analyzer.update(candle, timeframe: .oneHour) }
+            #expect(analyzer.view()?.primary.profile == expected)
+        }
+    }
 }

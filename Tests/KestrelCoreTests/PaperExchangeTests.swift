@@ -1,3 +1,4 @@
+import Foundation
 import KestrelCore
 import Testing
 
@@ -110,6 +111,51 @@ import Testing
         #expect(payments.count == 2)
         #expect(payments.allSatisfy { abs($0 + 1.0) < 1e-9 })  // 1 BTC x 10,000 x 0.01%, paid by the long
         #expect(abs(paper.wallet - (walletAfterEntry - 2)) < 1e-9)
+    }
+
+    @Test func aFundingGapOfYearsIsChargedInOnePaymentPerPosition() throws {
+        var paper = exchange(PaperExchangeSettings(slippage: 0, fundingRate: 0.0001))
+        _ = try paper.submit(order("open", .buy, 1000), at: t0).get()
+        let walletAfterEntry = paper.wallet
+        // Three years with no price: 3,285 funding boundaries (every 8 h), far more than are paid one by one.
+        let later = t0 + 3 * 365 * 86_400 + 3600
+        let events = paper.updatePrice("BTCUSDTM", 10_000, at: later)
+        let payments = events.compactMap { if case .funding(_, let amount, let time) = $0 { (amount, time) } else { nil } }
+        let rounds = Double((later.seconds / 28_800) - (t0.seconds / 28_800))
+        #expect(payments.count == 1)
+        #expect(abs(payments[0].0 + rounds) < 1e-6)  // 1 BTC x 10,000 x 0.01% per round, paid by the long
+        #expect(payments[0].1 == Timestamp(seconds: later.seconds / 28_800 * 28_800))
+        #expect(abs(paper.wallet - (walletAfterEntry - rounds)) < 1e-6)
+    }
+
+    @Test func aSavedExchangeCarriesOnWhereItStopped() throws {
+        let eth = Instrument(symbol: "ETHUSDTM", base: "ETH", quote: "USDT", contractMultiplier: 0.01, tickSize: 0.01,
+                             maxLeverage: 75)
+        var paper = PaperExchange(instruments: [Self.btc, eth], settings: PaperExchangeSettings(slippage: 0, fundingRate: 0))
+        _ = paper.updatePrice("BTCUSDTM", 10_000, at: t0)
+        _ = paper.updatePrice("ETHUSDTM", 200, at: t0)
+        _ = try paper.submit(order("open", .buy, 100), at: t0).get()
+        _ = try paper.submit(order("stop", .sell, 100, .stopMarket(trigger: 9_800), reduceOnly: true), at: t0).get()
+        let ethBuy = OrderRequest(id: ClientOrderID("eth-limit"), symbol: "ETHUSDTM", side: .buy, lots: 10,
+                                  kind: .limit(price: 190), reduceOnly: false, leverage: 5, purpose: .entry)
+        _ = try paper.submit(ethBuy, at: t0).get()
+
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var restored = try JSONDecoder().decode(PaperExchange.self, from: encoder.encode(paper))
+        #expect(restored.positions == paper.positions)
+        #expect(restored.restingOrders == paper.restingOrders)
+        #expect(restored.prices == paper.prices)
+        #expect(restored.wallet == paper.wallet)
+        #expect(restored.hasSeen(ClientOrderID("stop")) && !restored.hasSeen(ClientOrderID("never")))
+        #expect(try encoder.encode(restored) == encoder.encode(paper))
+        // Both go on identically: the ETH limit and the BTC stop fill on the same prices.
+        for symbol in ["ETHUSDTM", "BTCUSDTM"] {
+            let price = symbol == "ETHUSDTM" ? 185.0 : 9_700.0
+            #expect(restored.updatePrice(symbol, price, at: t0 + 60) == paper.updatePrice(symbol, price, at: t0 + 60))
+        }
+        #expect(restored.positions == paper.positions && restored.positions["ETHUSDTM"]?.lots == 10)
+        #expect(restored.restingOrders.isEmpty && restored.wallet == paper.wallet)
     }
 
     @Test func isolatedLiquidationLosesTheMarginOnly() throws {

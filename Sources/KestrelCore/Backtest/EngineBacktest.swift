@@ -40,8 +40,20 @@ public struct EngineBacktest<S: Strategy>: Sendable {
 
     /// The latest verdict per symbol: the backtest's re-validation reads what its own scan computed.
     final class LatestSignals: SignalRevalidator {
-        let results = Mutex<[String: SignalResult]>([:])
-        func revalidate(symbol: String, at time: Timestamp) -> SignalResult? { results.withLock { $0[symbol] } }
+        /// Each symbol's index in `results`.
+        let indices: [String: Int]
+        /// By symbol index; nil where the last scan had no verdict.
+        let results: Mutex<[SignalResult?]>
+
+        init(symbols: [String]) {
+            indices = Dictionary(symbols.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            results = Mutex(Array(repeating: nil, count: symbols.count))
+        }
+
+        func revalidate(symbol: String, at time: Timestamp) -> SignalResult? {
+            guard let index = indices[symbol] else { return nil }
+            return results.withLock { $0[index] }
+        }
     }
 
     public func run(progress: (Double) -> Void = { _ in }) -> BacktestResult {
@@ -49,9 +61,9 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         let started = clock.now
         let series = market.symbols.compactMap { market.series[$0] }
         let requirements = strategy.requirements
-        let signals = LatestSignals()
         let instruments = series.map(\.instrument)
         let symbols = instruments.map(\.symbol)
+        let signals = LatestSignals(symbols: symbols)
         let engine = TradingEngine(settings: engineSettings, instruments: instruments,
                                    startingCash: exchangeSettings.startingBalance, revalidator: signals,
                                    startTime: from)
@@ -139,17 +151,17 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                 }
             }
             if changed {
-                var results = [String: SignalResult](minimumCapacity: analyzers.count)
                 var candidates = [Opportunity]()
                 for index in listed.indices {
                     listed[index].quoteVolume24h = series[index].quoteVolume24h(at: closeTime)
                     listed[index].lastPrice = lastCloses[index] ?? 0
                 }
                 let universe = Set(filter.select(listed).map(\.symbol))
+                var results = [SignalResult?](repeating: nil, count: analyzers.count)
                 for index in analyzers.indices {
                     guard universe.contains(symbols[index]), let result = analyzers[index].evaluate(strategy)
                     else { continue }
-                    results[result.symbol] = result
+                    results[index] = result
                     if result.isActionable {
                         candidates.append(Opportunity(result: result, price: listed[index].lastPrice > 0
                                                           ? listed[index].lastPrice : result.price,

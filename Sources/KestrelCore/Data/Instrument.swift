@@ -36,10 +36,13 @@ public struct Instrument: Hashable, Sendable, Codable {
     }
 
     /// Rounds a price to the nearest tick, as it must be before it leaves the process.
-    public func roundToTick(_ price: Double) -> Double {
+    public func roundToTick(_ price: Double) -> Double { Self.round(price, toTick: tickSize) }
+
+    /// Rounds `price` to the nearest multiple of `tickSize`.
+    public static func round(_ price: Double, toTick tickSize: Double) -> Double {
         let ticks = (price / tickSize).rounded()
         // Re-derive through the tick's decimal places so 0.1 + 0.2 style residue does not reach the exchange.
-        let places = tickDecimalPlaces
+        let places = decimalPlaces(of: tickSize)
         guard places > 0, places <= 15 else { return ticks * tickSize }
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
@@ -47,7 +50,9 @@ public struct Instrument: Hashable, Sendable, Codable {
     }
 
     /// Number of decimal places of the tick size (0.01 -> 2).
-    public var tickDecimalPlaces: Int {
+    public var tickDecimalPlaces: Int { Self.decimalPlaces(of: tickSize) }
+
+    static func decimalPlaces(of tickSize: Double) -> Int {
         var places = 0
         var value = tickSize
         while places < 15, (value - value.rounded()).magnitude > 1e-9 * max(1, value.magnitude) {

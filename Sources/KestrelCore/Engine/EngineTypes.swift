@@ -24,9 +24,11 @@ public enum EngineEvent: Sendable {
     /// A new trade price.
     case price(symbol: String, price: Double, time: Timestamp)
     /// The exchange reported a fill, funding or an order it removed.
-    case exchange(ExchangeEvent)
+    // The large cases are boxed: an event is copied several times on its way in, and without the boxes every
+    // price would be copied at the size of a rejected order.
+    indirect case exchange(ExchangeEvent)
     /// The exchange refused an order the engine asked for.
-    case rejected(OrderRequest, OrderRejection, time: Timestamp)
+    indirect case rejected(OrderRequest, OrderRejection, time: Timestamp)
     /// The position monitor's periodic tick.
     case tick(Timestamp)
     /// The bot is stopping.
@@ -43,16 +45,18 @@ public enum EngineCommand: Sendable, Equatable {
 
 /// What the engine has to say about what it did, for logs and reports; it never affects decisions.
 public enum EngineNote: Sendable, Equatable {
+    // The cases that carry a whole position, order or opportunity are boxed, so the frequent small notes (a stop
+    // moved) are not copied at the size of the largest.
     case processing(count: Int, snapshotAge: Int64, sequence: Int)
     case staleSnapshot(age: Int64, limit: Int64)
-    case evaluating(Opportunity)
+    indirect case evaluating(Opportunity)
     case skipped(symbol: String, reason: String)
-    case entrySubmitted(OrderRequest, price: Double, stopDistance: Double)
-    case opened(ManagedPosition)
+    indirect case entrySubmitted(OrderRequest, price: Double, stopDistance: Double)
+    indirect case opened(ManagedPosition)
     case stopMoved(symbol: String, from: Double, to: Double, kind: ManagedPosition.StopKind)
     case partialExit(symbol: String, lots: Int, price: Double, pnl: Double)
-    case closed(ClosedTrade)
-    case orderRejected(OrderRequest, OrderRejection)
+    indirect case closed(ClosedTrade)
+    indirect case orderRejected(OrderRequest, OrderRejection)
     case monitor(positions: Int, equity: Double)
 }
 

@@ -51,7 +51,7 @@ extension TradingEngine {
     /// Why an opportunity cannot be entered now, or nil.
     private func entryBlocker(_ opportunity: Opportunity, at now: Timestamp) -> EntryBlocker? {
         let symbol = opportunity.symbol
-        if positions[symbol] != nil || pendingEntries.values.contains(where: { $0.request.symbol == symbol }) {
+        if positions.index(forKey: symbol) != nil || pendingEntries.values.contains(where: { $0.request.symbol == symbol }) {
             return .alreadyInPosition
         }
         guard let price = lastPrices[symbol] else { return .noPrice }
@@ -69,8 +69,8 @@ extension TradingEngine {
     /// Orders the entry; false when the latest data or the sizing rules say no.
     private mutating func enter(_ opportunity: Opportunity, snapshotAge: Int64, at now: Timestamp, announce: Bool,
                                 into output: inout Output) -> Bool {
-        func skip(_ reason: String) -> Bool {
-            if announce { output.notes.append(.skipped(symbol: opportunity.symbol, reason: reason)) }
+        func skip(_ reason: @autoclosure () -> String) -> Bool {
+            if announce { output.notes.append(.skipped(symbol: opportunity.symbol, reason: reason())) }
             return false
         }
         let symbol = opportunity.symbol

@@ -1,26 +1,64 @@
 extension TradingEngine {
     // MARK: Price-driven management
 
+    /// What the exit rules read on every price: the scalars of a position, taken without copying its strings,
+    /// instrument and order maps (a price update is the most frequent event a backtest has).
+    struct ExitInputs {
+        var side: PositionSide
+        var entryPrice: Double
+        var bestPrice: Double
+        var stopPrice: Double
+        var stopKind: ManagedPosition.StopKind
+        var stopDistance: Double
+        var trailDistance: Double
+        var leverage: Int
+        var tickSize: Double
+        var hasStopOrder: Bool
+        var hasTargetOrders: Bool
+
+        /// `inout` only to read in place: a dictionary's getter copies the whole position, its modify accessor does
+        /// not.
+        init(_ position: inout ManagedPosition) {
+            side = position.side
+            entryPrice = position.entryPrice
+            bestPrice = position.bestPrice
+            stopPrice = position.stopPrice
+            stopKind = position.stopKind
+            stopDistance = position.stopDistance
+            trailDistance = position.trailDistance
+            leverage = position.leverage
+            tickSize = position.instrument.tickSize
+            hasStopOrder = position.stopOrderID != nil
+            hasTargetOrders = !position.targetOrders.isEmpty
+        }
+
+        func move(at price: Double) -> Double { side.sign * (price / entryPrice - 1) }
+        func isTighter(_ candidate: Double) -> Bool { side == .long ? candidate > stopPrice : candidate < stopPrice }
+    }
+
+    private static func hasExitInFlight(_ position: inout ManagedPosition) -> Bool { position.exitOrderID != nil }
+
     /// Every exit rule on a new price: take profit, partial take-profits, profit lock, break-even and trailing stop.
     /// The stop-loss itself rests on the exchange; the engine moves it and only exits by market for the rest.
     mutating func manage(_ symbol: String, price: Double, at time: Timestamp, into output: inout Output) {
-        guard let index = positions.index(forKey: symbol), positions.values[index].exitOrderID == nil else { return }
-        if positions.values[index].side == .long ? price > positions.values[index].bestPrice
-            : price < positions.values[index].bestPrice {
+        guard let index = positions.index(forKey: symbol) else { return }
+        if Self.hasExitInFlight(&positions.values[index]) { return }
+        var position = ExitInputs(&positions.values[index])
+        if position.side == .long ? price > position.bestPrice : price < position.bestPrice {
+            position.bestPrice = price
             positions.values[index].bestPrice = price
         }
-        let position = positions.values[index]
         let move = position.move(at: price)
         let bestMove = position.move(at: position.bestPrice)
 
         // The stop was crossed but no exchange stop protects the position (it was refused): exit now.
         let stopCrossed = position.side == .long ? price <= position.stopPrice : price >= position.stopPrice
-        if stopCrossed, position.stopOrderID == nil {
-            exit(symbol, reason: stopReason(position), at: time, into: &output)
+        if stopCrossed, !position.hasStopOrder {
+            exit(symbol, reason: Self.stopReason(position.stopKind), at: time, into: &output)
             return
         }
         // Targets normally rest on the exchange; the engine takes profit itself only when none does (refused).
-        if position.targetOrders.isEmpty, move >= 2 * position.stopDistance {
+        if !position.hasTargetOrders, move >= 2 * position.stopDistance {
             exit(symbol, reason: .takeProfit, at: time, into: &output)
             return
         }
@@ -28,19 +66,18 @@ extension TradingEngine {
             exit(symbol, reason: .profitLock, at: time, into: &output)
             return
         }
-        if position.targetOrders.isEmpty,
-           takePartialProfits(symbol, position: position, move: move, at: time, into: &output) {
+        if !position.hasTargetOrders, takePartialProfits(symbol, move: move, at: time, into: &output) {
             return
         }
-        adjustStop(symbol, position: position, price: price, move: move, into: &output)
+        adjustStop(symbol, at: index, position: position, price: price, move: move, into: &output)
     }
 
     /// The fallback when no target rests on the exchange: a market order for the next partial level the price has
     /// reached. The level counts as taken when its fill arrives (a refused order is tried again). True when an exit
     /// was sent.
-    private mutating func takePartialProfits(_ symbol: String, position: ManagedPosition, move: Double,
-                                             at time: Timestamp, into output: inout Output) -> Bool {
-        guard position.partialsTaken < settings.partialTakeProfits.count else { return false }
+    private mutating func takePartialProfits(_ symbol: String, move: Double, at time: Timestamp,
+                                             into output: inout Output) -> Bool {
+        guard let position = positions[symbol], position.partialsTaken < settings.partialTakeProfits.count else { return false }
         let level = settings.partialTakeProfits[position.partialsTaken]
         guard move * Double(position.leverage) >= level.leveragedPnL else { return false }
         let isLast = position.partialsTaken == settings.partialTakeProfits.count - 1
@@ -66,8 +103,8 @@ extension TradingEngine {
 
     /// Break-even once the price has moved 1.5% in favour, then a trailing stop while in profit; a stop only ever
     /// tightens, and only moves that matter (at least a tick and 0.05%) are sent to the exchange.
-    private mutating func adjustStop(_ symbol: String, position: ManagedPosition, price: Double, move: Double,
-                                     into output: inout Output) {
+    private mutating func adjustStop(_ symbol: String, at index: Dictionary<String, ManagedPosition>.Index,
+                                     position: ExitInputs, price: Double, move: Double, into output: inout Output) {
         var candidate = position.stopPrice
         var kind = position.stopKind
         if move >= settings.breakEvenTrigger {
@@ -89,22 +126,26 @@ extension TradingEngine {
                 kind = .trailing
             }
         }
-        candidate = position.instrument.roundToTick(candidate)
+        candidate = Instrument.round(candidate, toTick: position.tickSize)
         guard position.isTighter(candidate),
-              abs(candidate - position.stopPrice) >= max(position.instrument.tickSize, 0.0005 * position.stopPrice)
+              abs(candidate - position.stopPrice) >= max(position.tickSize, 0.0005 * position.stopPrice)
         else { return }
         // Never move the stop through the current price: it would fire at once as a worse market order.
         guard position.side == .long ? candidate < price : candidate > price else { return }
-        positions[symbol]?.stopPrice = candidate
-        positions[symbol]?.stopKind = kind
+        positions.values[index].stopPrice = candidate
+        positions.values[index].stopKind = kind
         output.notes.append(.stopMoved(symbol: symbol, from: position.stopPrice, to: candidate, kind: kind))
-        if let id = position.stopOrderID {
+        if let id = Self.stopOrderID(&positions.values[index]) {
             output.commands.append(.amendStop(id, symbol: symbol, trigger: candidate))
         }
     }
 
-    func stopReason(_ position: ManagedPosition) -> ExitReason {
-        switch position.stopKind {
+    private static func stopOrderID(_ position: inout ManagedPosition) -> ClientOrderID? { position.stopOrderID }
+
+    func stopReason(_ position: ManagedPosition) -> ExitReason { Self.stopReason(position.stopKind) }
+
+    static func stopReason(_ kind: ManagedPosition.StopKind) -> ExitReason {
+        switch kind {
         case .initial: return .stopLoss
         case .breakEven: return .breakEven
         case .trailing: return .trailingStop
@@ -161,7 +202,7 @@ extension TradingEngine {
             statistics.lastTime = max(statistics.lastTime ?? fill.time, fill.time)
             if let entry = pendingEntries.removeValue(forKey: fill.orderID) {
                 opened(fill, entry: entry, into: &output)
-            } else if positions[fill.symbol] != nil {
+            } else if positions.index(forKey: fill.symbol) != nil {
                 reduced(fill, into: &output)
             } else {
                 // A fill for nothing the engine holds (e.g. a late duplicate): only the cash changes.

@@ -132,6 +132,25 @@ public struct TradingEngine: Sendable {
 
     // MARK: Events
 
+    /// A new trade price; the same as `handle(.price(...))`, for callers that feed millions of them.
+    public mutating func price(_ symbol: String, _ price: Double, at time: Timestamp) -> Output {
+        var output = Output()
+        self.price(symbol, price, at: time, into: &output)
+        return output
+    }
+
+    private mutating func price(_ symbol: String, _ price: Double, at time: Timestamp, into output: inout Output) {
+        guard price.isFinite, price > 0 else { return }
+        lastPrices[symbol] = price
+        statistics.lastTime = time
+        // `valuations` holds exactly the symbols with a position.
+        if let index = valuations.index(forKey: symbol) {
+            valuations.values[index].price = price
+            manage(symbol, price: price, at: time, into: &output)
+        }
+        statistics.observe(equity: equity)
+    }
+
     public mutating func handle(_ event: EngineEvent) -> Output {
         var output = Output()
         switch event {
@@ -150,15 +169,7 @@ public struct TradingEngine: Sendable {
             let now = max(snapshot.scanFinished, statistics.lastTime ?? snapshot.scanFinished)
             considerEntries(at: now, announce: announce, into: &output)
         case .price(let symbol, let price, let time):
-            guard price.isFinite, price > 0 else { break }
-            lastPrices[symbol] = price
-            statistics.lastTime = time
-            // `valuations` holds exactly the symbols with a position.
-            if let index = valuations.index(forKey: symbol) {
-                valuations.values[index].price = price
-                manage(symbol, price: price, at: time, into: &output)
-            }
-            statistics.observe(equity: equity)
+            self.price(symbol, price, at: time, into: &output)
         case .exchange(let exchangeEvent):
             apply(exchangeEvent, into: &output)
         case .rejected(let request, let rejection, let time):

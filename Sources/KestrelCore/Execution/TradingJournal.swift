@@ -27,9 +27,31 @@ public struct JournalEntry: Sendable {
     public var funding: [FundingPayment] = []
     public var closedTrades: [ClosedTrade] = []
     /// The engine's and the paper exchange's state after the event (nil: unchanged since the last entry).
-    public var engine: EngineState?
-    public var exchange: PaperExchange?
+    public var engine: EngineState? {
+        get { states?.engine }
+        set { states = SavedStates(engine: newValue, exchange: exchange) }
+    }
+
+    public var exchange: PaperExchange? {
+        get { states?.exchange }
+        set { states = SavedStates(engine: engine, exchange: newValue) }
+    }
+
     public var equity: Double?
+
+    /// The two states, boxed: an entry is made for every event, and most carry no state, so it should cost a
+    /// pointer rather than hundreds of bytes to make and copy.
+    private final class SavedStates: Sendable {
+        let engine: EngineState?
+        let exchange: PaperExchange?
+
+        init(engine: EngineState?, exchange: PaperExchange?) {
+            self.engine = engine
+            self.exchange = exchange
+        }
+    }
+
+    private var states: SavedStates?
 
     public init(time: Timestamp) { self.time = time }
 

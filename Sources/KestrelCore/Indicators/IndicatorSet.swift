@@ -139,14 +139,29 @@ public struct IndicatorSet: Sendable {
     }
 
     /// Supports and resistances of the last `profileBars` bars (computed on demand: O(bars)).
-    public var volumeProfile: VolumeProfile? {
-        guard let candle = lastCandle else { return nil }
-        // The closure reads the two buffers only: capturing `self` would copy the whole set on every call.
-        let closes = recentCloses
-        let volumes = recentVolumes
+    public var volumeProfile: VolumeProfile? { recentBars?.volumeProfile }
+
+    /// The closes and volumes the volume profile is made from; nil before the first candle.
+    var recentBars: RecentBars? {
+        lastCandle.map { RecentBars(closes: recentCloses, volumes: recentVolumes, close: $0.close) }
+    }
+}
+
+/// The last bars' closes and volumes, and the latest close: enough to work out a volume profile later.
+struct RecentBars: Sendable {
+    var closes: RingBuffer
+    var volumes: RingBuffer
+    var close: Double
+
+    var volumeProfile: VolumeProfile? {
         let count = closes.count
-        return VolumeProfile(count: count, close: candle.close) { i in
-            (closes[back: count - 1 - i], volumes[back: count - 1 - i])
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * max(count, 1)) { buffer in
+            let closeValues = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
+            let volumeValues = UnsafeMutableBufferPointer(rebasing: buffer[count..<(2 * count)])
+            closes.copyChronologically(to: closeValues)
+            volumes.copyChronologically(to: volumeValues)
+            return VolumeProfile(closes: UnsafeBufferPointer(closeValues), volumes: UnsafeBufferPointer(volumeValues),
+                                 close: close)
         }
     }
 }

@@ -34,6 +34,21 @@ public struct RingBuffer: Sendable {
         return storage[index]
     }
 
+    /// Copies the values, oldest first, to the start of `destination` (which holds at least `count`).
+    func copyChronologically(to destination: UnsafeMutableBufferPointer<Double>) {
+        precondition(destination.count >= count, "the destination is too small")
+        storage.withUnsafeBufferPointer { source in
+            guard count == capacity else {
+                _ = destination.initialize(fromContentsOf: source[0..<count])
+                return
+            }
+            let older = source[head...]
+            _ = UnsafeMutableBufferPointer(rebasing: destination[0..<older.count]).initialize(fromContentsOf: older)
+            _ = UnsafeMutableBufferPointer(rebasing: destination[older.count..<count])
+                .initialize(fromContentsOf: source[..<head])
+        }
+    }
+
     /// Values oldest first.
     public var values: [Double] {
         guard count == capacity else { return Array(storage[0..<count]) }

@@ -15,38 +15,45 @@ public struct VolumeProfile: Sendable, Equatable {
     /// price (no range to bin).
     public init?(closes: [Double], volumes: [Double], close: Double, bins: Int = VolumeProfile.defaultBins) {
         guard closes.count == volumes.count else { return nil }
-        self.init(count: closes.count, close: close, bins: bins) { (closes[$0], volumes[$0]) }
+        guard let profile = closes.withUnsafeBufferPointer({ closes in
+            volumes.withUnsafeBufferPointer { volumes in
+                VolumeProfile(closes: closes, volumes: volumes, close: close, bins: bins)
+            }
+        }) else { return nil }
+        self = profile
     }
 
-    /// The same from any storage: `bar(i)` gives the close and volume of the i-th bar.
-    init?(count: Int, close: Double, bins: Int = VolumeProfile.defaultBins, bar: (Int) -> (Double, Double)) {
-        guard count >= 2, bins >= 3 else { return nil }
+    /// The same from contiguous memory, which the scan's hot path reads without allocating.
+    init?(closes: UnsafeBufferPointer<Double>, volumes: UnsafeBufferPointer<Double>, close: Double,
+          bins: Int = VolumeProfile.defaultBins) {
+        let count = closes.count
+        guard count >= 2, bins >= 3, volumes.count == count else { return nil }
         var low = Double.infinity
         var high = -Double.infinity
-        for i in 0..<count {
-            let price = bar(i).0
+        for price in closes {
             low = min(low, price)
             high = max(high, price)
         }
         guard high > low else { return nil }
         let width = (high - low) / Double(bins)
+        // The busiest bin and the three strongest local maxima (strongest first; -1: none).
         let (busiest, peaks) = withUnsafeTemporaryAllocation(of: Double.self, capacity: bins) {
-            histogram -> (Int, [Int]) in
+            histogram -> (Int, (Int, Int, Int)) in
             histogram.initialize(repeating: 0)
             for i in 0..<count {
-                let (price, volume) = bar(i)
-                histogram[min(bins - 1, Int((price - low) / width))] += volume
+                histogram[min(bins - 1, Int((closes[i] - low) / width))] += volumes[i]
             }
             var busiest = 0
             for i in 1..<bins where histogram[i] > histogram[busiest] { busiest = i }
-            // The three strongest local maxima, strongest first (insertion into a list of at most three).
-            var peaks = [Int]()
-            peaks.reserveCapacity(4)
+            var peaks = (-1, -1, -1)
             for i in 1..<(bins - 1) where histogram[i] > histogram[i - 1] && histogram[i] > histogram[i + 1] {
-                let position = peaks.firstIndex { histogram[i] > histogram[$0] } ?? peaks.count
-                if position < 3 {
-                    peaks.insert(i, at: position)
-                    if peaks.count > 3 { peaks.removeLast() }
+                // Insertion into a list of at most three: a peak goes before the first weaker one.
+                if peaks.0 < 0 || histogram[i] > histogram[peaks.0] {
+                    peaks = (i, peaks.0, peaks.1)
+                } else if peaks.1 < 0 || histogram[i] > histogram[peaks.1] {
+                    peaks = (peaks.0, i, peaks.1)
+                } else if peaks.2 < 0 || histogram[i] > histogram[peaks.2] {
+                    peaks.2 = i
                 }
             }
             return (busiest, peaks)
@@ -55,10 +62,15 @@ public struct VolumeProfile: Sendable, Equatable {
         pointOfControl = center(busiest)
         supports = []
         resistances = []
-        for index in peaks.contains(busiest) ? peaks : peaks + [busiest] {
+        func place(_ index: Int) {
+            guard index >= 0 else { return }
             let price = center(index)
             if price < close { supports.append(price) } else if price > close { resistances.append(price) }
         }
+        place(peaks.0)
+        place(peaks.1)
+        place(peaks.2)
+        if busiest != peaks.0, busiest != peaks.1, busiest != peaks.2 { place(busiest) }
         supports.sort(by: >)
         resistances.sort()
     }

@@ -25,17 +25,17 @@ public struct PaperDesk: Sendable {
                                submitting: (OrderRequest) throws -> Void = { _ in }) -> Step {
         var step = Step(time: time)
         let happened = exchange.updatePrice(symbol, price, at: time, continuous: continuous)
-        let event = EngineEvent.price(symbol: symbol, price: price, time: time)
         if happened.isEmpty {
             // Most prices fill nothing: the engine hears the price straight away, with no queue to build.
-            let output = engine.handle(event)
+            let output = engine.price(symbol, price, at: time)
             if !output.commands.isEmpty || !output.notes.isEmpty {
                 run(absorb(output, at: time, into: &step, submitting: submitting), at: time, into: &step,
                     submitting: submitting)
             }
             return step
         }
-        run(happened.map(EngineEvent.exchange) + [event], at: time, into: &step, submitting: submitting)
+        run(happened.map(EngineEvent.exchange) + [.price(symbol: symbol, price: price, time: time)], at: time,
+            into: &step, submitting: submitting)
         return step
     }
 

@@ -47,7 +47,7 @@ public struct DefaultStrategy: Strategy {
             symbol: view.symbol, dataTime: p.time + view.primary.timeframe.seconds, signal: .hold, confidence: 0,
             score: 0, regime: regime, price: p.close, bbWidth: bbWidth, atr: p.atr14, momentum: momentum,
             rsi: p.rsi14, trendGap: abs(p.sma20 - p.sma50) / p.sma50,
-            reasons: tally.votes.map(Reason.vote))
+            reasons: tally.reasons)
         guard tally.buy != tally.sell else {
             result.reasons.append(tally.buy == 0 ? .noVotes : .tie)
             return result
@@ -88,13 +88,15 @@ public struct DefaultStrategy: Strategy {
     struct Tally {
         var buy = 0.0
         var sell = 0.0
-        var votes: [Vote] = []
+        /// The votes as reasons, with room for the verdict's reasons that follow them: one allocation per
+        /// evaluation.
+        var reasons: [Reason] = []
 
-        init() { votes.reserveCapacity(10) }
+        init() { reasons.reserveCapacity(12) }
 
         mutating func add(_ side: Signal, _ weight: Double, _ factor: VoteFactor) {
             if side == .buy { buy += weight } else { sell += weight }
-            votes.append(Vote(side: side, weight: weight, factor: factor))
+            reasons.append(.vote(Vote(side: side, weight: weight, factor: factor)))
         }
     }
 

@@ -4,14 +4,36 @@ public struct TimeframeView: Sendable {
     public var indicators: IndicatorSnapshot
     /// How many candles the indicators were computed from.
     public var bars: Int
-    /// Support and resistance from the volume profile; computed for the primary timeframe only.
-    public var profile: VolumeProfile?
+    /// Support and resistance from the volume profile, for the primary timeframe only. Worked out when read (most
+    /// evaluations end before the score that reads it), so read it once.
+    public var profile: VolumeProfile? {
+        get {
+            switch profileSource {
+            case .given(let profile): profile
+            case .recent(let bars): bars.volumeProfile
+            }
+        }
+        set { profileSource = .given(newValue) }
+    }
+
+    private enum ProfileSource: Sendable {
+        case given(VolumeProfile?)
+        case recent(RecentBars)
+    }
+
+    private var profileSource: ProfileSource
 
     public init(timeframe: Timeframe, indicators: IndicatorSnapshot, bars: Int, profile: VolumeProfile? = nil) {
         self.timeframe = timeframe
         self.indicators = indicators
         self.bars = bars
-        self.profile = profile
+        profileSource = .given(profile)
+    }
+
+    /// A view whose profile comes from `recent` when it is read.
+    init(timeframe: Timeframe, indicators: IndicatorSnapshot, bars: Int, recent: RecentBars?) {
+        self.init(timeframe: timeframe, indicators: indicators, bars: bars)
+        if let recent { profileSource = .recent(recent) }
     }
 }
 

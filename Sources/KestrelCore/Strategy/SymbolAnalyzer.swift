@@ -44,7 +44,7 @@ public struct SymbolAnalyzer: Sendable {
     public func view() -> SymbolView? {
         guard isReady else { return nil }
         let primary = TimeframeView(timeframe: requirements[0].timeframe, indicators: sets[0].snapshot,
-                                    bars: sets[0].count, profile: sets[0].volumeProfile)
+                                    bars: sets[0].count, recent: sets[0].recentBars)
         var confirmations = [TimeframeView]()
         confirmations.reserveCapacity(requirements.count - 1)
         for index in requirements.indices.dropFirst() where sets[index].count >= requirements[index].minimum {

@@ -1,0 +1,101 @@
+/// The saved form names symbols, not slots: a restored exchange numbers its slots afresh.
+extension PaperExchange: Codable {
+    enum CodingKeys: String, CodingKey {
+        case settings
+        case instruments
+        case wallet
+        case positions
+        case restingOrders
+        case prices
+        case lastTime
+        case usedIDs
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let instruments = try container.decode([String: Instrument].self, forKey: .instruments)
+        self.init(instruments: instruments.values.sorted { $0.symbol < $1.symbol },
+                  settings: try container.decode(PaperExchangeSettings.self, forKey: .settings))
+        wallet = try container.decode(Double.self, forKey: .wallet)
+        lastTime = try container.decodeIfPresent(Timestamp.self, forKey: .lastTime)
+        usedIDs = try container.decode(RecentIDs.self, forKey: .usedIDs)
+        for (symbol, price) in try container.decode([String: Double].self, forKey: .prices) {
+            guard let slot = slots[symbol] else { continue }
+            books[slot].price = price
+        }
+        for (symbol, position) in try container.decode([String: ExchangePosition].self, forKey: .positions) {
+            guard let slot = slots[symbol] else {
+                throw DecodingError.dataCorruptedError(forKey: .positions, in: container,
+                                                       debugDescription: "a position on unknown symbol \(symbol)")
+            }
+            books[slot].position = position
+        }
+        for order in try container.decode([OrderRequest].self, forKey: .restingOrders) {
+            guard let slot = slots[order.symbol] else {
+                throw DecodingError.dataCorruptedError(forKey: .restingOrders, in: container,
+                                                       debugDescription: "an order on unknown symbol \(order.symbol)")
+            }
+            restingOrders.append(order)
+            restingSlots.append(slot)
+            books[slot].restingCount += 1
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(settings, forKey: .settings)
+        try container.encode(instruments, forKey: .instruments)
+        try container.encode(wallet, forKey: .wallet)
+        try container.encode(positions, forKey: .positions)
+        try container.encode(restingOrders, forKey: .restingOrders)
+        try container.encode(prices, forKey: .prices)
+        try container.encodeIfPresent(lastTime, forKey: .lastTime)
+        try container.encode(usedIDs, forKey: .usedIDs)
+    }
+}
+
+/// A set of the last `capacity` ids, oldest forgotten first.
+struct RecentIDs: Sendable, Codable {
+    /// Ids in arrival order, as a ring once full: `next` is where the next id goes (and the oldest is).
+    private var ring: [ClientOrderID] = []
+    private var next = 0
+    private var members: Set<ClientOrderID> = []
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    func contains(_ id: ClientOrderID) -> Bool { members.contains(id) }
+
+    mutating func insert(_ id: ClientOrderID) {
+        guard members.insert(id).inserted else { return }
+        if ring.count < capacity {
+            ring.append(id)
+        } else {
+            members.remove(ring[next])
+            ring[next] = id
+            next = (next + 1) % capacity
+        }
+    }
+
+    /// Oldest first.
+    private var ordered: [ClientOrderID] { Array(ring[next...] + ring[..<next]) }
+
+    enum CodingKeys: String, CodingKey {
+        case order
+        case capacity
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        capacity = max(1, try container.decode(Int.self, forKey: .capacity))
+        let order = try container.decode([ClientOrderID].self, forKey: .order)
+        ring = Array(order.suffix(capacity))
+        members = Set(ring)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(capacity, forKey: .capacity)
+        try container.encode(ordered, forKey: .order)
+    }
+}
