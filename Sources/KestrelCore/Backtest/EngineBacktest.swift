@@ -64,7 +64,10 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         let instruments = series.map(\.instrument)
         let symbols = instruments.map(\.symbol)
         let signals = LatestSignals(symbols: symbols)
-        let engine = TradingEngine(settings: engineSettings, instruments: instruments,
+        // Nobody reads the engine's notes here: it need not put its scans into words.
+        var settings = engineSettings
+        settings.narratesScans = false
+        let engine = TradingEngine(settings: settings, instruments: instruments,
                                    startingCash: exchangeSettings.startingBalance, revalidator: signals,
                                    startTime: from)
         var desk = PaperDesk(engine: engine, exchange: PaperExchange(instruments: instruments,

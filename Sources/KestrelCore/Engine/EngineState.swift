@@ -43,7 +43,7 @@ extension TradingEngine {
                   startTime: saved.statistics.lastTime ?? Timestamp(seconds: 0))
         cash = saved.cash
         positions = saved.positions
-        lastPrices = saved.lastPrices
+        for (symbol, price) in saved.lastPrices.sorted(by: { $0.key < $1.key }) { _ = marks.record(price, for: symbol) }
         pendingEntries = saved.pendingEntries
         risk = saved.risk
         latestSnapshot = saved.latestSnapshot

@@ -54,7 +54,7 @@ extension TradingEngine {
         if positions.index(forKey: symbol) != nil || pendingEntries.values.contains(where: { $0.request.symbol == symbol }) {
             return .alreadyInPosition
         }
-        guard let price = lastPrices[symbol] else { return .noPrice }
+        guard let price = marks.price(symbol) else { return .noPrice }
         if opportunity.price > 0 {
             let drift = abs(price / opportunity.price - 1)
             if drift > settings.maxPriceDrift { return .priceDrift(drift, limit: settings.maxPriceDrift) }
@@ -80,7 +80,7 @@ extension TradingEngine {
             return skip("signal no longer holds on the latest data")
         }
         let instrument = instruments[symbol] ?? opportunity.instrument
-        let price = lastPrices[symbol] ?? opportunity.price
+        let price = marks.price(symbol) ?? opportunity.price
         let stopDistance = RiskManager.stopDistance(volatility: signal.bbWidth)
         let inputs = RiskManager.LeverageInputs(volatility: signal.bbWidth, confidence: signal.confidence,
                                                 momentum: signal.momentum, trendGap: signal.trendGap,

@@ -32,7 +32,7 @@ extension TradingEngine {
         }
         for symbol in positions.keys.sorted() where exchangePositions[symbol] == nil {
             guard let position = positions.removeValue(forKey: symbol) else { continue }
-            let price = lastPrices[symbol] ?? position.entryPrice
+            let price = marks.price(symbol) ?? position.entryPrice
             let trade = ClosedTrade(
                 symbol: symbol, side: position.side, lots: position.initialLots, entryPrice: position.entryPrice,
                 exitPrice: price, openedAt: position.openedAt, closedAt: time, reason: .reconciliation,

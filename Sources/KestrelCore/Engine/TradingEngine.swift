@@ -25,7 +25,9 @@ public struct TradingEngine: Sendable {
     // Portfolio.
     public internal(set) var cash: Double
     public internal(set) var positions: [String: ManagedPosition] = [:]
-    public internal(set) var lastPrices: [String: Double] = [:]
+    /// The latest price of every symbol heard of.
+    public var lastPrices: [String: Double] { marks.dictionary }
+    var marks: PriceMarks
     var pendingEntries: [ClientOrderID: PendingEntry] = [:]
     public internal(set) var risk: RiskState
 
@@ -56,30 +58,22 @@ public struct TradingEngine: Sendable {
 
     public internal(set) var statistics = EngineStatistics()
 
-    /// What equity needs of each open position, with its latest price: equity is read on every price, and this
-    /// keeps that read free of dictionary lookups and copies of whole positions. Kept in step by `revalue`.
-    struct Valuation: Sendable {
-        var sign: Double
-        var quantity: Double
-        var entry: Double
-        var price: Double
-    }
-
-    var valuations: [String: Valuation] = [:]
-
-    /// Brings `valuations` in line with the position on `symbol` (after it opens, changes size or closes).
+    /// Brings the valuation equity reads in line with the position on `symbol` (after it opens, changes size or
+    /// closes).
     mutating func revalue(_ symbol: String) {
         guard let position = positions[symbol] else {
-            valuations[symbol] = nil
+            marks.setValuation(nil, for: symbol)
             return
         }
-        valuations[symbol] = Valuation(sign: position.side.sign,
-                                       quantity: position.instrument.baseQuantity(lots: position.lots),
-                                       entry: position.entryPrice, price: lastPrices[symbol] ?? position.entryPrice)
+        marks.setValuation(PriceMarks.Valuation(sign: position.side.sign,
+                                                quantity: position.instrument.baseQuantity(lots: position.lots),
+                                                entry: position.entryPrice,
+                                                price: marks.price(symbol) ?? position.entryPrice),
+                           for: symbol)
     }
 
     mutating func revalueAll() {
-        valuations = [:]
+        marks.removeAllValuations()
         for symbol in positions.keys { revalue(symbol) }
     }
 
@@ -89,6 +83,7 @@ public struct TradingEngine: Sendable {
         riskManager = RiskManager(settings: settings.risk, maintenanceMarginRate: settings.maintenanceMarginRate)
         self.instruments = Dictionary(instruments.map { ($0.symbol, $0) }, uniquingKeysWith: { first, _ in first })
         self.revalidator = revalidator
+        marks = PriceMarks(symbols: instruments.map(\.symbol))
         cash = startingCash
         risk = RiskState(equity: startingCash, time: startTime)
         statistics.equityPeak = startingCash
@@ -96,15 +91,13 @@ public struct TradingEngine: Sendable {
 
     // MARK: Portfolio
 
-    public var equity: Double {
-        valuations.values.reduce(cash) { $0 + $1.sign * ($1.price - $1.entry) * $1.quantity }
-    }
+    public var equity: Double { marks.equity(cash: cash) }
 
     /// Cash less the margin of open positions and entries in flight, and less unrealised losses.
     public var availableMargin: Double {
         var available = cash
         for position in positions.values {
-            let price = lastPrices[position.symbol] ?? position.entryPrice
+            let price = marks.price(position.symbol) ?? position.entryPrice
             available -= position.instrument.baseQuantity(lots: position.lots) * position.entryPrice
                 / Double(position.leverage)
             available += min(0, position.unrealizedPnL(at: price))
@@ -141,13 +134,8 @@ public struct TradingEngine: Sendable {
 
     private mutating func price(_ symbol: String, _ price: Double, at time: Timestamp, into output: inout Output) {
         guard price.isFinite, price > 0 else { return }
-        lastPrices[symbol] = price
         statistics.lastTime = time
-        // `valuations` holds exactly the symbols with a position.
-        if let index = valuations.index(forKey: symbol) {
-            valuations.values[index].price = price
-            manage(symbol, price: price, at: time, into: &output)
-        }
+        if marks.record(price, for: symbol) { manage(symbol, price: price, at: time, into: &output) }
         statistics.observe(equity: equity)
     }
 
@@ -156,7 +144,7 @@ public struct TradingEngine: Sendable {
         switch event {
         case .snapshot(let snapshot):
             // Announce a snapshot only when it says something new: scans repeat themselves most of the time.
-            let announce = latestSnapshot.map { previous in
+            let announce = settings.narratesScans && latestSnapshot.map { previous in
                 !previous.opportunities.elementsEqual(snapshot.opportunities) {
                     $0.symbol == $1.symbol && $0.signal == $1.signal
                 }

@@ -19,9 +19,13 @@ extension PaperExchange {
         // An isolated position's margin only moves with its own price: no other position can have reached its
         // liquidation price on this update.
         case .isolated:
-            if let position = books[slot].position,
-               position.margin + unrealizedPnL(books[slot]) <= maintenance(position, price: price, in: books[slot]) {
-                events += liquidate([slot], at: time)
+            // Plain reads of the slot: a method of `self` here would have the compiler copy the whole exchange.
+            if let position = books[slot].position {
+                let quantity = books[slot].instrument.baseQuantity(lots: position.lots)
+                let unrealized = position.side.sign * (price - position.entryPrice) * quantity
+                if position.margin + unrealized <= quantity * price * settings.maintenanceMarginRate {
+                    events += liquidate([slot], at: time)
+                }
             }
         case .cross:
             if crossMarginExhausted { events += liquidate(slotsBySymbol.filter { books[$0].position != nil }, at: time) }
@@ -29,9 +33,6 @@ extension PaperExchange {
         return events
     }
 
-    private func maintenance(_ position: ExchangePosition, price: Double, in book: Book) -> Double {
-        book.instrument.baseQuantity(lots: position.lots) * price * settings.maintenanceMarginRate
-    }
 
     /// Whether the wallet plus every position's unrealised PnL is down to the maintenance margin of them all.
     private var crossMarginExhausted: Bool {
@@ -41,8 +42,8 @@ extension PaperExchange {
         for book in books {
             guard let position = book.position, let price = book.price else { continue }
             any = true
-            maintenanceTotal += maintenance(position, price: price, in: book)
-            unrealizedTotal += unrealizedPnL(book)
+            maintenanceTotal += book.instrument.baseQuantity(lots: position.lots) * price * settings.maintenanceMarginRate
+            unrealizedTotal += Self.unrealizedPnL(book)
         }
         return any && wallet + unrealizedTotal <= maintenanceTotal
     }

@@ -117,23 +117,23 @@ public struct PaperExchange: Sendable {
 
     public func unrealizedPnL(_ symbol: String) -> Double {
         guard let slot = slots[symbol] else { return 0 }
-        return unrealizedPnL(books[slot])
+        return Self.unrealizedPnL(books[slot])
     }
 
-    func unrealizedPnL(_ book: Book) -> Double {
+    static func unrealizedPnL(_ book: Book) -> Double {
         guard let position = book.position, let price = book.price else { return 0 }
         return position.side.sign * (price - position.entryPrice) * book.instrument.baseQuantity(lots: position.lots)
     }
 
     /// Wallet plus every position's unrealised PnL.
-    public var equity: Double { books.reduce(wallet) { $0 + unrealizedPnL($1) } }
+    public var equity: Double { books.reduce(wallet) { $0 + Self.unrealizedPnL($1) } }
 
     /// What a new order can use as margin: the wallet less the margin in use and any unrealised loss.
     public var availableMargin: Double {
         var available = wallet
         for book in books {
             guard let position = book.position else { continue }
-            available -= position.margin - min(0, unrealizedPnL(book))
+            available -= position.margin - min(0, Self.unrealizedPnL(book))
         }
         return available
     }

@@ -1,0 +1,63 @@
+/// The latest price of every symbol the engine has heard of and, for each symbol with a position, what equity needs
+/// of it. Kept by slot (a symbol's index, given on first sight and never reused), so a price costs the engine one
+/// dictionary lookup and equity is a walk over a short array.
+struct PriceMarks: Sendable {
+    /// What equity needs of an open position: side, size in the base asset, entry and latest price.
+    struct Valuation: Sendable {
+        var sign: Double
+        var quantity: Double
+        var entry: Double
+        var price: Double
+    }
+
+    private var slots: [String: Int] = [:]
+    private var symbols: [String] = []
+    private var prices: [Double?] = []
+    private var valuations: [Valuation?] = []
+
+    init(symbols: [String]) {
+        for symbol in symbols { _ = slot(symbol) }
+    }
+
+    /// The slot of `symbol`, made on first sight.
+    mutating func slot(_ symbol: String) -> Int {
+        if let slot = slots[symbol] { return slot }
+        slots[symbol] = symbols.count
+        symbols.append(symbol)
+        prices.append(nil)
+        valuations.append(nil)
+        return symbols.count - 1
+    }
+
+    func price(_ symbol: String) -> Double? { slots[symbol].flatMap { prices[$0] } }
+
+    /// Records a price; true when the symbol has a position (its valuation moved too).
+    mutating func record(_ price: Double, for symbol: String) -> Bool {
+        let slot = slot(symbol)
+        prices[slot] = price
+        guard valuations[slot] != nil else { return false }
+        valuations[slot]!.price = price
+        return true
+    }
+
+    mutating func setValuation(_ valuation: Valuation?, for symbol: String) { valuations[slot(symbol)] = valuation }
+
+    mutating func removeAllValuations() { valuations = Array(repeating: nil, count: valuations.count) }
+
+    /// Cash plus every open position's unrealised PnL at its latest price.
+    func equity(cash: Double) -> Double {
+        var equity = cash
+        for valuation in valuations {
+            guard let valuation else { continue }
+            equity += valuation.sign * (valuation.price - valuation.entry) * valuation.quantity
+        }
+        return equity
+    }
+
+    /// Every known price, by symbol.
+    var dictionary: [String: Double] {
+        var result = [String: Double](minimumCapacity: symbols.count)
+        for (slot, symbol) in symbols.enumerated() { result[symbol] = prices[slot] }
+        return result
+    }
+}
