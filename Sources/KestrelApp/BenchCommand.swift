@@ -7,7 +7,7 @@ import TextTable
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure indicator, scan and rescan speed and peak memory; prints the numbers.",
+        abstract: "Measure indicator, scan, rescan, journal and backtest speed and peak memory; prints the numbers.",
         discussion: "Build with -c release for meaningful numbers: swift run -c release kestrel bench"
     )
 
@@ -20,14 +20,18 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @Option(help: "Run only the benchmarks whose name contains this text (e.g. batch, streaming, scan, rescan, journal, loops).")
+    @Option(help: "Run only the benchmarks whose name contains this text (e.g. batch, streaming, scan, rescan, journal, backtest, loops).")
     var only: String?
 
     @Option(help: "Market days the loop comparison replays (scan every 60 s taking 30 s).")
     var loopDays = 30
 
+    @Option(help: "Market days the default-strategy backtest covers (default: all of the embedded market).")
+    var backtestDays: Int?
+
     func run() async throws {
         guard repetitions > 0, symbols > 0 else { throw ValidationError("--repetitions and --symbols must be positive") }
+        if let backtestDays, backtestDays <= 0 { throw ValidationError("--backtest-days must be positive") }
         let bench = Benchmarks(repetitions: repetitions, symbols: symbols)
         let candles = try EmbeddedMarket.candles(for: "BTCUSD")
         let strategy = DefaultStrategy()
@@ -43,6 +47,19 @@ struct BenchCommand: AsyncParsableCommand {
         if selected("journal") { results += try JournalBenchmark(operations: max(100, repetitions * 50)).run() }
         // Peak memory of the indicator and scan benchmarks, before the loop comparison adds its own.
         let peak = ProcessMemory.peakMegabytes
+        if selected("backtest") {
+            // The settings `kestrel backtest` would use, from the environment and .env as it reads them.
+            let settings = try await BotSettings.resolve(envFile: ".env", assignments: [], flags: [:])
+            var engine = settings.engine
+            engine.takerFee = settings.exchange.takerFee
+            if let btc = EmbeddedMarket.instruments.first(where: { $0.symbol == "BTCUSD" }) {
+                results.append(bench.smaCrossBacktest(candles, instrument: btc, exchange: settings.exchange))
+            }
+            if let measurement = bench.engineBacktest(market, strategy: strategy, engine: engine,
+                                                      exchange: settings.exchange, days: backtestDays) {
+                results.append(measurement)
+            }
+        }
         var loops = [LoopBenchmark.Result]()
         if selected("loops") {
             for scanSeconds in [30, 68] as [Int64] {

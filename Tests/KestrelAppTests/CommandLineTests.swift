@@ -173,11 +173,14 @@ struct Kestrel {
     }
 
     @Test func benchPrintsNumbers() throws {
-        let output = try Kestrel.run(["bench", "--repetitions", "1", "--symbols", "10", "--loop-days", "1", "--json"])
+        let output = try Kestrel.run(["bench", "--repetitions", "1", "--symbols", "10", "--loop-days", "1",
+                                      "--backtest-days", "20", "--json"])
         #expect(output.status == 0)
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
         let measurements = try #require(parsed["measurements"] as? [[String: Any]])
-        #expect(measurements.count == 7)
+        #expect(measurements.count == 9)
+        let backtests = measurements.filter { ($0["name"] as? String)?.hasPrefix("backtest") == true }
+        #expect(backtests.count == 2 && backtests.allSatisfy { $0["unit"] as? String == "k bars/s" })
         #expect(measurements.allSatisfy { ($0["median"] as? Double ?? 0) > 0 })
         #expect(parsed["peak_memory_mb"] as? Double ?? 0 > 0)
         let loops = try #require(parsed["loops"] as? [[String: Any]])

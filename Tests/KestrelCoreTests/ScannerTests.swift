@@ -147,6 +147,7 @@ final class FakeSource: MarketDataSource, Sendable {
                    instrument("BTC", volume: 10), instrument("GGG", volume: 9e6, active: false)]
         let kept = UniverseFilter().select(all).map(\.base)
         #expect(kept == ["AAA", "BBB", "CCC", "DDD", "EEE", "BTC"])
+        #expect(UniverseFilter().keeps(all) == [true, true, true, true, true, false, true, false])
     }
 
     @Test func relaxesWhenTooFewRemain() {

@@ -108,6 +108,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         var reported = 0
         var batch = [Int]()  // symbols with a bar at the current time
         var listed = instruments
+        var volumeCursors = Array(repeating: HistoricalMarket.Series.VolumeCursor(), count: series.count)
 
         while true {
             var next: Timestamp?
@@ -156,13 +157,14 @@ public struct EngineBacktest<S: Strategy>: Sendable {
             if changed {
                 var candidates = [Opportunity]()
                 for index in listed.indices {
-                    listed[index].quoteVolume24h = series[index].quoteVolume24h(at: closeTime)
+                    listed[index].quoteVolume24h = series[index].quoteVolume24h(at: closeTime,
+                                                                                cursor: &volumeCursors[index])
                     listed[index].lastPrice = lastCloses[index] ?? 0
                 }
-                let universe = Set(filter.select(listed).map(\.symbol))
+                let universe = filter.keeps(listed)
                 var results = [SignalResult?](repeating: nil, count: analyzers.count)
                 for index in analyzers.indices {
-                    guard universe.contains(symbols[index]), let result = analyzers[index].evaluate(strategy)
+                    guard universe[index], let result = analyzers[index].evaluate(strategy)
                     else { continue }
                     results[index] = result
                     if result.isActionable {

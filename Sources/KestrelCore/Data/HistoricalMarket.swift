@@ -63,6 +63,33 @@ public struct HistoricalMarket: Sendable {
             let start = Series.endIndex(base, timeframe: baseTimeframe, closedBy: time - 86_400)
             return quoteVolumePrefix[end] - quoteVolumePrefix[start]
         }
+
+        /// Where the last `quoteVolume24h(at:cursor:)` call left its window.
+        public struct VolumeCursor: Sendable {
+            var start = 0
+            var end = 0
+            public init() {}
+        }
+
+        /// The same as `quoteVolume24h(at:)`, for a caller whose times only go forward (a backtest): the window's
+        /// ends move on from where `cursor` left them, O(1) a call on average instead of two binary searches.
+        public func quoteVolume24h(at time: Timestamp, cursor: inout VolumeCursor) -> Double {
+            cursor.end = Self.advance(cursor.end, in: base, timeframe: baseTimeframe, closedBy: time)
+            cursor.start = Self.advance(cursor.start, in: base, timeframe: baseTimeframe, closedBy: time - 86_400)
+            return quoteVolumePrefix[cursor.end] - quoteVolumePrefix[cursor.start]
+        }
+
+        /// `endIndex(candles, closedBy: time)`, found by walking forward from `index` (or searched afresh if time
+        /// went back).
+        private static func advance(_ index: Int, in candles: [Candle], timeframe: Timeframe, closedBy time: Timestamp)
+            -> Int {
+            guard index <= candles.count, index == 0 || candles[index - 1].time + timeframe.seconds <= time else {
+                return endIndex(candles, timeframe: timeframe, closedBy: time)
+            }
+            var index = index
+            while index < candles.count, candles[index].time + timeframe.seconds <= time { index += 1 }
+            return index
+        }
     }
 
     public private(set) var series: [String: Series]

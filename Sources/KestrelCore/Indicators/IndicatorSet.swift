@@ -126,14 +126,8 @@ public struct IndicatorSet: Sendable {
         s.volumeSMA20 = volumeAverage.value
         s.vwap50 = vwap.value
         if recentHighs.isFull {
-            var high = recentHighs[back: 0]
-            var low = recentLows[back: 0]
-            for age in 1..<recentHighs.count {
-                high = max(high, recentHighs[back: age])
-                low = min(low, recentLows[back: age])
-            }
-            s.high50 = high
-            s.low50 = low
+            s.high50 = recentHighs.maximum
+            s.low50 = recentLows.minimum
         }
         return s
     }

@@ -34,6 +34,21 @@ public struct RingBuffer: Sendable {
         return storage[index]
     }
 
+    /// The largest value held (NaN when empty). Order does not matter, so the storage is scanned as it lies.
+    public var maximum: Double { reduce(Swift.max) }
+
+    /// The smallest value held (NaN when empty).
+    public var minimum: Double { reduce(Swift.min) }
+
+    private func reduce(_ combine: (Double, Double) -> Double) -> Double {
+        guard count > 0 else { return .nan }
+        return storage.withUnsafeBufferPointer { values in
+            var result = values[0]
+            for value in values[1..<count] { result = combine(result, value) }
+            return result
+        }
+    }
+
     /// Copies the values, oldest first, to the start of `destination` (which holds at least `count`).
     func copyChronologically(to destination: UnsafeMutableBufferPointer<Double>) {
         precondition(destination.count >= count, "the destination is too small")

@@ -20,11 +20,18 @@ public struct UniverseFilter: Sendable, Equatable {
     }
 
     public func select(_ instruments: [Instrument]) -> [Instrument] {
-        let active = instruments.filter(\.isActive)
+        zip(instruments, keeps(instruments)).compactMap { $1 ? $0 : nil }
+    }
+
+    /// Which of `instruments` `select` keeps, in their order.
+    public func keeps(_ instruments: [Instrument]) -> [Bool] {
+        let isMajor = instruments.map { majors.contains($0.base.uppercased()) }
         for threshold in [minimumQuoteVolume, relaxedQuoteVolume] {
-            let kept = active.filter { $0.quoteVolume24h >= threshold || majors.contains($0.base.uppercased()) }
-            if kept.count >= minimumUniverse { return kept }
+            let kept = instruments.indices.map { index in
+                instruments[index].isActive && (instruments[index].quoteVolume24h >= threshold || isMajor[index])
+            }
+            if kept.count(where: { $0 }) >= minimumUniverse { return kept }
         }
-        return active
+        return instruments.map(\.isActive)
     }
 }
