@@ -32,7 +32,9 @@ extension TradingEngine {
         stats.closedTrades = []
         stats.snapshotAges = []
         return EngineState(cash: cash, positions: positions, lastPrices: lastPrices, pendingEntries: pendingEntries,
-                           risk: risk, latestSnapshot: latestSnapshot, actedOn: Set(actedOn.map(\.text)),
+                           risk: risk, latestSnapshot: latestSnapshot, actedOn: Set(actedOn.flatMap { sequence, symbols in
+                               symbols.map { OpportunityKey(sequence: sequence, symbol: $0).text }
+                           }),
                            nextOrderNumber: nextOrderNumber, statistics: stats)
     }
 
@@ -47,7 +49,9 @@ extension TradingEngine {
         pendingEntries = saved.pendingEntries
         risk = saved.risk
         latestSnapshot = saved.latestSnapshot
-        actedOn = Set(saved.actedOn.compactMap(OpportunityKey.init(text:)))
+        for key in saved.actedOn.compactMap(OpportunityKey.init(text:)) {
+            actedOn[key.sequence, default: []].insert(key.symbol)
+        }
         nextOrderNumber = saved.nextOrderNumber
         statistics = saved.statistics
         statistics.closedTrades = closedTrades

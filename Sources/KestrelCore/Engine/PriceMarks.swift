@@ -8,6 +8,7 @@ struct PriceMarks: Sendable {
         var quantity: Double
         var entry: Double
         var price: Double
+        var leverage: Double
     }
 
     private var slots: [String: Int] = [:]
@@ -52,6 +53,17 @@ struct PriceMarks: Sendable {
             equity += valuation.sign * (valuation.price - valuation.entry) * valuation.quantity
         }
         return equity
+    }
+
+    /// Cash less each open position's margin (entry notional / leverage) and unrealised loss.
+    func cashLessMarginAndLosses(cash: Double) -> Double {
+        var available = cash
+        for valuation in valuations {
+            guard let valuation else { continue }
+            available -= valuation.quantity * valuation.entry / valuation.leverage
+            available += min(0, valuation.sign * (valuation.price - valuation.entry) * valuation.quantity)
+        }
+        return available
     }
 
     /// Every known price, by symbol.

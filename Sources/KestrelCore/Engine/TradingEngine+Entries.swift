@@ -18,15 +18,16 @@ extension TradingEngine {
         for opportunity in ordered {
             // An opportunity is entered at most once; one that is blocked now is looked at again on later ticks
             // while its snapshot is fresh (the reasons are told once, when the snapshot arrives).
-            let key = OpportunityKey(sequence: snapshot.sequence, symbol: opportunity.symbol)
-            guard !actedOn.contains(key) else { continue }
+            guard actedOn[snapshot.sequence]?.contains(opportunity.symbol) != true else { continue }
             if committedCount >= settings.risk.maxOpenPositions { break }
             if announce { output.notes.append(.evaluating(opportunity)) }
             if let reason = entryBlocker(opportunity, at: now) {
                 if announce { output.notes.append(.skipped(symbol: opportunity.symbol, reason: reason.description)) }
                 continue
             }
-            if enter(opportunity, snapshotAge: age, at: now, announce: announce, into: &output) { actedOn.insert(key) }
+            if enter(opportunity, snapshotAge: age, at: now, announce: announce, into: &output) {
+                actedOn[snapshot.sequence, default: []].insert(opportunity.symbol)
+            }
         }
     }
 

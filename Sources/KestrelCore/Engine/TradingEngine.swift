@@ -52,8 +52,9 @@ public struct TradingEngine: Sendable {
         }
     }
 
-    /// Every opportunity already acted on.
-    var actedOn: Set<OpportunityKey> = []
+    /// Every opportunity already acted on: the symbols of each recent snapshot, by sequence (so forgetting old
+    /// snapshots hashes no symbols).
+    var actedOn: [Int: Set<String>] = [:]
     var nextOrderNumber = 1
 
     public internal(set) var statistics = EngineStatistics()
@@ -68,7 +69,8 @@ public struct TradingEngine: Sendable {
         marks.setValuation(PriceMarks.Valuation(sign: position.side.sign,
                                                 quantity: position.instrument.baseQuantity(lots: position.lots),
                                                 entry: position.entryPrice,
-                                                price: marks.price(symbol) ?? position.entryPrice),
+                                                price: marks.price(symbol) ?? position.entryPrice,
+                                                leverage: Double(position.leverage)),
                            for: symbol)
     }
 
@@ -95,13 +97,7 @@ public struct TradingEngine: Sendable {
 
     /// Cash less the margin of open positions and entries in flight, and less unrealised losses.
     public var availableMargin: Double {
-        var available = cash
-        for position in positions.values {
-            let price = marks.price(position.symbol) ?? position.entryPrice
-            available -= position.instrument.baseQuantity(lots: position.lots) * position.entryPrice
-                / Double(position.leverage)
-            available += min(0, position.unrealizedPnL(at: price))
-        }
+        var available = marks.cashLessMarginAndLosses(cash: cash)
         for entry in pendingEntries.values {
             available -= entry.opportunity.instrument.baseQuantity(lots: entry.request.lots) * entry.opportunity.price
                 / Double(entry.request.leverage)
@@ -112,10 +108,16 @@ public struct TradingEngine: Sendable {
     /// How many symbols have a position or an entry in flight (an entry is only sent for a symbol without one).
     var committedCount: Int { positions.count + pendingEntries.count }
 
-    /// Symbols with a position or an entry in flight.
+    /// Symbols with a position or an entry in flight, with their base asset. Read from the instruments, not the
+    /// positions: iterating a dictionary of positions copies every one.
     var committedSymbols: [(symbol: String, base: String)] {
-        positions.values.map { ($0.symbol, $0.instrument.base) }
-            + pendingEntries.values.map { ($0.request.symbol, $0.opportunity.instrument.base) }
+        var result = [(symbol: String, base: String)]()
+        result.reserveCapacity(committedCount)
+        for symbol in positions.keys {
+            result.append((symbol, instruments[symbol]?.base ?? positions[symbol]?.instrument.base ?? symbol))
+        }
+        for entry in pendingEntries.values { result.append((entry.request.symbol, entry.opportunity.instrument.base)) }
+        return result
     }
 
     mutating func makeOrderID(_ purpose: String, _ symbol: String) -> ClientOrderID {
@@ -152,7 +154,7 @@ public struct TradingEngine: Sendable {
             latestSnapshot = snapshot
             // Only recent snapshots can still be traded: forget what was acted on in older ones.
             let oldest = snapshot.sequence - 10
-            if actedOn.contains(where: { $0.sequence < oldest }) { actedOn = actedOn.filter { $0.sequence >= oldest } }
+            if actedOn.keys.contains(where: { $0 < oldest }) { actedOn = actedOn.filter { $0.key >= oldest } }
             statistics.snapshots += 1
             let now = max(snapshot.scanFinished, statistics.lastTime ?? snapshot.scanFinished)
             considerEntries(at: now, announce: announce, into: &output)

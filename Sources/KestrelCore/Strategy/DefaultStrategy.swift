@@ -173,13 +173,19 @@ public struct DefaultStrategy: Strategy {
     static func higherTimeframeTrend(_ view: SymbolView) -> (Signal, Double)? {
         var buy = 0.0
         var sell = 0.0
-        if let h4 = view.confirmation(.fourHours)?.indicators {
-            if h4.ema12 > h4.ema26 { buy += 1 } else if h4.ema12 < h4.ema26 { sell += 1 }
-            if h4.macd > h4.macdSignal { buy += 1 } else if h4.macd < h4.macdSignal { sell += 1 }
-            if h4.rsi14 > 50 { buy += 0.5 } else if h4.rsi14 < 50 { sell += 0.5 }
+        // Read in place: `confirmation(_:)` would copy each timeframe's whole view.
+        let confirmations = view.confirmations
+        if let index = confirmations.firstIndex(where: { $0.timeframe == .fourHours }) {
+            let ema12 = confirmations[index].indicators.ema12, ema26 = confirmations[index].indicators.ema26
+            let macd = confirmations[index].indicators.macd, signal = confirmations[index].indicators.macdSignal
+            let rsi = confirmations[index].indicators.rsi14
+            if ema12 > ema26 { buy += 1 } else if ema12 < ema26 { sell += 1 }
+            if macd > signal { buy += 1 } else if macd < signal { sell += 1 }
+            if rsi > 50 { buy += 0.5 } else if rsi < 50 { sell += 0.5 }
         }
-        if let d1 = view.confirmation(.oneDay)?.indicators {
-            if d1.ema12 > d1.ema26 { buy += 1.5 } else if d1.ema12 < d1.ema26 { sell += 1.5 }
+        if let index = confirmations.firstIndex(where: { $0.timeframe == .oneDay }) {
+            let ema12 = confirmations[index].indicators.ema12, ema26 = confirmations[index].indicators.ema26
+            if ema12 > ema26 { buy += 1.5 } else if ema12 < ema26 { sell += 1.5 }
         }
         let total = buy + sell
         guard total > 0 else { return nil }
