@@ -304,6 +304,25 @@ struct EngineHarness {
         #expect(h.closed.first?.reason == .stopLoss)
     }
 
+    @Test func movingAStopTheExchangeLostTellsTheEngineToWatchIt() throws {
+        var h = EngineHarness(settings: EngineSettings(partialTakeProfits: []))
+        h.signals.set("AAAUSDT", .buy)
+        h.price("AAAUSDT", 100, at: t0)
+        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        let position = try #require(h.desk.engine.positions["AAAUSDT"])
+        let stopID = try #require(position.stopOrderID)
+        // The exchange loses the stop and nobody tells the engine; the next stop move finds out.
+        _ = h.desk.exchange.cancel(stopID)
+        h.price("AAAUSDT", 101.6, at: t0 + 60)
+        let moved = try #require(h.desk.engine.positions["AAAUSDT"])
+        #expect(moved.stopPrice > position.stopPrice)
+        #expect(moved.stopOrderID == nil)
+        // Without an exchange stop the engine exits by market when the price crosses its stop.
+        h.price("AAAUSDT", moved.stopPrice - 0.05, at: t0 + 120)
+        #expect(h.closed.first?.reason == .breakEven || h.closed.first?.reason == .trailingStop)
+        #expect(h.desk.exchange.positions.isEmpty)
+    }
+
     @Test func shutdownClosesPositionsOnlyWhenAsked() {
         for close in [false, true] {
             var h = EngineHarness(settings: EngineSettings(closePositionsOnShutdown: close))

@@ -127,7 +127,7 @@ extension TradingEngine {
             }
         }
         candidate = Instrument.round(candidate, toTick: position.tickSize)
-        guard position.isTighter(candidate),
+        guard candidate.isFinite, candidate > 0, position.isTighter(candidate),
               abs(candidate - position.stopPrice) >= max(position.tickSize, 0.0005 * position.stopPrice)
         else { return }
         // Never move the stop through the current price: it would fire at once as a worse market order.

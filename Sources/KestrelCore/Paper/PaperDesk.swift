@@ -98,7 +98,9 @@ public struct PaperDesk: Sendable {
                 // Already gone (filled or dropped with its position) is the outcome a cancel wants.
                 if case .success = exchange.cancel(id) { step.journal.outcomes.append(.cancelled(id)) }
             case .amendStop(let id, let symbol, let trigger):
-                if case .failure = exchange.amend(id, price: trigger) {
+                // A stop the exchange no longer has is gone: the engine hears so and watches the stop itself. Any
+                // other refusal leaves the stop resting where it was, still protecting the position.
+                if case .failure(.unknownOrder) = exchange.amend(id, price: trigger) {
                     followUps.append(.exchange(.orderCancelled(id, symbol: symbol)))
                 }
             }
