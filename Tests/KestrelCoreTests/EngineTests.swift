@@ -323,6 +323,37 @@ struct EngineHarness {
         #expect(h.desk.exchange.positions.isEmpty)
     }
 
+    @Test func withoutNotesTheEngineTradesTheSame() throws {
+        var harnesses = [true, false].map { records in
+            var settings = EngineSettings()
+            settings.recordsNotes = records
+            return EngineHarness(settings: settings)
+        }
+        for index in harnesses.indices {
+            harnesses[index].signals.set("AAAUSDT", .buy)
+            harnesses[index].signals.set("BBBUSDT", .sell)
+            harnesses[index].price("AAAUSDT", 100, at: t0)
+            harnesses[index].price("BBBUSDT", 50, at: t0)
+            harnesses[index].snapshot([harnesses[index].opportunity("AAAUSDT"),
+                                       harnesses[index].opportunity("BBBUSDT", .sell, price: 50, score: 90)], at: t0)
+            // A path that takes partial profits on one and stops the other out; prices by route and by name.
+            let found = harnesses[index].desk.route("AAAUSDT")
+            let route = try #require(found)
+            for (step, price) in [100.5, 101, 102, 104, 103].enumerated() {
+                _ = harnesses[index].desk.price(route, price, at: t0 + Int64(60 * (step + 1)))
+                harnesses[index].price("BBBUSDT", 50 + Double(step) * 0.8, at: t0 + Int64(60 * (step + 1)))
+            }
+            harnesses[index].send(.tick(t0 + 600), at: t0 + 600)
+        }
+        let (noted, silent) = (harnesses[0], harnesses[1])
+        #expect(!noted.notes.isEmpty && silent.notes.isEmpty)
+        #expect(noted.closed.count >= 1)
+        #expect(noted.closed == silent.closed)
+        #expect(noted.desk.exchange.positions == silent.desk.exchange.positions)
+        #expect(noted.desk.exchange.restingOrders == silent.desk.exchange.restingOrders)
+        #expect(noted.desk.engine.equity == silent.desk.engine.equity)
+    }
+
     @Test func shutdownClosesPositionsOnlyWhenAsked() {
         for close in [false, true] {
             var h = EngineHarness(settings: EngineSettings(closePositionsOnShutdown: close))

@@ -64,14 +64,16 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         let instruments = series.map(\.instrument)
         let symbols = instruments.map(\.symbol)
         let signals = LatestSignals(symbols: symbols)
-        // Nobody reads the engine's notes here: it need not put its scans into words.
+        // Nobody reads the engine's notes here (trades come from its statistics): it need not write them.
         var settings = engineSettings
-        settings.narratesScans = false
+        settings.recordsNotes = false
         let engine = TradingEngine(settings: settings, instruments: instruments,
                                    startingCash: exchangeSettings.startingBalance, revalidator: signals,
                                    startTime: from)
         var desk = PaperDesk(engine: engine, exchange: PaperExchange(instruments: instruments,
                                                                      settings: exchangeSettings))
+        // Prices go to the exchange and the engine by slot, looked up once here.
+        let routes = symbols.map { desk.route($0) }
         // The loop reads plain arrays indexed by symbol, never a whole `Series`: copying one per bar is not free.
         let bases = series.map(\.base)
         let barSeconds = series.map { $0.baseTimeframe.seconds }
@@ -130,7 +132,11 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                     let (first, second) = candle.close >= candle.open ? (candle.low, candle.high)
                         : (candle.high, candle.low)
                     let price = step == 0 ? candle.open : step == 1 ? first : step == 2 ? second : candle.close
-                    _ = desk.price(symbols[index], price, at: at, continuous: step != 0)
+                    if let route = routes[index] {
+                        _ = desk.price(route, price, at: at, continuous: step != 0)
+                    } else {
+                        _ = desk.price(symbols[index], price, at: at, continuous: step != 0)
+                    }
                 }
             }
             let closeTime = time + seconds

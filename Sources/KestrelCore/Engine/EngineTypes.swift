@@ -122,9 +122,10 @@ public struct EngineSettings: Sendable, Equatable {
     /// The venue's fees and maintenance rate, which sizing accounts for.
     public var takerFee: Double
     public var maintenanceMarginRate: Double
-    /// Whether a new snapshot is told in notes (how many opportunities, each one evaluated, why each was skipped).
-    /// A run logs them; a backtest has no one to read them and saves the words.
-    public var narratesScans = true
+    /// Whether the engine writes notes (what it did and why, for logs and the journal's closed trades). A run logs
+    /// them; a backtest reads its trades from the engine's statistics and has no one to read notes, so it saves
+    /// the work.
+    public var recordsNotes = true
 
     public init(risk: RiskSettings = RiskSettings(), maxOpportunityAgeSeconds: Int64 = 120, maxPriceDrift: Double = 0.005,
                 maxHoldSeconds: Int64 = 86_400, breakEvenTrigger: Double = 0.015, breakEvenOffset: Double = 0.005,

@@ -32,9 +32,14 @@ struct PriceMarks: Sendable {
 
     func price(_ symbol: String) -> Double? { slots[symbol].flatMap { prices[$0] } }
 
+    func symbol(at slot: Int) -> String { symbols[slot] }
+
+    var count: Int { symbols.count }
+
     /// Records a price; true when the symbol has a position (its valuation moved too).
-    mutating func record(_ price: Double, for symbol: String) -> Bool {
-        let slot = slot(symbol)
+    mutating func record(_ price: Double, for symbol: String) -> Bool { record(price, at: slot(symbol)) }
+
+    mutating func record(_ price: Double, at slot: Int) -> Bool {
         prices[slot] = price
         guard valuations[slot] != nil else { return false }
         valuations[slot]!.price = price

@@ -5,11 +5,11 @@ extension TradingEngine {
         guard let snapshot = latestSnapshot else { return }
         let age = snapshot.age(at: now)
         if announce {
-            output.notes.append(.processing(count: snapshot.opportunities.count, snapshotAge: age,
+            output.note(.processing(count: snapshot.opportunities.count, snapshotAge: age,
                                             sequence: snapshot.sequence))
         }
         guard age <= settings.maxOpportunityAgeSeconds else {
-            if announce { output.notes.append(.staleSnapshot(age: age, limit: settings.maxOpportunityAgeSeconds)) }
+            if announce { output.note(.staleSnapshot(age: age, limit: settings.maxOpportunityAgeSeconds)) }
             return
         }
         // Scanners publish best first; only a snapshot built some other way needs sorting.
@@ -20,9 +20,9 @@ extension TradingEngine {
             // while its snapshot is fresh (the reasons are told once, when the snapshot arrives).
             guard actedOn[snapshot.sequence]?.contains(opportunity.symbol) != true else { continue }
             if committedCount >= settings.risk.maxOpenPositions { break }
-            if announce { output.notes.append(.evaluating(opportunity)) }
+            if announce { output.note(.evaluating(opportunity)) }
             if let reason = entryBlocker(opportunity, at: now) {
-                if announce { output.notes.append(.skipped(symbol: opportunity.symbol, reason: reason.description)) }
+                if announce { output.note(.skipped(symbol: opportunity.symbol, reason: reason.description)) }
                 continue
             }
             if enter(opportunity, snapshotAge: age, at: now, announce: announce, into: &output) {
@@ -71,7 +71,7 @@ extension TradingEngine {
     private mutating func enter(_ opportunity: Opportunity, snapshotAge: Int64, at now: Timestamp, announce: Bool,
                                 into output: inout Output) -> Bool {
         func skip(_ reason: @autoclosure () -> String) -> Bool {
-            if announce { output.notes.append(.skipped(symbol: opportunity.symbol, reason: reason())) }
+            if announce { output.note(.skipped(symbol: opportunity.symbol, reason: reason())) }
             return false
         }
         let symbol = opportunity.symbol
@@ -106,7 +106,7 @@ extension TradingEngine {
         statistics.entriesSubmitted += 1
         statistics.snapshotAges.append(snapshotAge)
         output.commands.append(.place(request))
-        output.notes.append(.entrySubmitted(request, price: price, stopDistance: stopDistance))
+        output.note(.entrySubmitted(request, price: price, stopDistance: stopDistance))
         return true
     }
 
@@ -141,7 +141,7 @@ extension TradingEngine {
         positions[fill.symbol] = position
         revalue(fill.symbol)
         statistics.tradesOpened += 1
-        output.notes.append(.opened(position))
+        output.note(.opened(position))
     }
 
     /// A partial level's share of the initial size, in whole lots.

@@ -134,7 +134,7 @@ extension TradingEngine {
         guard position.side == .long ? candidate < price : candidate > price else { return }
         positions.values[index].stopPrice = candidate
         positions.values[index].stopKind = kind
-        output.notes.append(.stopMoved(symbol: symbol, from: position.stopPrice, to: candidate, kind: kind))
+        output.note(.stopMoved(symbol: symbol, from: position.stopPrice, to: candidate, kind: kind))
         if let id = Self.stopOrderID(&positions.values[index]) {
             output.commands.append(.amendStop(id, symbol: symbol, trigger: candidate))
         }
@@ -191,7 +191,7 @@ extension TradingEngine {
         if committedCount < settings.risk.maxOpenPositions {
             considerEntries(at: time, announce: false, into: &output)
         }
-        if !positions.isEmpty { output.notes.append(.monitor(positions: positions.count, equity: equity)) }
+        if !positions.isEmpty { output.note(.monitor(positions: positions.count, equity: equity)) }
     }
 
     // MARK: Exchange events
@@ -252,7 +252,7 @@ extension TradingEngine {
         guard position.lots == 0 else {
             positions[fill.symbol] = position
             revalue(fill.symbol)
-            output.notes.append(.partialExit(symbol: fill.symbol, lots: lots, price: fill.price, pnl: pnl - fill.fee))
+            output.note(.partialExit(symbol: fill.symbol, lots: lots, price: fill.price, pnl: pnl - fill.fee))
             // The stop must cover only what is left.
             if let stop = position.stopOrderID {
                 output.commands.append(.cancel(stop, symbol: fill.symbol))
@@ -277,7 +277,7 @@ extension TradingEngine {
         statistics.closedTrades.append(trade)
         risk.recordClosedTrade(pnl: trade.pnl, equityAtEntry: position.equityAtEntry, symbol: fill.symbol,
                                at: fill.time, cooldown: settings.risk.symbolCooldownSeconds)
-        output.notes.append(.closed(trade))
+        output.note(.closed(trade))
         // A slot is free: the current snapshot may still hold something worth trading.
         considerEntries(at: fill.time, announce: false, into: &output)
     }
@@ -285,7 +285,7 @@ extension TradingEngine {
     mutating func handleRejection(_ request: OrderRequest, _ rejection: OrderRejection, at time: Timestamp,
                                   into output: inout Output) {
         statistics.rejections += 1
-        output.notes.append(.orderRejected(request, rejection))
+        output.note(.orderRejected(request, rejection))
         if pendingEntries.removeValue(forKey: request.id) != nil { return }
         guard var position = positions[request.symbol] else { return }
         if position.stopOrderID == request.id {

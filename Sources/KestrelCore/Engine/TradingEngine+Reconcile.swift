@@ -23,7 +23,7 @@ extension TradingEngine {
                                    restingOrders: [OrderRequest], knownOrder: (ClientOrderID) -> Bool,
                                    at time: Timestamp) -> (ReconciliationReport, Output) {
         var report = ReconciliationReport()
-        var output = Output()
+        var output = emptyOutput
         let resting = Set(restingOrders.map(\.id))
 
         for id in pendingEntries.keys.sorted() where !knownOrder(id) {
@@ -39,7 +39,7 @@ extension TradingEngine {
                 pnl: position.realizedPnL - position.fees + position.funding, fees: position.fees,
                 funding: position.funding)
             statistics.closedTrades.append(trade)
-            output.notes.append(.closed(trade))
+            output.note(.closed(trade))
             report.closed.append(symbol)
         }
         for symbol in exchangePositions.keys.sorted() {

@@ -7,6 +7,19 @@ public struct TradingEngine: Sendable {
     public struct Output: Sendable {
         public var commands: [EngineCommand] = []
         public var notes: [EngineNote] = []
+        /// From `EngineSettings.recordsNotes`: when false, `note(_:)` does not even build the note.
+        var recordsNotes = true
+
+        mutating func note(_ note: @autoclosure () -> EngineNote) {
+            if recordsNotes { notes.append(note()) }
+        }
+    }
+
+    /// An empty output that keeps notes as the settings say.
+    var emptyOutput: Output {
+        var output = Output()
+        output.recordsNotes = settings.recordsNotes
+        return output
     }
 
     /// An entry order sent and not yet filled.
@@ -129,24 +142,39 @@ public struct TradingEngine: Sendable {
 
     /// A new trade price; the same as `handle(.price(...))`, for callers that feed millions of them.
     public mutating func price(_ symbol: String, _ price: Double, at time: Timestamp) -> Output {
-        var output = Output()
+        var output = emptyOutput
         self.price(symbol, price, at: time, into: &output)
         return output
     }
 
+    /// The slot of `symbol`, made on first sight, for callers that send it many prices (`price(slot:...)`).
+    public mutating func priceSlot(of symbol: String) -> Int { marks.slot(symbol) }
+
+    /// `price(_:_:at:)` for the symbol in `slot` (from `priceSlot(of:)`).
+    public mutating func price(slot: Int, _ price: Double, at time: Timestamp) -> Output {
+        var output = emptyOutput
+        guard slot >= 0, slot < marks.count else { return output }
+        self.price(slot: slot, price, at: time, into: &output)
+        return output
+    }
+
     private mutating func price(_ symbol: String, _ price: Double, at time: Timestamp, into output: inout Output) {
+        self.price(slot: marks.slot(symbol), price, at: time, into: &output)
+    }
+
+    private mutating func price(slot: Int, _ price: Double, at time: Timestamp, into output: inout Output) {
         guard price.isFinite, price > 0 else { return }
         statistics.lastTime = time
-        if marks.record(price, for: symbol) { manage(symbol, price: price, at: time, into: &output) }
+        if marks.record(price, at: slot) { manage(marks.symbol(at: slot), price: price, at: time, into: &output) }
         statistics.observe(equity: equity)
     }
 
     public mutating func handle(_ event: EngineEvent) -> Output {
-        var output = Output()
+        var output = emptyOutput
         switch event {
         case .snapshot(let snapshot):
             // Announce a snapshot only when it says something new: scans repeat themselves most of the time.
-            let announce = settings.narratesScans && latestSnapshot.map { previous in
+            let announce = settings.recordsNotes && latestSnapshot.map { previous in
                 !previous.opportunities.elementsEqual(snapshot.opportunities) {
                     $0.symbol == $1.symbol && $0.signal == $1.signal
                 }

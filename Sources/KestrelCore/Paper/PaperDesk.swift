@@ -19,15 +19,42 @@ public struct PaperDesk: Sendable {
         init(time: Timestamp) { journal = JournalEntry(time: time) }
     }
 
+    /// Where a symbol's prices go: its slot on the exchange and in the engine, looked up once.
+    public struct PriceRoute: Sendable {
+        public let symbol: String
+        let exchangeSlot: Int
+        let engineSlot: Int
+    }
+
+    /// The route of `symbol`'s prices; nil for a symbol the exchange does not list.
+    public mutating func route(_ symbol: String) -> PriceRoute? {
+        guard let exchangeSlot = exchange.slot(of: symbol) else { return nil }
+        return PriceRoute(symbol: symbol, exchangeSlot: exchangeSlot, engineSlot: engine.priceSlot(of: symbol))
+    }
+
     /// A new trade price: the exchange sees it first (stops, limits, funding, liquidation), then the engine.
     /// `submitting` is called just before each order goes out; if it throws, the order is not sent.
     public mutating func price(_ symbol: String, _ price: Double, at time: Timestamp, continuous: Bool = true,
                                submitting: (OrderRequest) throws -> Void = { _ in }) -> Step {
+        guard let route = route(symbol) else {
+            // Not listed: the exchange ignores it, the engine still hears it (as it always has).
+            var step = Step(time: time)
+            run([.price(symbol: symbol, price: price, time: time)], at: time, into: &step, submitting: submitting)
+            return step
+        }
+        return self.price(route, price, at: time, continuous: continuous, submitting: submitting)
+    }
+
+    /// `price(_:_:at:continuous:submitting:)` along a route from `route(_:)`, with no lookup by name: what a
+    /// backtest calls for every point of every bar.
+    public mutating func price(_ route: PriceRoute, _ price: Double, at time: Timestamp, continuous: Bool = true,
+                               submitting: (OrderRequest) throws -> Void = { _ in }) -> Step {
+        let symbol = route.symbol
         var step = Step(time: time)
-        let happened = exchange.updatePrice(symbol, price, at: time, continuous: continuous)
+        let happened = exchange.updatePrice(slot: route.exchangeSlot, price, at: time, continuous: continuous)
         if happened.isEmpty {
             // Most prices fill nothing: the engine hears the price straight away, with no queue to build.
-            let output = engine.price(symbol, price, at: time)
+            let output = engine.price(slot: route.engineSlot, price, at: time)
             if !output.commands.isEmpty || !output.notes.isEmpty {
                 run(absorb(output, at: time, into: &step, submitting: submitting), at: time, into: &step,
                     submitting: submitting)

@@ -7,7 +7,18 @@ extension PaperExchange {
     public mutating func updatePrice(_ symbol: String, _ price: Double, at time: Timestamp, continuous: Bool = true)
         -> [ExchangeEvent]
     {
-        guard price.isFinite, price > 0, let slot = slots[symbol] else { return [] }
+        guard let slot = slots[symbol] else { return [] }
+        return updatePrice(slot: slot, price, at: time, continuous: continuous)
+    }
+
+    /// The slot of `symbol`, for callers that send it many prices (`updatePrice(slot:...)`).
+    public func slot(of symbol: String) -> Int? { slots[symbol] }
+
+    /// `updatePrice(_:_:at:continuous:)` for the symbol in `slot`.
+    public mutating func updatePrice(slot: Int, _ price: Double, at time: Timestamp, continuous: Bool = true)
+        -> [ExchangeEvent]
+    {
+        guard price.isFinite, price > 0, books.indices.contains(slot) else { return [] }
         // Funding due by now is charged on the newest price known (this one for this symbol), not a stale one.
         books[slot].price = price
         var events = payFunding(until: time)
