@@ -102,7 +102,7 @@ struct RunCommand: AsyncParsableCommand {
                                    restoring: saved.engine, closedTrades: saved.closedTrades)
             paper = saved.exchange
             let resumed = "♻️ Resuming the run in \(path) at \(start): \(saved.engine.positions.count) open position(s), "
-                + "cash \(fixed(saved.engine.cash)), \(saved.closedTrades.count) closed trade(s)"
+                + "cash \(NumberText.compact(saved.engine.cash)), \(saved.closedTrades.count) closed trade(s)"
             logger.notice("\(resumed)")
         } else {
             start = try replayStart(range: range)
@@ -221,7 +221,7 @@ struct RunCommand: AsyncParsableCommand {
         logger.notice("\(rule)")
         logger.notice("🚀 BOT STARTED SUCCESSFULLY!")
         logger.notice("\(rule)")
-        logger.notice("📝 Paper trading on a replay of \(market.symbols.count) markets from \(start) at \(fixed(speed))x, balance \(fixed(settings.startingBalance))")
+        logger.notice("📝 Paper trading on a replay of \(market.symbols.count) markets from \(start) at \(NumberText.compact(speed))x, balance \(NumberText.compact(settings.startingBalance))")
         logger.notice("⏱️  Opportunity scan interval: \(settings.checkInterval)s")
         logger.notice("⚡ Position update interval: \(settings.positionUpdateInterval)s (LIVE MONITORING)")
         logger.notice("📊 Max positions: \(settings.risk.maxOpenPositions)")
@@ -254,6 +254,3 @@ final class ShutdownClock: Sendable {
     }
 }
 
-func fixed(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.2f", value)
-}

@@ -19,13 +19,13 @@ final class Narrator: Sendable {
         case .staleSnapshot(let age, let limit):
             return (.warning, "⏳ Snapshot is \(age)s old (limit \(limit)s): not trading from it")
         case .evaluating(let o):
-            return (.info, "🔍 Evaluating opportunity: \(o.symbol) - Score: \(fixed(o.score, 1)), Signal: "
-                + "\(o.signal.rawValue), Confidence: \(fixed(o.confidence, 2))")
+            return (.info, "🔍 Evaluating opportunity: \(o.symbol) - Score: \(NumberText.fixed(o.score, places: 1)), Signal: "
+                + "\(o.signal.rawValue), Confidence: \(NumberText.fixed(o.confidence, places: 2))")
         case .skipped(let symbol, let reason):
             return (.info, "   ⏭️  \(symbol) skipped: \(reason)")
         case .entrySubmitted(let request, let price, let stopDistance):
             return (.debug, "📤 \(request.symbol) \(request.side.rawValue) \(request.lots) lots at market (~\(price)), "
-                + "\(request.leverage)x, stop \(fixed(stopDistance * 100, 2))% away")
+                + "\(request.leverage)x, stop \(NumberText.fixed(stopDistance * 100, places: 2))% away")
         case .opened(let p):
             return (.notice, "✅ Trade executed for \(p.symbol): \(p.side.rawValue.uppercased()) \(p.lots) lots @ "
                 + "\(p.entryPrice), stop \(p.stopPrice), target \(p.takeProfitPrice), \(p.leverage)x")
@@ -35,8 +35,8 @@ final class Narrator: Sendable {
             return (.notice, "💰 \(symbol) partial exit: \(lots) lots @ \(price), PnL \(signed(pnl))")
         case .closed(let t):
             let hours = Double(t.closedAt - t.openedAt) / 3600
-            return (.notice, "🏁 Closed \(t.symbol) \(t.side.rawValue.uppercased()) @ \(fixed(t.exitPrice, 6)): "
-                + "PnL \(signed(t.pnl)) (\(t.reason.rawValue), held \(fixed(hours, 1))h)")
+            return (.notice, "🏁 Closed \(t.symbol) \(t.side.rawValue.uppercased()) @ \(NumberText.fixed(t.exitPrice, places: 6)): "
+                + "PnL \(signed(t.pnl)) (\(t.reason.rawValue), held \(NumberText.fixed(hours, places: 1))h)")
         case .orderRejected(let request, let rejection):
             return (.warning, "⚠️  Order \(request.id) for \(request.symbol) rejected: \(rejection)")
         case .monitor(let positions, let equity):
@@ -52,21 +52,9 @@ final class Narrator: Sendable {
                 return "\(p.symbol) \(p.side.rawValue) \(p.lots) @ \(p.entryPrice) now \(price) "
                     + "uPnL \(signed(p.unrealizedPnL(at: price))) stop \(p.stopPrice)"
             }
-            return (.info, "⚡ [\(time)] \(positions) open, equity \(fixed(equity, 2)): \(details.joined(separator: "; "))")
+            return (.info, "⚡ [\(time)] \(positions) open, equity \(NumberText.fixed(equity, places: 2)): \(details.joined(separator: "; "))")
         }
     }
 }
 
-func fixed(_ value: Double, _ places: Int) -> String {
-    guard value.isFinite else { return "n/a" }
-    var scale = 1.0
-    for _ in 0..<places { scale *= 10 }
-    let rounded = (value * scale).rounded() / scale
-    var text = "\(rounded)"
-    if let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) - 1 < places {
-        text += String(repeating: "0", count: places - (text.distance(from: dot, to: text.endIndex) - 1))
-    }
-    return text
-}
-
-func signed(_ value: Double) -> String { (value >= 0 ? "+" : "") + fixed(value, 2) }
+func signed(_ value: Double) -> String { (value >= 0 ? "+" : "") + NumberText.fixed(value, places: 2) }

@@ -43,7 +43,7 @@ extension TradingEngine {
             switch self {
             case .alreadyInPosition: "already in a position on this symbol"
             case .noPrice: "no live price yet"
-            case .priceDrift(let drift, let limit): "price moved \(percentText(drift)) since the scan (limit \(percentText(limit)))"
+            case .priceDrift(let drift, let limit): "price moved \(NumberText.percent(drift)) since the scan (limit \(NumberText.percent(limit)))"
             case .risk(let refusal): refusal.description
             }
         }

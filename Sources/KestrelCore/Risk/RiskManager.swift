@@ -31,7 +31,7 @@ public struct RiskManager: Sendable {
             case .maxOpenPositions(let limit): return "MAX_OPEN_POSITIONS (\(limit)) reached"
             case .confidenceBelowMinimum(let minimum): return "confidence below \(minimum)"
             case .dailyLossLimit(let loss, let limit):
-                return "daily loss \(percentText(loss)) reached the limit \(percentText(limit))"
+                return "daily loss \(NumberText.percent(loss)) reached the limit \(NumberText.percent(limit))"
             case .coolingDown(let until): return "cooling down until \(until)"
             case .sizeBelowMinimumLot: return "size rounds below one lot"
             case .stopBeyondLiquidation: return "no leverage keeps the stop inside liquidation"
@@ -193,5 +193,3 @@ public struct RiskManager: Sendable {
         return lots >= instrument.lotSize ? lots : nil
     }
 }
-
-func percentText(_ fraction: Double) -> String { "\(format(fraction * 100))%" }

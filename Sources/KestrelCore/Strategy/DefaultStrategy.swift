@@ -232,15 +232,3 @@ public struct DefaultStrategy: Strategy {
         return score
     }
 }
-
-func format(_ value: Double) -> String {
-    guard value.isFinite else { return "n/a" }
-    let magnitude = value.magnitude
-    let places = magnitude >= 1000 ? 1 : magnitude >= 1 ? 2 : magnitude >= 0.01 ? 4 : 6
-    var scale = 1.0
-    for _ in 0..<places { scale *= 10 }
-    let rounded = (value * scale).rounded() / scale
-    return "\(rounded)"
-}
-
-func percent(_ fraction: Double) -> String { "\(format(fraction * 100))%" }

@@ -30,14 +30,14 @@ public enum VoteFactor: Sendable, Equatable, Codable {
         case .macd(let above): return above ? "MACD above signal" : "MACD below signal"
         case .rsi(let value):
             let zone = value < 30 ? "oversold" : value > 70 ? "overbought" : value < 50 ? "low" : "high"
-            return "RSI \(format(value)) \(zone)"
+            return "RSI \(NumberText.readable(value)) \(zone)"
         case .stochastic(let k):
-            return k < 50 ? "stochastic %K \(format(k)) turning up from oversold"
-                : "stochastic %K \(format(k)) turning down from overbought"
+            return k < 50 ? "stochastic %K \(NumberText.readable(k)) turning up from oversold"
+                : "stochastic %K \(NumberText.readable(k)) turning down from overbought"
         case .bollinger(let belowLower):
             return belowLower ? "close below the lower Bollinger band" : "close above the upper Bollinger band"
-        case .volume(let ratio): return "volume \(format(ratio))x its average"
-        case .momentum(let value, let mild): return "\(mild ? "mild momentum" : "momentum") \(percent(value))"
+        case .volume(let ratio): return "volume \(NumberText.readable(ratio))x its average"
+        case .momentum(let value, let mild): return "\(mild ? "mild momentum" : "momentum") \(NumberText.percent(value))"
         case .near50BarLow: return "within 2% of the 50-bar low"
         case .near50BarHigh: return "within 2% of the 50-bar high"
         }
@@ -57,7 +57,7 @@ public struct Vote: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(factor.description) (\(side.rawValue.lowercased()) \(format(weight)))"
+        "\(factor.description) (\(side.rawValue.lowercased()) \(NumberText.readable(weight)))"
     }
 }
 
@@ -81,14 +81,14 @@ public enum Reason: Sendable, Equatable, Codable, CustomStringConvertible {
         case .noVotes: return "no votes"
         case .tie: return "buy and sell votes tie"
         case .belowMinimum(let confidence, let minimum, let regime):
-            return "confidence \(format(confidence)) below the \(regime.rawValue) minimum \(format(minimum))"
+            return "confidence \(NumberText.readable(confidence)) below the \(regime.rawValue) minimum \(NumberText.readable(minimum))"
         case .higherTimeframes(let agree, let side, let strength, let multiplier):
-            return "4h/1d \(agree ? "agree" : "disagree") (\(side.rawValue), strength \(format(strength))): "
-                + "confidence x\(format(multiplier))"
+            return "4h/1d \(agree ? "agree" : "disagree") (\(side.rawValue), strength \(NumberText.readable(strength))): "
+                + "confidence x\(NumberText.readable(multiplier))"
         case .conflictTooWeak(let confidence):
-            return "confidence \(format(confidence)) below 0.7 x minimum after the conflict"
-        case .supportInReach(let price): return "support at \(format(price)) within reach"
-        case .resistanceInReach(let price): return "resistance at \(format(price)) within reach"
+            return "confidence \(NumberText.readable(confidence)) below 0.7 x minimum after the conflict"
+        case .supportInReach(let price): return "support at \(NumberText.readable(price)) within reach"
+        case .resistanceInReach(let price): return "resistance at \(NumberText.readable(price)) within reach"
         case .note(let text): return text
         }
     }
