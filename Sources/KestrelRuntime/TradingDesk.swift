@@ -58,6 +58,7 @@ public actor TradingDesk {
             logger.warning("♻️ Reconciled with the exchange", metadata: [
                 "adopted": "\(report.adopted)", "closed": "\(report.closed)", "resized": "\(report.resized)",
                 "restopped": "\(report.restopped)", "dropped_entries": "\(report.droppedEntries.map(\.rawValue))",
+                "dropped_targets": "\(report.droppedTargets.map(\.rawValue))", "cash_correction": "\(report.cashCorrection)",
             ])
         }
         save(&entry, at: time, force: !report.isClean)

@@ -10,21 +10,36 @@ public struct ReconciliationReport: Sendable, Equatable {
     public var restopped: [String] = []
     /// Entries in flight the exchange never saw: dropped.
     public var droppedEntries: [ClientOrderID] = []
+    /// Take-profit orders the engine counted on that no longer rest on the exchange: forgotten (the engine takes
+    /// profit itself again).
+    public var droppedTargets: [ClientOrderID] = []
+    /// How far the engine's cash was from the exchange's wallet before it took the wallet's figure (0: agreed).
+    public var cashCorrection = 0.0
 
     public var isClean: Bool {
         adopted.isEmpty && closed.isEmpty && resized.isEmpty && restopped.isEmpty && droppedEntries.isEmpty
+            && droppedTargets.isEmpty && cashCorrection == 0
     }
 }
 
 extension TradingEngine {
     /// Brings the engine in line with what the exchange actually holds; the exchange is the truth about positions
     /// and orders. Runs at start-up (after a clean stop or a crash alike) and periodically.
+    ///
+    /// `wallet`, when the venue reports one, replaces the engine's cash: fees, funding or fills the engine missed
+    /// (while it was down) are in the wallet, and sizing must start from what is really there.
     public mutating func reconcile(positions exchangePositions: [String: ExchangePosition],
-                                   restingOrders: [OrderRequest], knownOrder: (ClientOrderID) -> Bool,
+                                   restingOrders: [OrderRequest], wallet: Double? = nil,
+                                   knownOrder: (ClientOrderID) -> Bool,
                                    at time: Timestamp) -> (ReconciliationReport, Output) {
         var report = ReconciliationReport()
         var output = emptyOutput
-        let resting = Set(restingOrders.map(\.id))
+        let resting = Dictionary(restingOrders.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        if let wallet, wallet.isFinite {
+            // Agreement to rounding noise (the two sum the same fills in different orders) is agreement.
+            if abs(wallet - cash) > 1e-9 * max(1, abs(wallet)) { report.cashCorrection = wallet - cash }
+            cash = wallet
+        }
 
         for id in pendingEntries.keys.sorted() where !knownOrder(id) {
             pendingEntries[id] = nil
@@ -44,14 +59,23 @@ extension TradingEngine {
         }
         for symbol in exchangePositions.keys.sorted() {
             guard let held = exchangePositions[symbol], let instrument = instruments[symbol] else { continue }
-            if var position = positions[symbol] {
-                if position.lots != held.lots || position.side != held.side {
+            if var position = positions[symbol], position.side == held.side {
+                if position.lots != held.lots {
                     position.lots = held.lots
-                    position.side = held.side
+                    position.initialLots = max(position.initialLots, held.lots)
                     positions[symbol] = position
                     report.resized.append(symbol)
                 }
             } else {
+                // Not held, or held the other way round (the stop, targets and entry the engine knew are for a
+                // position that is gone): adopted as the exchange has it.
+                if let gone = positions.removeValue(forKey: symbol) {
+                    let orders = [gone.stopOrderID].compactMap { $0 } + gone.targetOrders.keys.sorted()
+                    for id in orders where resting[id] != nil { output.commands.append(.cancel(id, symbol: symbol)) }
+                    report.resized.append(symbol)
+                } else {
+                    report.adopted.append(symbol)
+                }
                 let stopDistance = RiskManager.stopDistance(volatility: 0.05)
                 let existingStop = restingOrders.first { order in
                     guard case .stopMarket = order.kind else { return false }
@@ -67,14 +91,22 @@ extension TradingEngine {
                     trailDistance: settings.risk.trailingStopPercentage, bestPrice: held.entryPrice,
                     partialsTaken: 0, exitOrderID: nil, exitReason: nil, equityAtEntry: equity, fees: 0, funding: 0,
                     realizedPnL: 0, exitValue: 0, exitedLots: 0)
-                report.adopted.append(symbol)
             }
             guard var position = positions[symbol] else { continue }
-            if position.exitOrderID.map({ !resting.contains($0) && !knownOrder($0) }) == true {
+            if position.exitOrderID.map({ resting[$0] == nil && !knownOrder($0) }) == true {
                 position.exitOrderID = nil
                 position.exitReason = nil
             }
-            if position.stopOrderID.map({ !resting.contains($0) }) ?? true {
+            for id in position.targetOrders.keys.sorted() where resting[id] == nil {
+                position.targetOrders[id] = nil
+                report.droppedTargets.append(id)
+            }
+            // A stop that covers a size other than the position's is replaced, as after a partial exit.
+            if let id = position.stopOrderID, let stop = resting[id], stop.lots != position.lots {
+                output.commands.append(.cancel(id, symbol: symbol))
+                position.stopOrderID = nil
+            }
+            if position.stopOrderID.map({ resting[$0] == nil }) ?? true {
                 let stop = OrderRequest(id: makeOrderID("stop", symbol), symbol: symbol, side: position.side.exitSide,
                                         lots: position.lots, kind: .stopMarket(trigger: position.stopPrice),
                                         reduceOnly: true, leverage: position.leverage, purpose: .stopLoss)

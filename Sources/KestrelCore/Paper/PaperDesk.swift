@@ -79,7 +79,7 @@ public struct PaperDesk: Sendable {
         -> (ReconciliationReport, Step) {
         let exchange = self.exchange
         let (report, output) = engine.reconcile(positions: exchange.positions, restingOrders: exchange.restingOrders,
-                                                knownOrder: { exchange.hasSeen($0) }, at: time)
+                                                wallet: exchange.wallet, knownOrder: { exchange.hasSeen($0) }, at: time)
         var step = Step(time: time)
         let followUps = absorb(output, at: time, into: &step, submitting: submitting)
         run(followUps, at: time, into: &step, submitting: submitting)

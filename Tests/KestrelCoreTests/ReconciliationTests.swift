@@ -1,0 +1,91 @@
+import KestrelCore
+import Testing
+
+/// The exchange is the truth: whatever happened there while the engine was not looking, reconciliation makes the
+/// engine hold what the exchange holds, protected by a stop of the right size.
+@Suite struct ReconciliationTests {
+    let t0 = EngineHarness.t0
+
+    /// A harness with one long position on AAAUSDT (stop and three targets resting).
+    func holding() -> EngineHarness {
+        var h = EngineHarness()
+        h.signals.set("AAAUSDT", .buy)
+        h.price("AAAUSDT", 100, at: t0)
+        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        return h
+    }
+
+    func stops(_ h: EngineHarness) -> [OrderRequest] {
+        h.desk.exchange.restingOrders.filter { if case .stopMarket = $0.kind { true } else { false } }
+    }
+
+    @Test func anEngineInStepWithTheExchangeChangesNothing() throws {
+        var h = holding()
+        let before = h.desk.exchange.restingOrders
+        let (report, step) = h.desk.reconcile(at: t0 + 60)
+        #expect(report.isClean)
+        #expect(step.journal.outcomes.isEmpty)
+        #expect(h.desk.exchange.restingOrders == before)
+    }
+
+    @Test func aPositionClosedWhileAwayIsBookedAndOneOpenedIsAdoptedWithAStop() throws {
+        var h = holding()
+        let lots = try #require(h.desk.exchange.positions["AAAUSDT"]?.lots)
+        // Behind the engine's back: AAA is closed, BBB opened.
+        _ = h.desk.exchange.updatePrice("BBBUSDT", 50, at: t0 + 30)
+        _ = try h.desk.exchange.submit(OrderRequest(id: ClientOrderID("manual-close"), symbol: "AAAUSDT", side: .sell,
+                                                    lots: lots, kind: .market, reduceOnly: true, leverage: 5,
+                                                    purpose: .exit(.shutdown)), at: t0 + 30).get()
+        _ = try h.desk.exchange.submit(OrderRequest(id: ClientOrderID("manual-open"), symbol: "BBBUSDT", side: .sell,
+                                                    lots: 300, kind: .market, reduceOnly: false, leverage: 5,
+                                                    purpose: .entry), at: t0 + 30).get()
+        let (report, _) = h.desk.reconcile(at: t0 + 60)
+        #expect(report.closed == ["AAAUSDT"] && report.adopted == ["BBBUSDT"])
+        #expect(h.closed.first?.reason == .reconciliation)
+        let adopted = try #require(h.desk.engine.positions["BBBUSDT"])
+        #expect(adopted.side == .short && adopted.lots == 300 && adopted.stopPrice > 50)
+        let stop = try #require(stops(h).first { $0.symbol == "BBBUSDT" })
+        #expect(stop.side == .buy && stop.lots == 300 && stop.id == adopted.stopOrderID)
+        #expect(h.desk.engine.positions["AAAUSDT"] == nil)
+    }
+
+    @Test func targetsFilledWhileAwayShrinkThePositionAndItsStopAndMoveTheCash() throws {
+        var h = holding()
+        let position = try #require(h.desk.engine.positions["AAAUSDT"])
+        #expect(position.targetOrders.count == 3)
+        // The exchange sees a price the engine does not: the first two targets fill there.
+        let between = 100 * (1 + 0.05 / Double(position.leverage))
+        let fills = h.desk.exchange.updatePrice("AAAUSDT", between, at: t0 + 30)
+        #expect(fills.count == 2)
+        let held = try #require(h.desk.exchange.positions["AAAUSDT"])
+        let cashBefore = h.desk.engine.cash
+        let (report, _) = h.desk.reconcile(at: t0 + 60)
+
+        #expect(report.resized == ["AAAUSDT"] && report.droppedTargets.count == 2)
+        let after = try #require(h.desk.engine.positions["AAAUSDT"])
+        #expect(after.lots == held.lots && after.targetOrders.count == 1)
+        // One stop, for what is left, and it is the one the engine knows.
+        #expect(stops(h).map(\.lots) == [held.lots])
+        #expect(stops(h).first?.id == after.stopOrderID && after.stopOrderID != position.stopOrderID)
+        // The fills' profit and fees are in the wallet; the engine now counts from it.
+        #expect(report.cashCorrection > 0)
+        #expect(abs(h.desk.engine.cash - (cashBefore + report.cashCorrection)) < 1e-9)
+        #expect(h.desk.engine.cash == h.desk.exchange.wallet)
+    }
+
+    @Test func aPositionFlippedWhileAwayIsAdoptedTheNewWayRound() throws {
+        var h = holding()
+        let old = try #require(h.desk.engine.positions["AAAUSDT"])
+        // Sold twice the position: now short. The old stop and targets are reduce-only buys... of a long: gone.
+        _ = try h.desk.exchange.submit(OrderRequest(id: ClientOrderID("flip"), symbol: "AAAUSDT", side: .sell,
+                                                    lots: 2 * old.lots, kind: .market, reduceOnly: false, leverage: 5,
+                                                    purpose: .entry), at: t0 + 30).get()
+        let (report, _) = h.desk.reconcile(at: t0 + 60)
+        #expect(report.resized == ["AAAUSDT"])
+        let flipped = try #require(h.desk.engine.positions["AAAUSDT"])
+        #expect(flipped.side == .short && flipped.lots == old.lots && flipped.targetOrders.isEmpty)
+        #expect(flipped.stopPrice > flipped.entryPrice)
+        #expect(h.desk.exchange.restingOrders.map(\.id) == [flipped.stopOrderID].compactMap { $0 })
+        #expect(stops(h).first?.side == .buy)
+    }
+}
