@@ -44,7 +44,11 @@ struct BenchCommand: AsyncParsableCommand {
         if selected("full scan") { results.append(bench.fullScan(universe, strategy: strategy)) }
         if selected("rescan") { results.append(bench.rescan(universe, strategy: strategy)) }
         if selected("MarketScanner") { results.append(try await bench.asyncScan(market, strategy: strategy)) }
-        if selected("journal") { results += try JournalBenchmark(operations: max(100, repetitions * 50)).run() }
+        if selected("journal") {
+            results += try JournalBenchmark(operations: max(100, repetitions * 50)).run()
+            // Every full-durability step waits for the disk: fewer of them.
+            results += try JournalBenchmark(operations: max(20, repetitions * 5), durability: .full).run()
+        }
         // Peak memory of the indicator and scan benchmarks, before the loop comparison adds its own.
         let peak = ProcessMemory.peakMegabytes
         if selected("backtest") {

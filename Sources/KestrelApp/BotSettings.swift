@@ -1,6 +1,7 @@
 import ArgumentParser
 import Configuration
 import KestrelCore
+import KestrelStorage
 import SystemPackage
 
 /// Every setting of `kestrel run`, read from (lowest first) defaults, a `.env` file, the environment and
@@ -20,6 +21,7 @@ struct BotSettings: Sendable {
     var slippageBps: Double
     var fundingRate: Double
     var marginMode: MarginMode
+    var journalDurability: JournalDurability
     var apiKeyIsSet: Bool
 
     /// One setting: its environment name, default and what it accepts.
@@ -67,6 +69,9 @@ struct BotSettings: Sendable {
         Spec(name: "FUNDING_RATE", defaultValue: "0.0001", allowed: "-0.01 to 0.01",
              help: "Paper funding per 8 hours, paid by longs when positive."),
         Spec(name: "MARGIN_MODE", defaultValue: "isolated", allowed: "isolated or cross", help: "Paper margin mode."),
+        Spec(name: "JOURNAL_SYNC", defaultValue: "normal", allowed: "normal or full",
+             help: "normal: every step survives a crash of Kestrel; full: a crash of the machine or a power cut too "
+                 + "(each step waits for the disk)."),
         Spec(name: "API_KEY", defaultValue: "(none)", allowed: "text", help: "Exchange API key (secret).",
              isSecret: true),
         Spec(name: "API_SECRET", defaultValue: "(none)", allowed: "text", help: "Exchange API secret (secret).",
@@ -155,6 +160,8 @@ struct BotSettings: Sendable {
         }
         let marginText = text("MARGIN_MODE")?.lowercased() ?? "isolated"
         guard let marginMode = MarginMode(rawValue: marginText) else { throw fail("MARGIN_MODE", marginText) }
+        let syncText = text("JOURNAL_SYNC")?.lowercased() ?? "normal"
+        guard let journalDurability = JournalDurability(rawValue: syncText) else { throw fail("JOURNAL_SYNC", syncText) }
 
         return BotSettings(
             checkInterval: checkInterval,
@@ -170,6 +177,7 @@ struct BotSettings: Sendable {
             slippageBps: try number("SLIPPAGE_BPS", 5, 0...500)!,
             fundingRate: try number("FUNDING_RATE", 0.0001, -0.01...0.01)!,
             marginMode: marginMode,
+            journalDurability: journalDurability,
             apiKeyIsSet: text("API_KEY").map { !$0.isEmpty } ?? false)
     }
 

@@ -6,12 +6,14 @@ import KestrelStorage
 /// and exchange state in one transaction) and an equity snapshot (state and equity in one transaction).
 struct JournalBenchmark {
     var operations: Int
+    var durability: JournalDurability = .normal
 
     func run() throws -> [Benchmarks.Measurement] {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kestrel-bench-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let journal = try SQLiteJournal(path: directory.appendingPathComponent("bench.sqlite").path)
+        let journal = try SQLiteJournal(path: directory.appendingPathComponent("bench.sqlite").path,
+                                        durability: durability)
         let instrument = Instrument(symbol: "BTCUSD", base: "BTC", quote: "USD", contractMultiplier: 0.001,
                                     tickSize: 0.1, maxLeverage: 100)
         var exchange = PaperExchange(instruments: [instrument])
@@ -53,12 +55,13 @@ struct JournalBenchmark {
             let sorted = samples.sorted()
             return Benchmarks.Measurement(name: name, unit: "us", best: sorted.first ?? 0,
                                           median: sorted.isEmpty ? 0 : sorted[sorted.count / 2], target: "-",
-                                          note: String(format: "p99 %.1f us over %d, WAL, synchronous=NORMAL",
+                                          note: String(format: "p99 %.1f us over %d, WAL, synchronous=%@",
                                                        sorted.isEmpty ? 0 : sorted[sorted.count * 99 / 100],
-                                                       sorted.count))
+                                                       sorted.count, durability.rawValue.uppercased()))
         }
-        return [measurement("journal: one order (intent, then fill + state)", orderTimes),
-                measurement("journal: one equity snapshot (state + equity)", snapshotTimes)]
+        let suffix = durability == .normal ? "" : " (JOURNAL_SYNC=\(durability.rawValue))"
+        return [measurement("journal: one order (intent, then fill + state)\(suffix)", orderTimes),
+                measurement("journal: one equity snapshot (state + equity)\(suffix)", snapshotTimes)]
     }
 }
 

@@ -80,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
         guard let range = market.timeRange else { throw ValidationError("the market holds no candles") }
         let path = db ?? DataDirectory.defaultDatabase
         if reset { try DataDirectory.moveAside(path, logger: logger) }
-        let journal = try SQLiteJournal(path: path)
+        let journal = try SQLiteJournal(path: path, durability: settings.journalDurability)
         let saved = try journal.loadState()
         let revalidator = HistoricalSignals(market: market, strategy: strategy)
         let start: Timestamp

@@ -2,6 +2,16 @@ import Foundation
 import GRDB
 public import KestrelCore
 
+/// How hard the journal works to keep a step once it is committed.
+public enum JournalDurability: String, Sendable, CaseIterable {
+    /// WAL with `synchronous=NORMAL`: a committed step survives a crash of Kestrel (the process), not necessarily
+    /// a crash of the machine or a power cut. About 0.5 ms a step.
+    case normal
+    /// `synchronous=FULL`: each commit waits until the disk has it, so a step survives a power cut too. What real
+    /// money deserves; each step costs a disk flush.
+    case full
+}
+
 /// Kestrel's journal in SQLite (WAL mode, versioned migrations): orders with every state change, fills, funding,
 /// closed trades, equity snapshots, scans, and the engine's and paper exchange's state. Every write is one
 /// transaction, so a crash leaves the journal as it was before or after a step, never in between.
@@ -15,7 +25,8 @@ public final class SQLiteJournal: TradingJournal {
     static let schemaVersion = "1"
 
     /// Opens (or creates) the journal at `path`. Refuses a file that is not Kestrel's, or is damaged.
-    public init(path: String, maxPageCount: Int? = nil) throws(StorageError) {
+    public init(path: String, durability: JournalDurability = .normal, maxPageCount: Int? = nil)
+        throws(StorageError) {
         self.path = path
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -31,7 +42,7 @@ public final class SQLiteJournal: TradingJournal {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             if let maxPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)") }
         }
         do {
@@ -137,6 +148,16 @@ public final class SQLiteJournal: TradingJournal {
             throw error
         } catch {
             throw Self.map(error, path: path)
+        }
+    }
+
+    /// The durability SQLite was actually set to on this journal's connections.
+    public func effectiveDurability() throws(StorageError) -> JournalDurability? {
+        let level = try read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        switch level {
+        case 1: return .normal
+        case 2: return .full
+        default: return nil
         }
     }
 

@@ -19,6 +19,11 @@ func temporaryPath(_ name: String = "journal.sqlite") -> String {
                      leverage: 5, purpose: .entry)
     }
 
+    @Test func durabilityIsWhatSQLiteIsSetTo() throws {
+        #expect(try SQLiteJournal(path: temporaryPath()).effectiveDurability() == .normal)
+        #expect(try SQLiteJournal(path: temporaryPath(), durability: .full).effectiveDurability() == .full)
+    }
+
     @Test func intentsFillsAndStateRoundTrip() throws {
         let path = temporaryPath()
         let journal = try SQLiteJournal(path: path)
