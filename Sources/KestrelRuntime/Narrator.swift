@@ -38,6 +38,9 @@ final class Narrator: Sendable {
             return (.notice, "🏁 Closed \(t.symbol) \(t.side.rawValue.uppercased()) @ \(NumberText.fixed(t.exitPrice, places: 6)): "
                 + "PnL \(signed(t.pnl)) (\(t.reason.rawValue), held \(NumberText.fixed(hours, places: 1))h)")
         case .orderRejected(let request, let rejection):
+            if rejection.isPositionAlreadyGone(for: request) {
+                return (.debug, "Order \(request.id) for \(request.symbol) not needed: the position is already closed")
+            }
             return (.warning, "⚠️  Order \(request.id) for \(request.symbol) rejected: \(rejection)")
         case .monitor(let positions, let equity):
             // Position updates at most once per interval of engine time: a replay ticks hundreds of times a second.

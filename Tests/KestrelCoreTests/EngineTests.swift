@@ -216,6 +216,25 @@ struct EngineHarness {
                 == position.initialLots - Int((Double(position.initialLots) * 0.25).rounded()))
     }
 
+    @Test func targetsFillingTogetherAreNotCountedAsRejections() throws {
+        var h = EngineHarness()
+        h.signals.set("AAAUSDT", .buy)
+        h.price("AAAUSDT", 100, at: t0)
+        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        let position = try #require(h.desk.engine.positions["AAAUSDT"])
+        // One price past all three targets: the exchange fills them all before the engine hears the first, so the
+        // stop it sends for what it thinks is left finds no position.
+        h.price("AAAUSDT", 100 * (1 + 0.07 / Double(position.leverage)), at: t0 + 60)
+        #expect(h.closed.first?.reason == .takeProfit)
+        #expect(h.desk.exchange.positions.isEmpty && h.desk.exchange.restingOrders.isEmpty)
+        let gone = h.notes.contains { note in
+            if case .orderRejected(let request, let rejection) = note { rejection.isPositionAlreadyGone(for: request) }
+            else { false }
+        }
+        #expect(gone)
+        #expect(h.desk.engine.statistics.rejections == 0)
+    }
+
     @Test func breakEvenAndTrailingOnlyTightenAndAreSentToTheExchange() throws {
         let settings = EngineSettings(partialTakeProfits: [])
         var h = EngineHarness(settings: settings)

@@ -284,7 +284,9 @@ extension TradingEngine {
 
     mutating func handleRejection(_ request: OrderRequest, _ rejection: OrderRejection, at time: Timestamp,
                                   into output: inout Output) {
-        statistics.rejections += 1
+        // Several fills from one price can close a position before the engine hears the first; a stop it then
+        // sends for the rest finds nothing to reduce. That is not a refusal worth counting.
+        if !rejection.isPositionAlreadyGone(for: request) { statistics.rejections += 1 }
         output.note(.orderRejected(request, rejection))
         if pendingEntries.removeValue(forKey: request.id) != nil { return }
         guard var position = positions[request.symbol] else { return }

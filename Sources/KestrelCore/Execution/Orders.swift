@@ -126,6 +126,12 @@ public enum OrderRejection: Error, Sendable, Hashable, CustomStringConvertible {
     /// Kestrel could not record the order before sending it, so it was not sent.
     case notRecorded(String)
 
+    /// Whether this refuses a reduce-only `request` only because the position it would reduce is already closed.
+    public func isPositionAlreadyGone(for request: OrderRequest) -> Bool {
+        if request.reduceOnly, case .reduceOnlyWithoutPosition = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .unknownSymbol(let symbol): return "unknown symbol \(symbol)"
