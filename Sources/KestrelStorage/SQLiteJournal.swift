@@ -42,11 +42,14 @@ public final class SQLiteJournal: TradingJournal {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             if let maxPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)") }
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // Set on the writer once the pool is open: GRDB sets synchronous=NORMAL when it turns WAL on, after
+            // `prepareDatabase` has run, and the setting belongs to the connection that commits.
+            let level = durability == .full ? "FULL" : "NORMAL"
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(level)") }
         } catch {
             throw Self.map(error, path: path)
         }
@@ -151,9 +154,14 @@ public final class SQLiteJournal: TradingJournal {
         }
     }
 
-    /// The durability SQLite was actually set to on this journal's connections.
+    /// The durability SQLite is actually set to on the connection that commits.
     public func effectiveDurability() throws(StorageError) -> JournalDurability? {
-        let level = try read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        let level: Int?
+        do {
+            level = try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        } catch {
+            throw Self.map(error, path: path)
+        }
         switch level {
         case 1: return .normal
         case 2: return .full

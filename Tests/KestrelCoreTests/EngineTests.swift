@@ -209,7 +209,11 @@ struct EngineHarness {
         #expect(refused == 1)
         #expect(h.desk.engine.positions["AAAUSDT"]?.partialsTaken == 0)
         #expect(h.desk.engine.positions["AAAUSDT"]?.lots == position.initialLots)
-        // The next price at that level sends it again; its fill takes the first quarter.
+        // Not again at once: the next price within a minute sends nothing; one after it sends the partial again,
+        // and its fill takes the first quarter.
+        var sent = 0
+        _ = h.desk.price("AAAUSDT", firstLevel, at: t0 + 90) { _ in sent += 1 }
+        #expect(sent == 0)
         h.price("AAAUSDT", firstLevel, at: t0 + 120)
         #expect(h.desk.engine.positions["AAAUSDT"]?.partialsTaken == 1)
         #expect(h.desk.engine.positions["AAAUSDT"]?.lots

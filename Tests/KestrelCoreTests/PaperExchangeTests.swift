@@ -156,6 +156,12 @@ import Testing
         }
         #expect(restored.positions == paper.positions && restored.positions["ETHUSDTM"]?.lots == 10)
         #expect(restored.restingOrders.isEmpty && restored.wallet == paper.wallet)
+
+        // A saved position filed under another symbol's name is refused, not trusted.
+        let text = String(decoding: try encoder.encode(paper), as: UTF8.self)
+        let tampered = text.replacingOccurrences(of: "\"symbol\":\"ETHUSDTM\"", with: "\"symbol\":\"BTCUSDTM\"")
+        #expect(tampered != text)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(PaperExchange.self, from: Data(tampered.utf8)) }
     }
 
     @Test func isolatedLiquidationLosesTheMarginOnly() throws {

@@ -73,6 +73,24 @@ import Testing
         #expect(h.desk.engine.cash == h.desk.exchange.wallet)
     }
 
+    @Test func aPositionAddedToWhileAwayTakesTheExchangesSizeAndAverageEntry() throws {
+        var h = holding()
+        let old = try #require(h.desk.engine.positions["AAAUSDT"])
+        _ = h.desk.exchange.updatePrice("AAAUSDT", 99, at: t0 + 30)
+        _ = try h.desk.exchange.submit(OrderRequest(id: ClientOrderID("more"), symbol: "AAAUSDT", side: .buy,
+                                                    lots: old.lots, kind: .market, reduceOnly: false,
+                                                    leverage: old.leverage, purpose: .entry), at: t0 + 30).get()
+        let held = try #require(h.desk.exchange.positions["AAAUSDT"])
+        let (report, _) = h.desk.reconcile(at: t0 + 60)
+        #expect(report.resized == ["AAAUSDT"])
+        let after = try #require(h.desk.engine.positions["AAAUSDT"])
+        #expect(after.lots == 2 * old.lots && after.entryPrice == held.entryPrice && after.entryPrice < old.entryPrice)
+        #expect(stops(h).map(\.lots) == [2 * old.lots])
+        // Valued on the exchange's entry: at the same price, the engine's equity is the exchange's.
+        h.price("AAAUSDT", 99, at: t0 + 61)
+        #expect(abs(h.desk.engine.equity - h.desk.exchange.equity) < 1e-9 * h.desk.exchange.equity)
+    }
+
     @Test func aPositionFlippedWhileAwayIsAdoptedTheNewWayRound() throws {
         var h = holding()
         let old = try #require(h.desk.engine.positions["AAAUSDT"])
@@ -82,6 +100,8 @@ import Testing
                                                     purpose: .entry), at: t0 + 30).get()
         let (report, _) = h.desk.reconcile(at: t0 + 60)
         #expect(report.resized == ["AAAUSDT"])
+        // The long is booked as closed while away; the short is a position of its own.
+        #expect(h.closed.map(\.reason) == [.reconciliation] && h.closed.first?.side == .long)
         let flipped = try #require(h.desk.engine.positions["AAAUSDT"])
         #expect(flipped.side == .short && flipped.lots == old.lots && flipped.targetOrders.isEmpty)
         #expect(flipped.stopPrice > flipped.entryPrice)

@@ -72,12 +72,16 @@ extension TradingEngine {
         adjustStop(symbol, at: index, position: position, price: price, move: move, into: &output)
     }
 
+    /// How long after a refused fallback partial take-profit the engine waits before sending it again.
+    static var partialRetryDelaySeconds: Int64 { 60 }
+
     /// The fallback when no target rests on the exchange: a market order for the next partial level the price has
     /// reached. The level counts as taken when its fill arrives (a refused order is tried again). True when an exit
     /// was sent.
     private mutating func takePartialProfits(_ symbol: String, move: Double, at time: Timestamp,
                                              into output: inout Output) -> Bool {
-        guard let position = positions[symbol], position.partialsTaken < settings.partialTakeProfits.count else { return false }
+        guard let position = positions[symbol], position.partialsTaken < settings.partialTakeProfits.count,
+              position.partialRetryAfter.map({ time >= $0 }) ?? true else { return false }
         let level = settings.partialTakeProfits[position.partialsTaken]
         guard move * Double(position.leverage) >= level.leveragedPnL else { return false }
         let isLast = position.partialsTaken == settings.partialTakeProfits.count - 1
@@ -295,6 +299,11 @@ extension TradingEngine {
             position.stopOrderID = nil
         }
         position.targetOrders[request.id] = nil
+        if position.exitOrderID == request.id, request.purpose == .exit(.partialTakeProfit) {
+            // Tried again, but not on every price: a refusal that lasts (a full journal) would otherwise send an
+            // order a tick.
+            position.partialRetryAfter = time + Self.partialRetryDelaySeconds
+        }
         if position.exitOrderID == request.id {
             position.exitOrderID = nil
             position.exitReason = nil

@@ -47,22 +47,20 @@ extension TradingEngine {
         }
         for symbol in positions.keys.sorted() where exchangePositions[symbol] == nil {
             guard let position = positions.removeValue(forKey: symbol) else { continue }
-            let price = marks.price(symbol) ?? position.entryPrice
-            let trade = ClosedTrade(
-                symbol: symbol, side: position.side, lots: position.initialLots, entryPrice: position.entryPrice,
-                exitPrice: price, openedAt: position.openedAt, closedAt: time, reason: .reconciliation,
-                pnl: position.realizedPnL - position.fees + position.funding, fees: position.fees,
-                funding: position.funding)
-            statistics.closedTrades.append(trade)
-            output.note(.closed(trade))
+            bookReconciledClose(position, at: time, into: &output)
             report.closed.append(symbol)
         }
         for symbol in exchangePositions.keys.sorted() {
             guard let held = exchangePositions[symbol], let instrument = instruments[symbol] else { continue }
             if var position = positions[symbol], position.side == held.side {
-                if position.lots != held.lots {
+                if position.lots != held.lots || position.entryPrice != held.entryPrice
+                    || position.leverage != held.leverage {
+                    // Added to or reduced while away: the exchange's size, average entry and leverage are the ones
+                    // its PnL and margin follow.
                     position.lots = held.lots
                     position.initialLots = max(position.initialLots, held.lots)
+                    position.entryPrice = held.entryPrice
+                    position.leverage = held.leverage
                     positions[symbol] = position
                     report.resized.append(symbol)
                 }
@@ -72,6 +70,7 @@ extension TradingEngine {
                 if let gone = positions.removeValue(forKey: symbol) {
                     let orders = [gone.stopOrderID].compactMap { $0 } + gone.targetOrders.keys.sorted()
                     for id in orders where resting[id] != nil { output.commands.append(.cancel(id, symbol: symbol)) }
+                    bookReconciledClose(gone, at: time, into: &output)
                     report.resized.append(symbol)
                 } else {
                     report.adopted.append(symbol)
@@ -118,5 +117,19 @@ extension TradingEngine {
         }
         revalueAll()
         return (report, output)
+    }
+
+    /// Books a position the exchange no longer holds as closed, at the last price known, with the reason
+    /// `reconciliation`.
+    private mutating func bookReconciledClose(_ position: ManagedPosition, at time: Timestamp,
+                                              into output: inout Output) {
+        let price = marks.price(position.symbol) ?? position.entryPrice
+        let trade = ClosedTrade(
+            symbol: position.symbol, side: position.side, lots: position.initialLots, entryPrice: position.entryPrice,
+            exitPrice: price, openedAt: position.openedAt, closedAt: time, reason: .reconciliation,
+            pnl: position.realizedPnL - position.fees + position.funding, fees: position.fees,
+            funding: position.funding)
+        statistics.closedTrades.append(trade)
+        output.note(.closed(trade))
     }
 }

@@ -150,6 +150,11 @@ public struct TradingEngine: Sendable {
     /// The slot of `symbol`, made on first sight, for callers that send it many prices (`price(slot:...)`).
     public mutating func priceSlot(of symbol: String) -> Int { marks.slot(symbol) }
 
+    /// Whether price slot `slot` is `symbol`'s.
+    public func priceSlot(_ slot: Int, is symbol: String) -> Bool {
+        slot >= 0 && slot < marks.count && marks.symbol(at: slot) == symbol
+    }
+
     /// `price(_:_:at:)` for the symbol in `slot` (from `priceSlot(of:)`).
     public mutating func price(slot: Int, _ price: Double, at time: Timestamp) -> Output {
         var output = emptyOutput

@@ -46,10 +46,14 @@ public struct PaperDesk: Sendable {
     }
 
     /// `price(_:_:at:continuous:submitting:)` along a route from `route(_:)`, with no lookup by name: what a
-    /// backtest calls for every point of every bar.
+    /// backtest calls for every point of every bar. A route made for another engine or exchange (one swapped in
+    /// since) is not followed: the price goes by name.
     public mutating func price(_ route: PriceRoute, _ price: Double, at time: Timestamp, continuous: Bool = true,
                                submitting: (OrderRequest) throws -> Void = { _ in }) -> Step {
         let symbol = route.symbol
+        guard exchange.slot(route.exchangeSlot, is: symbol), engine.priceSlot(route.engineSlot, is: symbol) else {
+            return self.price(symbol, price, at: time, continuous: continuous, submitting: submitting)
+        }
         var step = Step(time: time)
         let happened = exchange.updatePrice(slot: route.exchangeSlot, price, at: time, continuous: continuous)
         if happened.isEmpty {

@@ -24,6 +24,10 @@ extension PaperExchange: Codable {
             books[slot].price = price
         }
         for (symbol, position) in try container.decode([String: ExchangePosition].self, forKey: .positions) {
+            guard position.symbol == symbol else {
+                throw DecodingError.dataCorruptedError(forKey: .positions, in: container,
+                                                       debugDescription: "the position under \(symbol) is on \(position.symbol)")
+            }
             guard let slot = slots[symbol] else {
                 throw DecodingError.dataCorruptedError(forKey: .positions, in: container,
                                                        debugDescription: "a position on unknown symbol \(symbol)")

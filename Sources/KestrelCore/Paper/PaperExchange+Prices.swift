@@ -14,6 +14,11 @@ extension PaperExchange {
     /// The slot of `symbol`, for callers that send it many prices (`updatePrice(slot:...)`).
     public func slot(of symbol: String) -> Int? { slots[symbol] }
 
+    /// Whether `slot` is `symbol`'s.
+    public func slot(_ slot: Int, is symbol: String) -> Bool {
+        books.indices.contains(slot) && books[slot].instrument.symbol == symbol
+    }
+
     /// `updatePrice(_:_:at:continuous:)` for the symbol in `slot`.
     public mutating func updatePrice(slot: Int, _ price: Double, at time: Timestamp, continuous: Bool = true)
         -> [ExchangeEvent]
