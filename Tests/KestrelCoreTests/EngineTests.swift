@@ -64,6 +64,13 @@ struct EngineHarness {
                                     scanFinished: time)), at: time)
     }
 
+    /// Opens a long on `symbol` at 100 the way the engine does: a price, then a scan that signals it.
+    mutating func openLong(_ symbol: String = "AAAUSDT") {
+        signals.set(symbol, .buy)
+        price(symbol, 100, at: Self.t0)
+        snapshot([opportunity(symbol)], at: Self.t0)
+    }
+
     var entries: [OrderRequest] { submitted.filter { $0.purpose == .entry } }
     var closed: [ClosedTrade] { desk.engine.statistics.closedTrades }
 }
@@ -73,9 +80,7 @@ struct EngineHarness {
 
     @Test func entersSizesByRiskAndPlacesTheStopOnTheExchange() throws {
         var h = EngineHarness()
-        h.signals.set("AAAUSDT", .buy)
-        h.price("AAAUSDT", 100, at: t0)
-        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        h.openLong()
         let entry = try #require(h.entries.first)
         let position = try #require(h.desk.engine.positions["AAAUSDT"])
         // Stop distance for width 0.04: 2.5% + 2 x 4% = 10.5%, clamped to 8%.
@@ -99,9 +104,7 @@ struct EngineHarness {
     @Test func orderIDsContinueAboveAReservedNumber() throws {
         var h = EngineHarness()
         h.desk.engine.reserveOrderNumbers(through: 41)
-        h.signals.set("AAAUSDT", .buy)
-        h.price("AAAUSDT", 100, at: t0)
-        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        h.openLong()
         #expect(try #require(h.entries.first).id.rawValue.hasPrefix("kst-42-entry-"))
     }
 
@@ -157,9 +160,7 @@ struct EngineHarness {
 
     @Test func takesPartialProfitsThenTheRest() throws {
         var h = EngineHarness()
-        h.signals.set("AAAUSDT", .buy)
-        h.price("AAAUSDT", 100, at: t0)
-        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        h.openLong()
         let position = try #require(h.desk.engine.positions["AAAUSDT"])
         let leverage = Double(position.leverage)
         // 2% leveraged PnL: the first quarter.
@@ -222,9 +223,7 @@ struct EngineHarness {
 
     @Test func targetsFillingTogetherAreNotCountedAsRejections() throws {
         var h = EngineHarness()
-        h.signals.set("AAAUSDT", .buy)
-        h.price("AAAUSDT", 100, at: t0)
-        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        h.openLong()
         let position = try #require(h.desk.engine.positions["AAAUSDT"])
         // One price past all three targets: the exchange fills them all before the engine hears the first, so the
         // stop it sends for what it thinks is left finds no position.
@@ -242,9 +241,7 @@ struct EngineHarness {
     @Test func breakEvenAndTrailingOnlyTightenAndAreSentToTheExchange() throws {
         let settings = EngineSettings(partialTakeProfits: [])
         var h = EngineHarness(settings: settings)
-        h.signals.set("AAAUSDT", .buy)
-        h.price("AAAUSDT", 100, at: t0)
-        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        h.openLong()
         var stops = [Double]()
         for (step, price) in [101.0, 102, 104, 103, 106, 105, 108].enumerated() {
             h.price("AAAUSDT", price, at: t0 + Int64(step + 1) * 60)
@@ -263,9 +260,7 @@ struct EngineHarness {
 
     @Test func stopLossFillsOnTheExchangeAndStartsACoolDown() throws {
         var h = EngineHarness()
-        h.signals.set("AAAUSDT", .buy)
-        h.price("AAAUSDT", 100, at: t0)
-        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        h.openLong()
         h.price("AAAUSDT", 91, at: t0 + 60)
         let trade = try #require(h.closed.first)
         #expect(trade.reason == .stopLoss)
@@ -315,9 +310,7 @@ struct EngineHarness {
 
     @Test func aRefusedStopMeansTheEngineWatchesTheStopItself() throws {
         var h = EngineHarness()
-        h.signals.set("AAAUSDT", .buy)
-        h.price("AAAUSDT", 100, at: t0)
-        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        h.openLong()
         let stop = try #require(h.desk.exchange.restingOrders.first)
         // Simulate the exchange dropping the stop.
         _ = h.desk.exchange.cancel(stop.id)
@@ -329,9 +322,7 @@ struct EngineHarness {
 
     @Test func movingAStopTheExchangeLostTellsTheEngineToWatchIt() throws {
         var h = EngineHarness(settings: EngineSettings(partialTakeProfits: []))
-        h.signals.set("AAAUSDT", .buy)
-        h.price("AAAUSDT", 100, at: t0)
-        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        h.openLong()
         let position = try #require(h.desk.engine.positions["AAAUSDT"])
         let stopID = try #require(position.stopOrderID)
         // The exchange loses the stop and nobody tells the engine; the next stop move finds out.
@@ -380,9 +371,7 @@ struct EngineHarness {
     @Test func shutdownClosesPositionsOnlyWhenAsked() {
         for close in [false, true] {
             var h = EngineHarness(settings: EngineSettings(closePositionsOnShutdown: close))
-            h.signals.set("AAAUSDT", .buy)
-            h.price("AAAUSDT", 100, at: t0)
-            h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+            h.openLong()
             h.send(.shutdown(t0 + 60), at: t0 + 60)
             #expect(h.desk.engine.positions.isEmpty == close)
             #expect(h.closed.first?.reason == (close ? .shutdown : nil))

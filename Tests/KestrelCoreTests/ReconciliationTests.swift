@@ -9,9 +9,7 @@ import Testing
     /// A harness with one long position on AAAUSDT (stop and three targets resting).
     func holding() -> EngineHarness {
         var h = EngineHarness()
-        h.signals.set("AAAUSDT", .buy)
-        h.price("AAAUSDT", 100, at: t0)
-        h.snapshot([h.opportunity("AAAUSDT")], at: t0)
+        h.openLong()
         return h
     }
 
