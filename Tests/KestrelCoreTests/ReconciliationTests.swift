@@ -71,6 +71,18 @@ import Testing
         #expect(h.desk.engine.cash == h.desk.exchange.wallet)
     }
 
+    @Test func aStopTheEngineLostTrackOfIsTakenBackNotDoubled() throws {
+        var h = holding()
+        let stopID = try #require(h.desk.engine.positions["AAAUSDT"]?.stopOrderID)
+        // The engine believes the exchange refused its stop; the stop in fact rests there.
+        h.send(.rejected(try #require(stops(h).first), .noPrice(symbol: "AAAUSDT"), time: t0 + 1), at: t0 + 1)
+        #expect(h.desk.engine.positions["AAAUSDT"]?.stopOrderID == nil)
+        let (report, _) = h.desk.reconcile(at: t0 + 60)
+        #expect(report.restopped == ["AAAUSDT"])
+        #expect(stops(h).map(\.id) == [stopID])
+        #expect(h.desk.engine.positions["AAAUSDT"]?.stopOrderID == stopID)
+    }
+
     @Test func aPositionAddedToWhileAwayTakesTheExchangesSizeAndAverageEntry() throws {
         var h = holding()
         let old = try #require(h.desk.engine.positions["AAAUSDT"])

@@ -6,7 +6,8 @@ public struct ReconciliationReport: Sendable, Equatable {
     public var closed: [String] = []
     /// Positions whose size differed: the exchange's size was taken.
     public var resized: [String] = []
-    /// Positions whose stop was missing on the exchange: a new one was placed.
+    /// Positions whose stop the engine did not have on the exchange: a matching resting stop was taken as the stop,
+    /// or a new one was placed.
     public var restopped: [String] = []
     /// Entries in flight the exchange never saw: dropped.
     public var droppedEntries: [ClientOrderID] = []
@@ -104,6 +105,18 @@ extension TradingEngine {
             if let id = position.stopOrderID, let stop = resting[id], stop.lots != position.lots {
                 output.commands.append(.cancel(id, symbol: symbol))
                 position.stopOrderID = nil
+            }
+            if position.stopOrderID.map({ resting[$0] == nil }) ?? true,
+               let existing = restingOrders.first(where: { order in
+                   guard case .stopMarket = order.kind else { return false }
+                   return order.symbol == symbol && order.reduceOnly && order.side == position.side.exitSide
+                       && order.lots == position.lots
+               }), case .stopMarket(let trigger) = existing.kind {
+                // A stop for exactly this position already rests there (the engine lost track of it): it is the
+                // stop, rather than a second one beside it.
+                position.stopOrderID = existing.id
+                position.stopPrice = trigger
+                report.restopped.append(symbol)
             }
             if position.stopOrderID.map({ resting[$0] == nil }) ?? true {
                 let stop = OrderRequest(id: makeOrderID("stop", symbol), symbol: symbol, side: position.side.exitSide,
