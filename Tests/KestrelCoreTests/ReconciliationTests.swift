@@ -83,6 +83,20 @@ import Testing
         #expect(h.desk.engine.positions["AAAUSDT"]?.stopOrderID == stopID)
     }
 
+    @Test func aLostStopOfTheWrongSizeIsReplacedNotLeftBesideANewOne() throws {
+        var h = holding()
+        let position = try #require(h.desk.engine.positions["AAAUSDT"])
+        h.send(.rejected(try #require(stops(h).first), .noPrice(symbol: "AAAUSDT"), time: t0 + 1), at: t0 + 1)
+        // The first target fills while the engine is not looking: the resting stop is now too large.
+        _ = h.desk.exchange.updatePrice("AAAUSDT", 100 * (1 + 0.03 / Double(position.leverage)), at: t0 + 30)
+        let held = try #require(h.desk.exchange.positions["AAAUSDT"])
+        #expect(held.lots < position.lots)
+        let (report, _) = h.desk.reconcile(at: t0 + 60)
+        #expect(report.restopped == ["AAAUSDT"])
+        #expect(stops(h).map(\.lots) == [held.lots])
+        #expect(stops(h).first?.id == h.desk.engine.positions["AAAUSDT"]?.stopOrderID)
+    }
+
     @Test func aPositionAddedToWhileAwayTakesTheExchangesSizeAndAverageEntry() throws {
         var h = holding()
         let old = try #require(h.desk.engine.positions["AAAUSDT"])

@@ -76,17 +76,13 @@ extension TradingEngine {
                 } else {
                     report.adopted.append(symbol)
                 }
+                // A stop already resting for it is taken up below; this is the stop it gets otherwise.
                 let stopDistance = RiskManager.stopDistance(volatility: 0.05)
-                let existingStop = restingOrders.first { order in
-                    guard case .stopMarket = order.kind else { return false }
-                    return order.symbol == symbol && order.reduceOnly && order.side == held.side.exitSide
-                }
-                var stopPrice = instrument.roundToTick(held.entryPrice * (1 - held.side.sign * stopDistance))
-                if case .stopMarket(let trigger)? = existingStop?.kind { stopPrice = trigger }
                 positions[symbol] = ManagedPosition(
                     symbol: symbol, instrument: instrument, side: held.side, lots: held.lots, initialLots: held.lots,
                     entryPrice: held.entryPrice, leverage: held.leverage, openedAt: time, stopDistance: stopDistance,
-                    stopPrice: stopPrice, stopKind: .initial, stopOrderID: existingStop?.id,
+                    stopPrice: instrument.roundToTick(held.entryPrice * (1 - held.side.sign * stopDistance)),
+                    stopKind: .initial, stopOrderID: nil,
                     takeProfitPrice: instrument.roundToTick(held.entryPrice * (1 + held.side.sign * 2 * stopDistance)),
                     trailDistance: settings.risk.trailingStopPercentage, bestPrice: held.entryPrice,
                     partialsTaken: 0, exitOrderID: nil, exitReason: nil, equityAtEntry: equity, fees: 0, funding: 0,
@@ -101,22 +97,21 @@ extension TradingEngine {
                 position.targetOrders[id] = nil
                 report.droppedTargets.append(id)
             }
-            // A stop that covers a size other than the position's is replaced, as after a partial exit.
-            if let id = position.stopOrderID, let stop = resting[id], stop.lots != position.lots {
-                output.commands.append(.cancel(id, symbol: symbol))
-                position.stopOrderID = nil
-            }
+            // A stop for this position that already rests there (adopted, or one the engine lost track of) is its
+            // stop, rather than a second one beside it.
             if position.stopOrderID.map({ resting[$0] == nil }) ?? true,
                let existing = restingOrders.first(where: { order in
                    guard case .stopMarket = order.kind else { return false }
                    return order.symbol == symbol && order.reduceOnly && order.side == position.side.exitSide
-                       && order.lots == position.lots
                }), case .stopMarket(let trigger) = existing.kind {
-                // A stop for exactly this position already rests there (the engine lost track of it): it is the
-                // stop, rather than a second one beside it.
                 position.stopOrderID = existing.id
                 position.stopPrice = trigger
-                report.restopped.append(symbol)
+                if !report.adopted.contains(symbol) { report.restopped.append(symbol) }
+            }
+            // A stop that covers a size other than the position's is replaced, as after a partial exit.
+            if let id = position.stopOrderID, let stop = resting[id], stop.lots != position.lots {
+                output.commands.append(.cancel(id, symbol: symbol))
+                position.stopOrderID = nil
             }
             if position.stopOrderID.map({ resting[$0] == nil }) ?? true {
                 let stop = OrderRequest(id: makeOrderID("stop", symbol), symbol: symbol, side: position.side.exitSide,
@@ -124,7 +119,7 @@ extension TradingEngine {
                                         reduceOnly: true, leverage: position.leverage, purpose: .stopLoss)
                 position.stopOrderID = stop.id
                 output.commands.append(.place(stop))
-                if !report.adopted.contains(symbol) { report.restopped.append(symbol) }
+                if !report.adopted.contains(symbol), !report.restopped.contains(symbol) { report.restopped.append(symbol) }
             }
             positions[symbol] = position
         }
