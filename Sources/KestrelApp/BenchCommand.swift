@@ -54,12 +54,10 @@ struct BenchCommand: AsyncParsableCommand {
         if selected("backtest") {
             // The settings `kestrel backtest` would use, from the environment and .env as it reads them.
             let settings = try await BotSettings.resolve(envFile: ".env", assignments: [], flags: [:])
-            var engine = settings.engine
-            engine.takerFee = settings.exchange.takerFee
             if let btc = EmbeddedMarket.instruments.first(where: { $0.symbol == "BTCUSD" }) {
                 results.append(bench.smaCrossBacktest(candles, instrument: btc, exchange: settings.exchange))
             }
-            if let measurement = bench.engineBacktest(market, strategy: strategy, engine: engine,
+            if let measurement = bench.engineBacktest(market, strategy: strategy, engine: settings.engine,
                                                       exchange: settings.exchange, days: backtestDays) {
                 results.append(measurement)
             }

@@ -42,12 +42,13 @@ public struct ManagedPosition: Sendable, Equatable, Codable {
     public var exitedLots: Int
 
     /// The price move in the position's favour, as a fraction of entry.
-    public func move(at price: Double) -> Double { side.sign * (price / entryPrice - 1) }
+    public func move(at price: Double) -> Double { Self.move(side, from: entryPrice, to: price) }
+
+    static func move(_ side: PositionSide, from entry: Double, to price: Double) -> Double {
+        side.sign * (price / entry - 1)
+    }
 
     public func unrealizedPnL(at price: Double) -> Double {
         side.sign * (price - entryPrice) * instrument.baseQuantity(lots: lots)
     }
-
-    /// Whether `candidate` is a tighter (more protective) stop than the current one.
-    func isTighter(_ candidate: Double) -> Bool { side == .long ? candidate > stopPrice : candidate < stopPrice }
 }

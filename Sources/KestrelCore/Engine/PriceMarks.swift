@@ -9,6 +9,8 @@ struct PriceMarks: Sendable {
         var entry: Double
         var price: Double
         var leverage: Double
+
+        var unrealizedPnL: Double { sign * (price - entry) * quantity }
     }
 
     private var slots: [String: Int] = [:]
@@ -55,7 +57,7 @@ struct PriceMarks: Sendable {
         var equity = cash
         for valuation in valuations {
             guard let valuation else { continue }
-            equity += valuation.sign * (valuation.price - valuation.entry) * valuation.quantity
+            equity += valuation.unrealizedPnL
         }
         return equity
     }
@@ -66,7 +68,7 @@ struct PriceMarks: Sendable {
         for valuation in valuations {
             guard let valuation else { continue }
             available -= valuation.quantity * valuation.entry / valuation.leverage
-            available += min(0, valuation.sign * (valuation.price - valuation.entry) * valuation.quantity)
+            available += min(0, valuation.unrealizedPnL)
         }
         return available
     }

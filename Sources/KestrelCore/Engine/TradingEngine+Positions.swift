@@ -32,7 +32,8 @@ extension TradingEngine {
             hasTargetOrders = !position.targetOrders.isEmpty
         }
 
-        func move(at price: Double) -> Double { side.sign * (price / entryPrice - 1) }
+        func move(at price: Double) -> Double { ManagedPosition.move(side, from: entryPrice, to: price) }
+        /// Whether `candidate` is a tighter (more protective) stop than the current one.
         func isTighter(_ candidate: Double) -> Bool { side == .long ? candidate > stopPrice : candidate < stopPrice }
     }
 

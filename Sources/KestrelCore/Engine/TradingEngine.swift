@@ -47,7 +47,7 @@ public struct TradingEngine: Sendable {
     // Opportunities.
     public internal(set) var latestSnapshot: ScanSnapshot?
     /// An opportunity: the snapshot it came in and its symbol.
-    struct OpportunityKey: Hashable, Sendable {
+    struct OpportunityKey: Sendable {
         var sequence: Int
         var symbol: String
 
