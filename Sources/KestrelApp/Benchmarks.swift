@@ -26,8 +26,14 @@ struct Benchmarks {
             let elapsed = clock.now - start
             samples.append(elapsed.nanoseconds)
         }
-        samples.sort()
-        return (samples[0], samples[samples.count / 2])
+        return bestAndMedian(samples)
+    }
+
+    /// The fastest sample and the median (the upper one of an even count), as every benchmark reports them.
+    static func bestAndMedian(_ samples: [Double]) -> (best: Double, median: Double) {
+        let sorted = samples.sorted()
+        guard !sorted.isEmpty else { return (0, 0) }
+        return (sorted[0], sorted[sorted.count / 2])
     }
 
     /// Keeps the optimiser from deleting work whose result is otherwise unused.
@@ -128,11 +134,11 @@ struct Benchmarks {
             Self.consume(actionable)
             samples.append(elapsed.nanoseconds)
         }
-        samples.sort()
-        return Measurement(name: "rescan after one new candle per symbol", unit: "ms", best: samples[0] / 1e6,
-                           median: samples[samples.count / 2] / 1e6, target: "< 2 ms",
+        let (best, median) = Self.bestAndMedian(samples)
+        return Measurement(name: "rescan after one new candle per symbol", unit: "ms", best: best / 1e6,
+                           median: median / 1e6, target: "< 2 ms",
                            note: String(format: "%.2f us per symbol, streaming state kept",
-                                        samples[samples.count / 2] / 1e3 / Double(universe.members.count)))
+                                        median / 1e3 / Double(universe.members.count)))
     }
 
     func asyncScan(_ market: HistoricalMarket, strategy: DefaultStrategy) async throws -> Measurement {
@@ -146,9 +152,9 @@ struct Benchmarks {
             let elapsed = clock.now - start
             samples.append(elapsed.milliseconds)
         }
-        samples.sort()
+        let (best, median) = Self.bestAndMedian(samples)
         return Measurement(name: "MarketScanner.scan of the embedded market (5 symbols, fetch + evaluate)", unit: "ms",
-                           best: samples[0], median: samples[samples.count / 2], target: "-",
+                           best: best, median: median, target: "-",
                            note: "10 symbols in flight, resampled history sliced per scan")
     }
 }

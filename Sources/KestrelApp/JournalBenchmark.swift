@@ -53,8 +53,8 @@ struct JournalBenchmark {
         }
         func measurement(_ name: String, _ samples: [Double]) -> Benchmarks.Measurement {
             let sorted = samples.sorted()
-            return Benchmarks.Measurement(name: name, unit: "us", best: sorted.first ?? 0,
-                                          median: sorted.isEmpty ? 0 : sorted[sorted.count / 2], target: "-",
+            let (best, median) = Benchmarks.bestAndMedian(sorted)
+            return Benchmarks.Measurement(name: name, unit: "us", best: best, median: median, target: "-",
                                           note: String(format: "p99 %.1f us over %d, WAL, synchronous=%@",
                                                        sorted.isEmpty ? 0 : sorted[sorted.count * 99 / 100],
                                                        sorted.count, durability.rawValue.uppercased()))
