@@ -3,10 +3,29 @@
 /// The last `bars` closes are binned into `bins` equal price bins between their lowest and highest close, each
 /// weighted by its bar's volume. The point of control (the busiest bin) and the three strongest local maxima are the
 /// levels; those below the close are supports (nearest first), those above are resistances (nearest first).
+///
+/// A profile is worked out at every scan of every symbol: its at most four levels are held inline, not in arrays,
+/// so making one allocates nothing.
 public struct VolumeProfile: Sendable, Equatable {
     public var pointOfControl: Double
-    public var supports: [Double]
-    public var resistances: [Double]
+    /// The levels, lowest first: `levels[0..<levelCount]`.
+    private var levels: InlineArray<4, Double> = .init(repeating: 0)
+    private var levelCount = 0
+    /// How many levels lie below the close (the supports); the rest lie above it.
+    private var supportCount = 0
+
+    /// The support nearest the close (the highest level below it).
+    public var nearestSupport: Double? { supportCount > 0 ? levels[supportCount - 1] : nil }
+    /// The resistance nearest the close (the lowest level above it).
+    public var nearestResistance: Double? { supportCount < levelCount ? levels[supportCount] : nil }
+    /// Levels below the close, nearest first.
+    public var supports: [Double] { (0..<supportCount).reversed().map { levels[$0] } }
+    /// Levels above the close, nearest first.
+    public var resistances: [Double] { (supportCount..<levelCount).map { levels[$0] } }
+
+    public static func == (lhs: VolumeProfile, rhs: VolumeProfile) -> Bool {
+        lhs.pointOfControl == rhs.pointOfControl && lhs.supports == rhs.supports && lhs.resistances == rhs.resistances
+    }
 
     public static let defaultBars = 50
     public static let defaultBins = 19
@@ -60,18 +79,23 @@ public struct VolumeProfile: Sendable, Equatable {
         }
         func center(_ index: Int) -> Double { low + (Double(index) + 0.5) * width }
         pointOfControl = center(busiest)
-        supports = []
-        resistances = []
+        // Levels at the close itself are neither support nor resistance. Kept in ascending order by insertion.
         func place(_ index: Int) {
             guard index >= 0 else { return }
             let price = center(index)
-            if price < close { supports.append(price) } else if price > close { resistances.append(price) }
+            guard price != close else { return }
+            var position = levelCount
+            while position > 0, levels[position - 1] > price {
+                levels[position] = levels[position - 1]
+                position -= 1
+            }
+            levels[position] = price
+            levelCount += 1
+            if price < close { supportCount += 1 }
         }
         place(peaks.0)
         place(peaks.1)
         place(peaks.2)
         if busiest != peaks.0, busiest != peaks.1, busiest != peaks.2 { place(busiest) }
-        supports.sort(by: >)
-        resistances.sort()
     }
 }

@@ -221,10 +221,10 @@ public struct DefaultStrategy: Strategy {
         if let profile = view.primary.profile {
             let reach = max(parameters.supportReachATR * (p.atr14.isFinite ? p.atr14 : 0),
                             parameters.supportReachFraction * p.close)
-            if side == .buy, let support = profile.supports.first, p.close - support <= reach {
+            if side == .buy, let support = profile.nearestSupport, p.close - support <= reach {
                 score += 10
                 reasons.append(.supportInReach(support))
-            } else if side == .sell, let resistance = profile.resistances.first, resistance - p.close <= reach {
+            } else if side == .sell, let resistance = profile.nearestResistance, resistance - p.close <= reach {
                 score += 10
                 reasons.append(.resistanceInReach(resistance))
             }

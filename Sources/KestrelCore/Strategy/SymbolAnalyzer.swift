@@ -7,16 +7,15 @@ public struct SymbolAnalyzer: Sendable {
     public let requirements: [TimeframeRequirement]
     /// Indicator state per timeframe, in the order of `requirements` (primary first).
     public private(set) var sets: [IndicatorSet]
-    /// The snapshot of each confirming timeframe (index 0, the primary, is unused), taken when its candle closes: a
+    /// The views of the confirming timeframes that have enough bars, made when one of their candles closes: a
     /// confirming timeframe changes a few times a day and is read at every primary candle.
-    private var confirmationSnapshots: [IndicatorSnapshot]
+    private var confirmations: [TimeframeView] = []
 
     public init(symbol: String, requirements: [TimeframeRequirement]) {
         precondition(!requirements.isEmpty, "a strategy reads at least its primary timeframe")
         self.symbol = symbol
         self.requirements = requirements
         sets = Array(repeating: IndicatorSet(), count: requirements.count)
-        confirmationSnapshots = Array(repeating: IndicatorSnapshot(), count: requirements.count)
     }
 
     /// Builds the state from history: `candles[i]` belongs to `requirements[i]`, oldest first.
@@ -24,8 +23,8 @@ public struct SymbolAnalyzer: Sendable {
         self.init(symbol: symbol, requirements: requirements)
         for (index, series) in candles.enumerated() where index < sets.count {
             for candle in series { sets[index].update(candle) }
-            if index > 0 { confirmationSnapshots[index] = sets[index].snapshot }
         }
+        remakeConfirmations()
     }
 
     /// Feeds one closed candle of `timeframe`. Candles must arrive in time order per timeframe.
@@ -33,7 +32,15 @@ public struct SymbolAnalyzer: Sendable {
         guard let index = requirements.firstIndex(where: { $0.timeframe == timeframe }) else { return }
         if let last = sets[index].lastCandle, candle.time <= last.time { return }
         sets[index].update(candle)
-        if index > 0 { confirmationSnapshots[index] = sets[index].snapshot }
+        if index > 0 { remakeConfirmations() }
+    }
+
+    private mutating func remakeConfirmations() {
+        confirmations.removeAll(keepingCapacity: true)
+        for index in requirements.indices.dropFirst() where sets[index].count >= requirements[index].minimum {
+            confirmations.append(TimeframeView(timeframe: requirements[index].timeframe,
+                                               indicators: sets[index].snapshot, bars: sets[index].count))
+        }
     }
 
     /// Whether the primary timeframe has enough bars to evaluate.
@@ -45,12 +52,6 @@ public struct SymbolAnalyzer: Sendable {
         guard isReady else { return nil }
         let primary = TimeframeView(timeframe: requirements[0].timeframe, indicators: sets[0].snapshot,
                                     bars: sets[0].count, recent: sets[0].recentBars)
-        var confirmations = [TimeframeView]()
-        confirmations.reserveCapacity(requirements.count - 1)
-        for index in requirements.indices.dropFirst() where sets[index].count >= requirements[index].minimum {
-            confirmations.append(TimeframeView(timeframe: requirements[index].timeframe,
-                                               indicators: confirmationSnapshots[index], bars: sets[index].count))
-        }
         return SymbolView(symbol: symbol, primary: primary, confirmations: confirmations)
     }
 
