@@ -166,10 +166,10 @@ struct EngineHarness {
         // 2% leveraged PnL: the first quarter.
         h.price("AAAUSDT", 100 * (1 + 0.021 / leverage), at: t0 + 60)
         #expect(h.desk.engine.positions["AAAUSDT"]?.lots == position.initialLots - Int((Double(position.initialLots) * 0.25).rounded()))
-        // The stop on the exchange now covers only what is left, and the remaining targets rest there too.
+        // The stop stays the same order (reduce-only, it covers what is left), and the other targets rest too.
         let resting = h.desk.exchange.restingOrders
         let stop = resting.first { if case .stopMarket = $0.kind { true } else { false } }
-        #expect(stop?.lots == h.desk.engine.positions["AAAUSDT"]?.lots)
+        #expect(stop?.id == position.stopOrderID && stop?.lots == position.initialLots)
         #expect(resting.filter { if case .limit = $0.kind { true } else { false } }.count == 2)
         // Targets fill at their own price, not at wherever the price was seen.
         #expect(h.desk.engine.positions["AAAUSDT"]?.partialsTaken == 1)
@@ -221,20 +221,36 @@ struct EngineHarness {
                 == position.initialLots - Int((Double(position.initialLots) * 0.25).rounded()))
     }
 
-    @Test func targetsFillingTogetherAreNotCountedAsRejections() throws {
+    @Test func targetsFillingTogetherSendNothingMore() throws {
         var h = EngineHarness()
         h.openLong()
         let position = try #require(h.desk.engine.positions["AAAUSDT"])
-        // One price past all three targets: the exchange fills them all before the engine hears the first, so the
-        // stop it sends for what it thinks is left finds no position.
-        h.price("AAAUSDT", 100 * (1 + 0.07 / Double(position.leverage)), at: t0 + 60)
+        // One price past all three targets: the exchange fills them all before the engine hears the first. The
+        // engine only hears of the closes: it sends no order for a position that is already gone.
+        var sent = [OrderRequest]()
+        _ = h.desk.price("AAAUSDT", 100 * (1 + 0.07 / Double(position.leverage)), at: t0 + 60) { sent.append($0) }
         #expect(h.closed.first?.reason == .takeProfit)
         #expect(h.desk.exchange.positions.isEmpty && h.desk.exchange.restingOrders.isEmpty)
-        let gone = h.notes.contains { note in
-            if case .orderRejected(let request, let rejection) = note { rejection.isPositionAlreadyGone(for: request) }
-            else { false }
-        }
-        #expect(gone)
+        #expect(sent.isEmpty)
+        #expect(h.desk.engine.statistics.rejections == 0)
+    }
+
+    @Test func theStopClosesExactlyWhatThePartialExitsLeft() throws {
+        var h = EngineHarness()
+        h.openLong()
+        let position = try #require(h.desk.engine.positions["AAAUSDT"])
+        let stopPrice = position.stopPrice
+        h.price("AAAUSDT", 100 * (1 + 0.021 / Double(position.leverage)), at: t0 + 60)
+        let left = try #require(h.desk.engine.positions["AAAUSDT"]?.lots)
+        #expect(left < position.initialLots)
+        // Down through the stop: the stop, still sized for the whole position, closes the rest and no more.
+        let step = h.desk.price("AAAUSDT", stopPrice * 0.99, at: t0 + 120)
+        let trade = try #require(h.closed.first)
+        #expect(trade.lots == position.initialLots)
+        #expect(h.desk.engine.positions["AAAUSDT"] == nil)
+        #expect(h.desk.exchange.positions.isEmpty && h.desk.exchange.restingOrders.isEmpty)
+        let stopFill = step.journal.fills.last
+        #expect(stopFill?.orderID == position.stopOrderID && stopFill?.lots == left)
         #expect(h.desk.engine.statistics.rejections == 0)
     }
 

@@ -47,7 +47,7 @@ import Testing
         #expect(h.desk.engine.positions["AAAUSDT"] == nil)
     }
 
-    @Test func targetsFilledWhileAwayShrinkThePositionAndItsStopAndMoveTheCash() throws {
+    @Test func targetsFilledWhileAwayShrinkThePositionKeepItsStopAndMoveTheCash() throws {
         var h = holding()
         let position = try #require(h.desk.engine.positions["AAAUSDT"])
         #expect(position.targetOrders.count == 3)
@@ -62,9 +62,9 @@ import Testing
         #expect(report.resized == ["AAAUSDT"] && report.droppedTargets.count == 2)
         let after = try #require(h.desk.engine.positions["AAAUSDT"])
         #expect(after.lots == held.lots && after.targetOrders.count == 1)
-        // One stop, for what is left, and it is the one the engine knows.
-        #expect(stops(h).map(\.lots) == [held.lots])
-        #expect(stops(h).first?.id == after.stopOrderID && after.stopOrderID != position.stopOrderID)
+        // One stop, the same: reduce-only and sized for the whole position, it covers what is left.
+        #expect(stops(h).map(\.lots) == [position.lots] && position.lots > held.lots)
+        #expect(stops(h).first?.id == after.stopOrderID && after.stopOrderID == position.stopOrderID)
         // The fills' profit and fees are in the wallet; the engine now counts from it.
         #expect(report.cashCorrection > 0)
         #expect(abs(h.desk.engine.cash - (cashBefore + report.cashCorrection)) < 1e-9)
@@ -83,18 +83,35 @@ import Testing
         #expect(h.desk.engine.positions["AAAUSDT"]?.stopOrderID == stopID)
     }
 
-    @Test func aLostStopOfTheWrongSizeIsReplacedNotLeftBesideANewOne() throws {
+    @Test func aLostStopTooSmallForThePositionIsReplacedNotLeftBesideANewOne() throws {
         var h = holding()
         let position = try #require(h.desk.engine.positions["AAAUSDT"])
         h.send(.rejected(try #require(stops(h).first), .noPrice(symbol: "AAAUSDT"), time: t0 + 1), at: t0 + 1)
-        // The first target fills while the engine is not looking: the resting stop is now too large.
-        _ = h.desk.exchange.updatePrice("AAAUSDT", 100 * (1 + 0.03 / Double(position.leverage)), at: t0 + 30)
+        // The position is added to while the engine is not looking: the resting stop no longer covers all of it.
+        _ = try h.desk.exchange.submit(OrderRequest(id: ClientOrderID("more"), symbol: "AAAUSDT", side: .buy,
+                                                    lots: position.lots, kind: .market, reduceOnly: false,
+                                                    leverage: position.leverage, purpose: .entry), at: t0 + 30).get()
         let held = try #require(h.desk.exchange.positions["AAAUSDT"])
-        #expect(held.lots < position.lots)
+        #expect(held.lots > position.lots)
         let (report, _) = h.desk.reconcile(at: t0 + 60)
         #expect(report.restopped == ["AAAUSDT"])
         #expect(stops(h).map(\.lots) == [held.lots])
         #expect(stops(h).first?.id == h.desk.engine.positions["AAAUSDT"]?.stopOrderID)
+    }
+
+    @Test func aLostStopLargerThanThePositionIsTakenBack() throws {
+        var h = holding()
+        let position = try #require(h.desk.engine.positions["AAAUSDT"])
+        let stopID = try #require(position.stopOrderID)
+        h.send(.rejected(try #require(stops(h).first), .noPrice(symbol: "AAAUSDT"), time: t0 + 1), at: t0 + 1)
+        // The first target fills while the engine is not looking: the stop is now larger than the position, which
+        // a reduce-only stop may be.
+        _ = h.desk.exchange.updatePrice("AAAUSDT", 100 * (1 + 0.03 / Double(position.leverage)), at: t0 + 30)
+        #expect(try #require(h.desk.exchange.positions["AAAUSDT"]).lots < position.lots)
+        let (report, _) = h.desk.reconcile(at: t0 + 60)
+        #expect(report.restopped == ["AAAUSDT"])
+        #expect(stops(h).map(\.id) == [stopID])
+        #expect(h.desk.engine.positions["AAAUSDT"]?.stopOrderID == stopID)
     }
 
     @Test func aPositionAddedToWhileAwayTakesTheExchangesSizeAndAverageEntry() throws {

@@ -97,7 +97,7 @@ extension TradingEngine {
             return skip(RiskManager.Refusal.sizeBelowMinimumLot.description)
         }
         let side: PositionSide = opportunity.signal == .buy ? .long : .short
-        let request = OrderRequest(id: makeOrderID("entry", symbol), symbol: symbol, side: side.entrySide, lots: lots,
+        let request = OrderRequest(id: makeOrderID(.entry, symbol), symbol: symbol, side: side.entrySide, lots: lots,
                                    kind: .market, reduceOnly: false, leverage: leverage, purpose: .entry)
         var priced = opportunity
         priced.price = price
@@ -127,14 +127,17 @@ extension TradingEngine {
             exitReason: nil, equityAtEntry: equity, fees: fill.fee, funding: 0, realizedPnL: 0, exitValue: 0,
             exitedLots: 0)
         cash -= fill.fee
-        let stopRequest = OrderRequest(id: makeOrderID("stop", fill.symbol), symbol: fill.symbol, side: side.exitSide,
+        let stopRequest = OrderRequest(id: makeOrderID(.stop, fill.symbol), symbol: fill.symbol, side: side.exitSide,
                                        lots: fill.lots, kind: .stopMarket(trigger: stop), reduceOnly: true,
                                        leverage: entry.request.leverage, purpose: .stopLoss)
         position.stopOrderID = stopRequest.id
-        output.commands.append(.place(stopRequest))
         // The targets rest on the exchange too, as reduce-only limits: they fill where the price reaches them, even
         // if the bot is not there to see it.
-        for target in targetOrders(for: position) {
+        let targets = targetOrders(for: position)
+        output.commands.reserveCapacity(output.commands.count + 1 + targets.count)
+        position.targetOrders.reserveCapacity(targets.count)
+        output.commands.append(.place(stopRequest))
+        for target in targets {
             position.targetOrders[target.id] = target.purpose == .exit(.takeProfit) ? .takeProfit : .partialTakeProfit
             output.commands.append(.place(target))
         }
@@ -156,7 +159,7 @@ extension TradingEngine {
         let levels = settings.partialTakeProfits
         var orders = [OrderRequest]()
         func order(_ lots: Int, at price: Double, _ reason: ExitReason) -> OrderRequest {
-            OrderRequest(id: makeOrderID(reason == .takeProfit ? "target" : "partial", position.symbol),
+            OrderRequest(id: makeOrderID(reason == .takeProfit ? .target : .partial, position.symbol),
                          symbol: position.symbol, side: position.side.exitSide, lots: lots,
                          kind: .limit(price: instrument.roundToTick(price)), reduceOnly: true,
                          leverage: position.leverage, purpose: .exit(reason))

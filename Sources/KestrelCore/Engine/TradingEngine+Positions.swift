@@ -97,7 +97,7 @@ extension TradingEngine {
             exit(symbol, reason: .takeProfit, at: time, into: &output)
             return true
         }
-        let request = OrderRequest(id: makeOrderID("partial", symbol), symbol: symbol, side: position.side.exitSide,
+        let request = OrderRequest(id: makeOrderID(.partial, symbol), symbol: symbol, side: position.side.exitSide,
                                    lots: lots, kind: .market, reduceOnly: true, leverage: position.leverage,
                                    purpose: .exit(.partialTakeProfit))
         positions[symbol]?.exitOrderID = request.id
@@ -160,7 +160,7 @@ extension TradingEngine {
     /// Sends a reduce-only market order for the whole position.
     mutating func exit(_ symbol: String, reason: ExitReason, at time: Timestamp, into output: inout Output) {
         guard let position = positions[symbol], position.exitOrderID == nil else { return }
-        let request = OrderRequest(id: makeOrderID("exit", symbol), symbol: symbol, side: position.side.exitSide,
+        let request = OrderRequest(id: makeOrderID(.exit, symbol), symbol: symbol, side: position.side.exitSide,
                                    lots: position.lots, kind: .market, reduceOnly: true, leverage: position.leverage,
                                    purpose: .exit(reason))
         positions[symbol]?.exitOrderID = request.id
@@ -218,17 +218,25 @@ extension TradingEngine {
             positions[symbol]?.funding += amount
         case .orderCancelled(let id, let symbol):
             if pendingEntries.removeValue(forKey: id) != nil { break }
-            if positions[symbol]?.stopOrderID == id { positions[symbol]?.stopOrderID = nil }
-            positions[symbol]?.targetOrders[id] = nil
-            if positions[symbol]?.exitOrderID == id {
-                positions[symbol]?.exitOrderID = nil
-                positions[symbol]?.exitReason = nil
-            }
+            guard let index = positions.index(forKey: symbol) else { break }
+            Self.forget(id, in: &positions.values[index])
+        }
+    }
+
+    /// Drops every reference `position` holds to order `id`, in place.
+    private static func forget(_ id: ClientOrderID, in position: inout ManagedPosition) {
+        if position.stopOrderID == id { position.stopOrderID = nil }
+        position.targetOrders[id] = nil
+        if position.exitOrderID == id {
+            position.exitOrderID = nil
+            position.exitReason = nil
         }
     }
 
     private mutating func reduced(_ fill: Fill, into output: inout Output) {
-        guard var position = positions[fill.symbol] else { return }
+        // Taken out and put back rather than copied: a copy would share the target-order map, and the first change
+        // to it would copy the whole map.
+        guard var position = positions.removeValue(forKey: fill.symbol) else { return }
         let lots = min(fill.lots, position.lots)
         let pnl = position.side.sign * (fill.price - position.entryPrice) * position.instrument.baseQuantity(lots: lots)
         cash += pnl - fill.fee
@@ -258,19 +266,11 @@ extension TradingEngine {
             positions[fill.symbol] = position
             revalue(fill.symbol)
             output.note(.partialExit(symbol: fill.symbol, lots: lots, price: fill.price, pnl: pnl - fill.fee))
-            // The stop must cover only what is left.
-            if let stop = position.stopOrderID {
-                output.commands.append(.cancel(stop, symbol: fill.symbol))
-                let replacement = OrderRequest(
-                    id: makeOrderID("stop", fill.symbol), symbol: fill.symbol, side: position.side.exitSide,
-                    lots: position.lots, kind: .stopMarket(trigger: position.stopPrice), reduceOnly: true,
-                    leverage: position.leverage, purpose: .stopLoss)
-                positions[fill.symbol]?.stopOrderID = replacement.id
-                output.commands.append(.place(replacement))
-            }
+            // The stop stays as it is: it is reduce-only, and an exchange fills a reduce-only order only up to the
+            // position left (KuCoin cancels the excess), so it still covers the rest. Replacing it after every
+            // partial exit would cost two requests and leave the position unprotected between them.
             return
         }
-        positions[fill.symbol] = nil
         revalue(fill.symbol)
         if let stop = position.stopOrderID { output.commands.append(.cancel(stop, symbol: fill.symbol)) }
         for target in position.targetOrders.keys.sorted() { output.commands.append(.cancel(target, symbol: fill.symbol)) }

@@ -108,13 +108,14 @@ extension TradingEngine {
                 position.stopPrice = trigger
                 if !report.adopted.contains(symbol) { report.restopped.append(symbol) }
             }
-            // A stop that covers a size other than the position's is replaced, as after a partial exit.
-            if let id = position.stopOrderID, let stop = resting[id], stop.lots != position.lots {
+            // A stop for less than the position leaves part of it unprotected: it is replaced. A larger one covers
+            // it (a reduce-only order fills only up to the position), as the stop does after a partial exit.
+            if let id = position.stopOrderID, let stop = resting[id], stop.lots < position.lots {
                 output.commands.append(.cancel(id, symbol: symbol))
                 position.stopOrderID = nil
             }
             if position.stopOrderID.map({ resting[$0] == nil }) ?? true {
-                let stop = OrderRequest(id: makeOrderID("stop", symbol), symbol: symbol, side: position.side.exitSide,
+                let stop = OrderRequest(id: makeOrderID(.stop, symbol), symbol: symbol, side: position.side.exitSide,
                                         lots: position.lots, kind: .stopMarket(trigger: position.stopPrice),
                                         reduceOnly: true, leverage: position.leverage, purpose: .stopLoss)
                 position.stopOrderID = stop.id

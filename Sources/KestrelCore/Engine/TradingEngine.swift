@@ -133,9 +133,9 @@ public struct TradingEngine: Sendable {
         return result
     }
 
-    mutating func makeOrderID(_ purpose: String, _ symbol: String) -> ClientOrderID {
+    mutating func makeOrderID(_ role: ClientOrderID.Role, _ symbol: String) -> ClientOrderID {
         defer { nextOrderNumber += 1 }
-        return ClientOrderID("kst-\(nextOrderNumber)-\(purpose)-\(symbol)")
+        return ClientOrderID(number: nextOrderNumber, role: role, symbol: symbol)
     }
 
     // MARK: Events

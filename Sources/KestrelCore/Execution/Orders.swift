@@ -22,11 +22,91 @@ public enum PositionSide: String, Sendable, Codable, Hashable {
 
 /// The id Kestrel gives an order before sending it, so that a retry or a restart can always tell whether the
 /// exchange already has it.
-public struct ClientOrderID: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
-    public var rawValue: String
-    public init(_ rawValue: String) { self.rawValue = rawValue }
+///
+/// The engine's own ids read "kst-<number>-<role>-<symbol>" and are held as those parts: a backtest makes a dozen
+/// per trade and looks each up several times, so no text is built or hashed until something (a log, the journal, an
+/// exchange) asks for `rawValue`. Any other text is held as it is. Parsing is exact: an id is held as parts only
+/// when writing them out gives back the same text, so two ids are equal exactly when their texts are.
+public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Comparable {
+    /// What an order made by the engine is for, as its id says.
+    public enum Role: String, Sendable, CaseIterable {
+        case entry, stop, target, partial, exit
+    }
+
+    private enum Storage: Hashable, Sendable {
+        case kestrel(number: Int, role: Role, symbol: String)
+        case text(String)
+    }
+
+    private let storage: Storage
+
+    /// The engine's id for its `number`th order, for `role` on `symbol`.
+    public init(number: Int, role: Role, symbol: String) {
+        storage = number >= 0 ? .kestrel(number: number, role: role, symbol: symbol)
+            : .text("kst-\(number)-\(role.rawValue)-\(symbol)")
+    }
+
+    public init(_ rawValue: String) {
+        storage = Self.parts(of: rawValue).map { .kestrel(number: $0.number, role: $0.role, symbol: $0.symbol) }
+            ?? .text(rawValue)
+    }
+
+    /// The parts of an engine id, when `text` is one written exactly as the engine writes them.
+    private static func parts(of text: String) -> (number: Int, role: Role, symbol: String)? {
+        guard text.hasPrefix("kst-") else { return nil }
+        let fields = text.dropFirst(4).split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
+        guard fields.count == 3, let number = Int(fields[0]), number >= 0, let role = Role(rawValue: String(fields[1]))
+        else { return nil }
+        let symbol = String(fields[2])
+        // "kst-007-..." or "kst-+7-..." parse to 7 but are not what the engine writes: such text stays text.
+        guard "kst-\(number)-\(role.rawValue)-\(symbol)" == text else { return nil }
+        return (number, role, symbol)
+    }
+
+    public var rawValue: String {
+        switch storage {
+        case .kestrel(let number, let role, let symbol): "kst-\(number)-\(role.rawValue)-\(symbol)"
+        case .text(let text): text
+        }
+    }
+
     public var description: String { rawValue }
-    public static func < (lhs: ClientOrderID, rhs: ClientOrderID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public func hash(into hasher: inout Hasher) {
+        switch storage {
+        // Numbers are unique within an engine: the symbol need not be hashed too.
+        case .kestrel(let number, let role, _):
+            hasher.combine(number)
+            hasher.combine(role)
+        case .text(let text): hasher.combine(text)
+        }
+    }
+
+    /// The engine's ids in the order they were made, then any others by their text.
+    public static func < (lhs: ClientOrderID, rhs: ClientOrderID) -> Bool {
+        switch (lhs.storage, rhs.storage) {
+        case (.kestrel(let a, _, _), .kestrel(let b, _, _)) where a != b: a < b
+        case (.kestrel, .text): true
+        case (.text, .kestrel): false
+        default: lhs.rawValue < rhs.rawValue
+        }
+    }
+}
+
+extension ClientOrderID: Codable {
+    /// The saved form is the text under "rawValue", as it has always been.
+    private enum CodingKeys: String, CodingKey {
+        case rawValue
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init(try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .rawValue))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rawValue, forKey: .rawValue)
+    }
 }
 
 public enum OrderKind: Sendable, Hashable, Codable {
