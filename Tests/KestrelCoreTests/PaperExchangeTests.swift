@@ -1,5 +1,5 @@
 import Foundation
-import KestrelCore
+@testable import KestrelCore
 import Testing
 
 @Suite struct PaperExchangeTests {
@@ -229,5 +229,23 @@ import Testing
     struct TestFailure: Error {
         var message: String
         init(_ message: String) { self.message = message }
+    }
+}
+
+@Suite struct RecentIDsTests {
+    @Test func remembersAtLeastTheLastCapacityIDsAndAtMostTwiceThat() throws {
+        var recent = RecentIDs(capacity: 3)
+        var inserted = [ClientOrderID]()
+        for number in 1...20 {
+            let id = ClientOrderID(number: number, role: .entry, symbol: "AAAUSDT")
+            recent.insert(id)
+            inserted.append(id)
+            #expect(inserted.suffix(3).allSatisfy(recent.contains))
+            #expect(inserted.filter(recent.contains).count <= 6)
+        }
+        #expect(!recent.contains(inserted[0]))
+        // Saved and restored, the newest ids are still known.
+        let restored = try JSONDecoder().decode(RecentIDs.self, from: JSONEncoder().encode(recent))
+        #expect(inserted.suffix(3).allSatisfy(restored.contains) && !restored.contains(inserted[0]))
     }
 }

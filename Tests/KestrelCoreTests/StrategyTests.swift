@@ -180,6 +180,21 @@ import Testing
         #expect(supported.reasons.contains { if case .supportInReach = $0 { true } else { false } })
     }
 
+    @Test func withoutExplanationsTheVerdictIsTheSameAndHasNoReasons() throws {
+        var s = quiet()
+        s.ema12 = 101
+        (s.macd, s.macdSignal, s.macdHistogram) = (0.5, 0.2, 0.3)
+        let near = VolumeProfile(closes: [99.2, 99.4, 99.5, 101, 103, 104], volumes: [50, 60, 40, 1, 1, 1],
+                                 close: 100)
+        for symbolView in [view(s), view(s, profile: near), view(quiet())] {
+            var explained = strategy.evaluate(symbolView, context: .init())
+            let terse = strategy.evaluate(symbolView, context: .init(explains: false))
+            #expect(!explained.reasons.isEmpty && terse.reasons.isEmpty)
+            explained.reasons = []
+            #expect(explained == terse)
+        }
+    }
+
     @Test func resultIsAPureFunctionOfTheSymbolsCandles() async throws {
         let market = try KestrelMarketDataAccess.candles("LTCUSD")
         let hourly = Resampler.resample(market, base: .thirtyMinutes, to: .oneHour)

@@ -72,6 +72,9 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                                    startTime: from)
         var desk = PaperDesk(engine: engine, exchange: PaperExchange(instruments: instruments,
                                                                      settings: exchangeSettings))
+        desk.recordsJournal = false
+        // Nor are the reasons behind each verdict shown: the strategy need not write them down.
+        let context = StrategyContext(explains: false)
         // Prices go to the exchange and the engine by slot, looked up once here.
         let routes = symbols.map { desk.route($0) }
         // The loop reads plain arrays indexed by symbol, never a whole `Series`: copying one per bar is not free.
@@ -170,7 +173,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                 let universe = filter.keeps(listed)
                 var results = [SignalResult?](repeating: nil, count: analyzers.count)
                 for index in analyzers.indices {
-                    guard universe[index], let result = analyzers[index].evaluate(strategy)
+                    guard universe[index], let result = analyzers[index].evaluate(strategy, context: context)
                     else { continue }
                     results[index] = result
                     if result.isActionable {

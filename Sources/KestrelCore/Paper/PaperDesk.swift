@@ -5,6 +5,9 @@
 public struct PaperDesk: Sendable {
     public var engine: TradingEngine
     public var exchange: PaperExchange
+    /// Whether each step's journal entry lists the fills, funding and order outcomes. A backtest, which reads the
+    /// engine's statistics and keeps no journal, turns it off rather than build lists nobody reads.
+    public var recordsJournal = true
 
     public init(engine: TradingEngine, exchange: PaperExchange) {
         self.engine = engine
@@ -120,14 +123,14 @@ public struct PaperDesk: Sendable {
                 }
                 switch exchange.submit(request, at: time) {
                 case .success(let events):
-                    step.journal.outcomes.append(.accepted(request.id))
+                    if recordsJournal { step.journal.outcomes.append(.accepted(request.id)) }
                     followUps += events.map(EngineEvent.exchange)
                 case .failure(let rejection):
                     followUps.append(.rejected(request, rejection, time: time))
                 }
             case .cancel(let id, _):
                 // Already gone (filled or dropped with its position) is the outcome a cancel wants.
-                if case .success = exchange.cancel(id) { step.journal.outcomes.append(.cancelled(id)) }
+                if case .success = exchange.cancel(id), recordsJournal { step.journal.outcomes.append(.cancelled(id)) }
             case .amendStop(let id, let symbol, let trigger):
                 // A stop the exchange no longer has is gone: the engine hears so and watches the stop itself. Any
                 // other refusal leaves the stop resting where it was, still protecting the position.
@@ -140,6 +143,7 @@ public struct PaperDesk: Sendable {
     }
 
     private func record(_ event: EngineEvent, into journal: inout JournalEntry) {
+        guard recordsJournal else { return }
         switch event {
         case .exchange(.fill(let fill)): journal.fills.append(fill)
         case .exchange(.funding(let symbol, let amount, let time)):

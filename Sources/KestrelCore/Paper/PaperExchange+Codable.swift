@@ -58,11 +58,16 @@ extension PaperExchange: Codable {
     }
 }
 
-/// A set of the last `capacity` ids, oldest forgotten first.
+/// The most recent ids: at least the last `capacity`, at most twice as many.
+///
+/// Held as two generations: the ids since the last turnover (`current`) and the generation before (`previous`).
+/// When `current` is full it becomes `previous` and the set is rebuilt from it, so the older generation is dropped
+/// in one go. Removing the oldest id at every insert instead would cost a removal from a hashed set for every order
+/// the exchange takes, which moves the entries around it; a turnover costs one insert per id, once.
 struct RecentIDs: Sendable, Codable {
-    /// Ids in arrival order, as a ring once full: `next` is where the next id goes (and the oldest is).
-    private var ring: [ClientOrderID] = []
-    private var next = 0
+    private var previous: [ClientOrderID] = []
+    private var current: [ClientOrderID] = []
+    /// The ids of both generations.
     private var members: Set<ClientOrderID> = []
     let capacity: Int
 
@@ -72,34 +77,31 @@ struct RecentIDs: Sendable, Codable {
 
     mutating func insert(_ id: ClientOrderID) {
         guard members.insert(id).inserted else { return }
-        if ring.count < capacity {
-            ring.append(id)
-        } else {
-            members.remove(ring[next])
-            ring[next] = id
-            next = (next + 1) % capacity
-        }
+        current.append(id)
+        guard current.count >= capacity else { return }
+        swap(&previous, &current)
+        current.removeAll(keepingCapacity: true)
+        members.removeAll(keepingCapacity: true)
+        for id in previous { members.insert(id) }
     }
-
-    /// Oldest first.
-    private var ordered: [ClientOrderID] { Array(ring[next...] + ring[..<next]) }
 
     enum CodingKeys: String, CodingKey {
         case order
         case capacity
     }
 
+    /// Oldest first; a saved set comes back as one full generation of its newest ids.
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         capacity = max(1, try container.decode(Int.self, forKey: .capacity))
         let order = try container.decode([ClientOrderID].self, forKey: .order)
-        ring = Array(order.suffix(capacity))
-        members = Set(ring)
+        previous = Array(order.suffix(capacity))
+        members = Set(previous)
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(capacity, forKey: .capacity)
-        try container.encode(ordered, forKey: .order)
+        try container.encode(previous + current, forKey: .order)
     }
 }

@@ -40,7 +40,7 @@ public struct DefaultStrategy: Strategy {
         let roc = p.roc10.isFinite ? p.roc10 : 0
         let bbWidth = p.bbWidth
         let regime = Self.regime(momentum: momentum, roc: roc, bbWidth: bbWidth)
-        var tally = Tally()
+        var tally = Tally(explains: context.explains)
         Self.vote(p, regime: regime, momentum: momentum, roc: roc, into: &tally)
 
         var result = SignalResult(
@@ -49,7 +49,7 @@ public struct DefaultStrategy: Strategy {
             rsi: p.rsi14, trendGap: abs(p.sma20 - p.sma50) / p.sma50,
             reasons: tally.reasons)
         guard tally.buy != tally.sell else {
-            result.reasons.append(tally.buy == 0 ? .noVotes : .tie)
+            tally.explain(tally.buy == 0 ? .noVotes : .tie, in: &result)
             return result
         }
         let side: Signal = tally.buy > tally.sell ? .buy : .sell
@@ -62,18 +62,19 @@ public struct DefaultStrategy: Strategy {
             let multiplier = aligned == side ? 1 + 0.2 * strength : 0.7
             confidence = min(confidence * multiplier, 0.99)
             if aligned != side { threshold = 0.7 * minimum }
-            result.reasons.append(.higherTimeframes(agree: aligned == side, side: aligned, strength: strength,
-                                                    multiplier: multiplier))
+            tally.explain(.higherTimeframes(agree: aligned == side, side: aligned, strength: strength,
+                                                    multiplier: multiplier), in: &result)
         }
         result.confidence = confidence
         guard confidence >= threshold else {
-            result.reasons.append(threshold == minimum
+            tally.explain(threshold == minimum
                 ? .belowMinimum(confidence: confidence, minimum: minimum, regime: regime)
-                : .conflictTooWeak(confidence: confidence))
+                : .conflictTooWeak(confidence: confidence), in: &result)
             return result
         }
         result.signal = side
-        result.score = score(side: side, confidence: confidence, regime: regime, view: view, reasons: &result.reasons)
+        result.score = score(side: side, confidence: confidence, regime: regime, view: view,
+                             explains: context.explains, reasons: &result.reasons)
         return result
     }
 
@@ -88,15 +89,25 @@ public struct DefaultStrategy: Strategy {
     struct Tally {
         var buy = 0.0
         var sell = 0.0
-        /// The votes as reasons, with room for the verdict's reasons that follow them: one allocation per
+        /// The votes as reasons (when asked for), with room for the verdict's reasons that follow them: one
+        /// allocation per evaluation, none when the context asks for no explanation.
         /// evaluation.
         var reasons: [Reason] = []
 
-        init() { reasons.reserveCapacity(12) }
+        let explains: Bool
+
+        init(explains: Bool) {
+            self.explains = explains
+            if explains { reasons.reserveCapacity(12) }
+        }
+
+        func explain(_ reason: @autoclosure () -> Reason, in result: inout SignalResult) {
+            if explains { result.reasons.append(reason()) }
+        }
 
         mutating func add(_ side: Signal, _ weight: Double, _ factor: VoteFactor) {
             if side == .buy { buy += weight } else { sell += weight }
-            reasons.append(.vote(Vote(side: side, weight: weight, factor: factor)))
+            if explains { reasons.append(.vote(Vote(side: side, weight: weight, factor: factor))) }
         }
     }
 
@@ -196,7 +207,10 @@ public struct DefaultStrategy: Strategy {
 
     // MARK: Score
 
-    func score(side: Signal, confidence: Double, regime: Regime, view: SymbolView, reasons: inout [Reason]) -> Double {
+    /// The ranking score of a signal that holds; the support or resistance it counts goes into `reasons` when
+    /// `explains`.
+    func score(side: Signal, confidence: Double, regime: Regime, view: SymbolView, explains: Bool = true,
+               reasons: inout [Reason]) -> Double {
         let p = view.primary.indicators
         let momentum = (p.momentum.isFinite ? p.momentum : 0).magnitude
         var score = 120 * confidence
@@ -223,10 +237,10 @@ public struct DefaultStrategy: Strategy {
                             parameters.supportReachFraction * p.close)
             if side == .buy, let support = profile.nearestSupport, p.close - support <= reach {
                 score += 10
-                reasons.append(.supportInReach(support))
+                if explains { reasons.append(.supportInReach(support)) }
             } else if side == .sell, let resistance = profile.nearestResistance, resistance - p.close <= reach {
                 score += 10
-                reasons.append(.resistanceInReach(resistance))
+                if explains { reasons.append(.resistanceInReach(resistance)) }
             }
         }
         return score

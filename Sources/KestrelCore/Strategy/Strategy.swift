@@ -59,8 +59,14 @@ public struct SymbolView: Sendable {
 public struct StrategyContext: Sendable {
     /// Win rate of recent closed trades, when there are enough of them to mean something.
     public var recentWinRate: Double?
+    /// Whether results list the reasons behind them. A strategy may leave them out when false: a backtest, which
+    /// evaluates every symbol at every candle and never shows why, asks for none.
+    public var explains: Bool
 
-    public init(recentWinRate: Double? = nil) { self.recentWinRate = recentWinRate }
+    public init(recentWinRate: Double? = nil, explains: Bool = true) {
+        self.recentWinRate = recentWinRate
+        self.explains = explains
+    }
 }
 
 /// How much history a strategy reads on one timeframe.
