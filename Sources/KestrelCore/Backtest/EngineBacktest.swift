@@ -114,6 +114,9 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         var batch = [Int]()  // symbols with a bar at the current time
         var listed = instruments
         var volumeCursors = Array(repeating: HistoricalMarket.Series.VolumeCursor(), count: series.count)
+        // Each scan's verdicts and opportunities, in arrays kept from one scan to the next.
+        var results = [SignalResult?](repeating: nil, count: series.count)
+        var candidates = [Opportunity]()
 
         while true {
             var next: Timestamp?
@@ -164,15 +167,15 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                 }
             }
             if changed {
-                var candidates = [Opportunity]()
+                candidates.removeAll(keepingCapacity: true)
                 for index in listed.indices {
                     listed[index].quoteVolume24h = series[index].quoteVolume24h(at: closeTime,
                                                                                 cursor: &volumeCursors[index])
                     listed[index].lastPrice = lastCloses[index] ?? 0
                 }
                 let universe = filter.keeps(listed)
-                var results = [SignalResult?](repeating: nil, count: analyzers.count)
                 for index in analyzers.indices {
+                    results[index] = nil
                     guard universe[index], let result = analyzers[index].evaluate(strategy, context: context)
                     else { continue }
                     results[index] = result
@@ -182,7 +185,8 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                                                       dataTime: closeTime, instrument: listed[index]))
                     }
                 }
-                signals.results.withLock { $0 = results }
+                // Swapped, not copied: the next scan overwrites this array in place, unshared.
+                signals.results.withLock { swap(&$0, &results) }
                 sequence += 1
                 let snapshot = ScanSnapshot(sequence: sequence, opportunities: MarketScanner<S>.rank(candidates, top: top),
                                             scanStarted: closeTime, scanFinished: closeTime)

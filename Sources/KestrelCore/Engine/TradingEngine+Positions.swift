@@ -131,9 +131,14 @@ extension TradingEngine {
                 kind = .trailing
             }
         }
+        let minimumMove = max(position.tickSize, 0.0005 * position.stopPrice)
+        // Rounding to the tick moves the candidate by half a tick at most: one that falls short of the minimum move
+        // by more than that cannot make it once rounded, so most prices end here without the rounding.
+        let tightening = position.side == .long ? candidate - position.stopPrice : position.stopPrice - candidate
+        if tightening < minimumMove - position.tickSize / 2 - 1e-9 * position.stopPrice { return }
         candidate = Instrument.round(candidate, toTick: position.tickSize)
         guard candidate.isFinite, candidate > 0, position.isTighter(candidate),
-              abs(candidate - position.stopPrice) >= max(position.tickSize, 0.0005 * position.stopPrice)
+              abs(candidate - position.stopPrice) >= minimumMove
         else { return }
         // Never move the stop through the current price: it would fire at once as a worse market order.
         guard position.side == .long ? candidate < price : candidate > price else { return }

@@ -39,9 +39,7 @@ extension PaperExchange: Codable {
                 throw DecodingError.dataCorruptedError(forKey: .restingOrders, in: container,
                                                        debugDescription: "an order on unknown symbol \(order.symbol)")
             }
-            restingOrders.append(order)
-            restingSlots.append(slot)
-            books[slot].restingCount += 1
+            addResting(order, slot: slot)
         }
     }
 

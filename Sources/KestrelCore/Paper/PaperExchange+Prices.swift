@@ -28,7 +28,7 @@ extension PaperExchange {
         books[slot].price = price
         var events = payFunding(until: time)
         lastTime = max(lastTime ?? time, time)
-        if books[slot].restingCount > 0 {
+        if books[slot].restingCount > 0, price <= books[slot].fillsAtOrBelow || price >= books[slot].fillsAtOrAbove {
             events += triggerOrders(slot: slot, price: price, time: time, continuous: continuous)
         }
         switch settings.marginMode {

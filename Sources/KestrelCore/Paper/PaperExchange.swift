@@ -69,6 +69,23 @@ public struct PaperExchange: Sendable {
         var position: ExchangePosition?
         /// How many of `restingOrders` are on this symbol.
         var restingCount = 0
+        /// A price at or below this one reaches at least one resting order on the symbol (a sell stop or a buy
+        /// limit), and so does one at or above `fillsAtOrAbove` (a buy stop or a sell limit): any price in between
+        /// fills nothing, and the orders need not be looked at.
+        var fillsAtOrBelow = -Double.infinity
+        var fillsAtOrAbove = Double.infinity
+
+        /// Widens the prices that reach an order to those that reach `order` too.
+        mutating func includeInReach(_ order: OrderRequest) {
+            switch order.kind {
+            case .stopMarket(let price) where order.side == .sell, .limit(let price) where order.side == .buy:
+                fillsAtOrBelow = max(fillsAtOrBelow, price)
+            case .stopMarket(let price), .limit(let price):
+                fillsAtOrAbove = min(fillsAtOrAbove, price)
+            case .market:
+                fillsAtOrBelow = .infinity
+            }
+        }
     }
 
     public let settings: PaperExchangeSettings
@@ -202,9 +219,7 @@ public struct PaperExchange: Sendable {
         }
         usedIDs.insert(order.id)
         if !marketable {
-            restingOrders.append(order)
-            restingSlots.append(slot)
-            books[slot].restingCount += 1
+            addResting(order, slot: slot)
             return .success([])
         }
         var fillPrice = slipped(price, side: order.side)
@@ -229,13 +244,33 @@ public struct PaperExchange: Sendable {
         case .limit: restingOrders[index].kind = .limit(price: price)
         case .market: break
         }
+        remakeReach(slot: restingSlots[index])
         return .success(())
     }
 
+    mutating func addResting(_ order: OrderRequest, slot: Int) {
+        restingOrders.append(order)
+        restingSlots.append(slot)
+        books[slot].restingCount += 1
+        books[slot].includeInReach(order)
+    }
+
     mutating func removeResting(at index: Int) {
-        books[restingSlots[index]].restingCount -= 1
+        let slot = restingSlots[index]
+        books[slot].restingCount -= 1
         restingOrders.remove(at: index)
         restingSlots.remove(at: index)
+        remakeReach(slot: slot)
+    }
+
+    /// Works out again which prices reach an order on `slot`, from the orders resting there.
+    private mutating func remakeReach(slot: Int) {
+        books[slot].fillsAtOrBelow = -.infinity
+        books[slot].fillsAtOrAbove = .infinity
+        guard books[slot].restingCount > 0 else { return }
+        for index in restingOrders.indices where restingSlots[index] == slot {
+            books[slot].includeInReach(restingOrders[index])
+        }
     }
 
     /// The fill price of a market or stop order: the price, worse by the slippage. Not rounded to the tick: a

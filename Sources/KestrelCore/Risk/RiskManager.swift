@@ -76,11 +76,7 @@ public struct RiskManager: Sendable {
     static let groupOfBase: [String: String] = Dictionary(
         groups.flatMap { group, bases in bases.map { ($0, group) } }, uniquingKeysWith: { first, _ in first })
 
-    public static func group(ofBase base: String) -> String {
-        // Bases are upper-case ASCII almost always: only the rest pay for a new string.
-        let isUpper = base.utf8.allSatisfy { $0 < 0x80 && !(UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }
-        return groupOfBase[isUpper ? base : base.uppercased()] ?? "other"
-    }
+    public static func group(ofBase base: String) -> String { groupOfBase[base.upperCasedAssetName] ?? "other" }
 
     // MARK: Stops
 

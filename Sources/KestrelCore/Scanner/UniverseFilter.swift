@@ -25,12 +25,14 @@ public struct UniverseFilter: Sendable, Equatable {
 
     /// Which of `instruments` `select` keeps, in their order.
     public func keeps(_ instruments: [Instrument]) -> [Bool] {
-        let isMajor = instruments.map { majors.contains($0.base.uppercased()) }
-        for threshold in [minimumQuoteVolume, relaxedQuoteVolume] {
-            let kept = instruments.indices.map { index in
-                instruments[index].isActive && (instruments[index].quoteVolume24h >= threshold || isMajor[index])
-            }
-            if kept.count(where: { $0 }) >= minimumUniverse { return kept }
+        // Counted first and built once: a backtest asks at every scan.
+        func kept(_ instrument: Instrument, _ threshold: Double) -> Bool {
+            instrument.isActive
+                && (instrument.quoteVolume24h >= threshold || majors.contains(instrument.base.upperCasedAssetName))
+        }
+        for threshold in [minimumQuoteVolume, relaxedQuoteVolume]
+        where instruments.count(where: { kept($0, threshold) }) >= minimumUniverse {
+            return instruments.map { kept($0, threshold) }
         }
         return instruments.map(\.isActive)
     }
