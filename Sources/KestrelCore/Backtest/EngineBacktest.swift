@@ -139,7 +139,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                         : (candle.high, candle.low)
                     let price = step == 0 ? candle.open : step == 1 ? first : step == 2 ? second : candle.close
                     if let route = routes[index] {
-                        _ = desk.price(route, price, at: at, continuous: step != 0)
+                        desk.feed(route, price, at: at, continuous: step != 0)
                     } else {
                         _ = desk.price(symbols[index], price, at: at, continuous: step != 0)
                     }

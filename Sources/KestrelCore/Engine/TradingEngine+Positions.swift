@@ -185,23 +185,31 @@ extension TradingEngine {
         statistics.monitorTicks += 1
         statistics.lastTime = max(statistics.lastTime ?? time, time)
         risk.observe(equity: equity, at: time)
-        for symbol in positions.keys.sorted() {
-            guard let position = positions[symbol], position.exitOrderID == nil else { continue }
-            if time - position.openedAt >= settings.maxHoldSeconds {
-                exit(symbol, reason: .maxHold, at: time, into: &output)
-                continue
-            }
-            if let signal = revalidator.revalidate(symbol: symbol, at: time), signal.momentum.isFinite,
-               signal.rsi.isFinite {
-                let reversed = position.side == .long ? signal.momentum < -0.02 && signal.rsi > 70
-                    : signal.momentum > 0.02 && signal.rsi < 30
-                if reversed { exit(symbol, reason: .momentumReversal, at: time, into: &output) }
-            }
+        // In symbol order, so runs repeat; a single position needs no sorted copy of the keys.
+        if positions.count == 1, let only = positions.keys.first {
+            checkTimeAndMomentum(only, at: time, into: &output)
+        } else {
+            for symbol in positions.keys.sorted() { checkTimeAndMomentum(symbol, at: time, into: &output) }
         }
         if committedCount < settings.risk.maxOpenPositions {
             considerEntries(at: time, announce: false, into: &output)
         }
         if !positions.isEmpty { output.note(.monitor(positions: positions.count, equity: equity)) }
+    }
+
+    /// The monitor's exits for one position: held too long, or its momentum turned hard against it.
+    private mutating func checkTimeAndMomentum(_ symbol: String, at time: Timestamp, into output: inout Output) {
+        guard let position = positions[symbol], position.exitOrderID == nil else { return }
+        if time - position.openedAt >= settings.maxHoldSeconds {
+            exit(symbol, reason: .maxHold, at: time, into: &output)
+            return
+        }
+        if let signal = revalidator.revalidate(symbol: symbol, at: time), signal.momentum.isFinite,
+           signal.rsi.isFinite {
+            let reversed = position.side == .long ? signal.momentum < -0.02 && signal.rsi > 70
+                : signal.momentum > 0.02 && signal.rsi < 30
+            if reversed { exit(symbol, reason: .momentumReversal, at: time, into: &output) }
+        }
     }
 
     // MARK: Exchange events

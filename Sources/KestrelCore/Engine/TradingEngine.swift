@@ -187,7 +187,8 @@ public struct TradingEngine: Sendable {
             latestSnapshot = snapshot
             // Only recent snapshots can still be traded: forget what was acted on in older ones.
             let oldest = snapshot.sequence - 10
-            if actedOn.keys.contains(where: { $0 < oldest }) { actedOn = actedOn.filter { $0.key >= oldest } }
+            // In place: filtering would build a new map at nearly every snapshot.
+            while let stale = actedOn.keys.first(where: { $0 < oldest }) { actedOn[stale] = nil }
             statistics.snapshots += 1
             let now = max(snapshot.scanFinished, statistics.lastTime ?? snapshot.scanFinished)
             considerEntries(at: now, announce: announce, into: &output)

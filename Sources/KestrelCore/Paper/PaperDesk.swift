@@ -73,6 +73,28 @@ public struct PaperDesk: Sendable {
         return step
     }
 
+    /// `price(_:_:at:continuous:submitting:)` for a caller that reads nothing back (a backtest): the price that
+    /// fills nothing and asks nothing of the engine, nearly every price, makes no step.
+    public mutating func feed(_ route: PriceRoute, _ price: Double, at time: Timestamp, continuous: Bool) {
+        let symbol = route.symbol
+        if exchange.slot(route.exchangeSlot, is: symbol), engine.priceSlot(route.engineSlot, is: symbol) {
+            let happened = exchange.updatePrice(slot: route.exchangeSlot, price, at: time, continuous: continuous)
+            if happened.isEmpty {
+                let output = engine.price(slot: route.engineSlot, price, at: time)
+                if output.commands.isEmpty, output.notes.isEmpty { return }
+                var step = Step(time: time)
+                run(absorb(output, at: time, into: &step, submitting: { _ in }), at: time, into: &step,
+                    submitting: { _ in })
+                return
+            }
+            var step = Step(time: time)
+            run(happened.map(EngineEvent.exchange) + [.price(symbol: symbol, price: price, time: time)], at: time,
+                into: &step, submitting: { _ in })
+            return
+        }
+        _ = self.price(symbol, price, at: time, continuous: continuous)
+    }
+
     /// Feeds one event and carries out what follows from it.
     public mutating func handle(_ event: EngineEvent, at time: Timestamp,
                                 submitting: (OrderRequest) throws -> Void = { _ in }) -> Step {
