@@ -148,14 +148,11 @@ struct RecentBars: Sendable {
     var close: Double
 
     var volumeProfile: VolumeProfile? {
-        let count = closes.count
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * max(count, 1)) { buffer in
-            let closeValues = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
-            let volumeValues = UnsafeMutableBufferPointer(rebasing: buffer[count..<(2 * count)])
-            closes.copyChronologically(to: closeValues)
-            volumes.copyChronologically(to: volumeValues)
-            return VolumeProfile(closes: UnsafeBufferPointer(closeValues), volumes: UnsafeBufferPointer(volumeValues),
-                                 close: close)
+        // The two buffers are pushed together, so their runs line up.
+        closes.withChronologicalRuns { olderCloses, newerCloses in
+            volumes.withChronologicalRuns { olderVolumes, newerVolumes in
+                VolumeProfile(older: (olderCloses, olderVolumes), newer: (newerCloses, newerVolumes), close: close)
+            }
         }
     }
 }

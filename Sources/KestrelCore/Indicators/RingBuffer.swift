@@ -35,32 +35,35 @@ public struct RingBuffer: Sendable {
     }
 
     /// The largest value held (NaN when empty). Order does not matter, so the storage is scanned as it lies.
-    public var maximum: Double { reduce(Swift.max) }
-
-    /// The smallest value held (NaN when empty).
-    public var minimum: Double { reduce(Swift.min) }
-
-    private func reduce(_ combine: (Double, Double) -> Double) -> Double {
+    public var maximum: Double {
         guard count > 0 else { return .nan }
         return storage.withUnsafeBufferPointer { values in
             var result = values[0]
-            for value in values[1..<count] { result = combine(result, value) }
+            for index in 1..<count { result = Swift.max(result, values[index]) }
             return result
         }
     }
 
-    /// Copies the values, oldest first, to the start of `destination` (which holds at least `count`).
-    func copyChronologically(to destination: UnsafeMutableBufferPointer<Double>) {
-        precondition(destination.count >= count, "the destination is too small")
-        storage.withUnsafeBufferPointer { source in
+    /// The smallest value held (NaN when empty).
+    public var minimum: Double {
+        guard count > 0 else { return .nan }
+        return storage.withUnsafeBufferPointer { values in
+            var result = values[0]
+            for index in 1..<count { result = Swift.min(result, values[index]) }
+            return result
+        }
+    }
+
+    /// Calls `body` with the values, oldest first, as they lie in the storage: the older run, then the newer one
+    /// (empty until the buffer has wrapped). No copy is made.
+    func withChronologicalRuns<Result>(
+        _ body: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>) throws -> Result
+    ) rethrows -> Result {
+        try storage.withUnsafeBufferPointer { source in
             guard count == capacity else {
-                _ = destination.initialize(fromContentsOf: source[0..<count])
-                return
+                return try body(UnsafeBufferPointer(rebasing: source[0..<count]), UnsafeBufferPointer(rebasing: source[0..<0]))
             }
-            let older = source[head...]
-            _ = UnsafeMutableBufferPointer(rebasing: destination[0..<older.count]).initialize(fromContentsOf: older)
-            _ = UnsafeMutableBufferPointer(rebasing: destination[older.count..<count])
-                .initialize(fromContentsOf: source[..<head])
+            return try body(UnsafeBufferPointer(rebasing: source[head...]), UnsafeBufferPointer(rebasing: source[..<head]))
         }
     }
 

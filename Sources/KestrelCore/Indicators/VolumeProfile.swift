@@ -42,14 +42,29 @@ public struct VolumeProfile: Sendable, Equatable {
         self = profile
     }
 
-    /// The same from contiguous memory, which the scan's hot path reads without allocating.
+    /// The same from contiguous memory.
     init?(closes: UnsafeBufferPointer<Double>, volumes: UnsafeBufferPointer<Double>, close: Double,
           bins: Int = VolumeProfile.defaultBins) {
-        let count = closes.count
-        guard count >= 2, bins >= 3, volumes.count == count else { return nil }
+        guard volumes.count == closes.count else { return nil }
+        let none = UnsafeBufferPointer<Double>(start: nil, count: 0)
+        self.init(older: (closes, volumes), newer: (none, none), close: close, bins: bins)
+    }
+
+    /// The same from a window held in two runs, the older first: a ring buffer's storage, read where it lies
+    /// (the scan's hot path, which copies nothing).
+    init?(older: (closes: UnsafeBufferPointer<Double>, volumes: UnsafeBufferPointer<Double>),
+          newer: (closes: UnsafeBufferPointer<Double>, volumes: UnsafeBufferPointer<Double>), close: Double,
+          bins: Int = VolumeProfile.defaultBins) {
+        let count = older.closes.count + newer.closes.count
+        guard count >= 2, bins >= 3, older.volumes.count == older.closes.count,
+              newer.volumes.count == newer.closes.count else { return nil }
         var low = Double.infinity
         var high = -Double.infinity
-        for price in closes {
+        for price in older.closes {
+            low = min(low, price)
+            high = max(high, price)
+        }
+        for price in newer.closes {
             low = min(low, price)
             high = max(high, price)
         }
@@ -59,9 +74,12 @@ public struct VolumeProfile: Sendable, Equatable {
         let (busiest, peaks) = withUnsafeTemporaryAllocation(of: Double.self, capacity: bins) {
             histogram -> (Int, (Int, Int, Int)) in
             histogram.initialize(repeating: 0)
-            for i in 0..<count {
-                histogram[min(bins - 1, Int((closes[i] - low) / width))] += volumes[i]
+            // Oldest first, so every bin sums its volumes in the same order however the window is held.
+            func add(_ closes: UnsafeBufferPointer<Double>, _ volumes: UnsafeBufferPointer<Double>) {
+                for i in 0..<closes.count { histogram[min(bins - 1, Int((closes[i] - low) / width))] += volumes[i] }
             }
+            add(older.closes, older.volumes)
+            add(newer.closes, newer.volumes)
             var busiest = 0
             for i in 1..<bins where histogram[i] > histogram[busiest] { busiest = i }
             var peaks = (-1, -1, -1)
