@@ -63,10 +63,10 @@ public struct IndicatorSet: Sendable {
     private var roc = RateOfChange(period: 10)
     private var volumeAverage = SimpleMovingAverage(period: 20)
     private var vwap = RollingVWAP(period: 50)
-    /// The last 50 bars, read only when a snapshot or the volume profile is asked for: the 50-bar high and low and
-    /// the profile cost O(50) then, instead of work on every update.
-    private var recentHighs = RingBuffer(capacity: IndicatorSet.profileBars)
-    private var recentLows = RingBuffer(capacity: IndicatorSet.profileBars)
+    /// The 50-bar high and low, kept as they move (O(1) a bar on average): a snapshot is taken at every scan.
+    private var high50 = RollingExtremum(period: IndicatorSet.profileBars, kind: .maximum)
+    private var low50 = RollingExtremum(period: IndicatorSet.profileBars, kind: .minimum)
+    /// The last 50 closes and volumes, read only when the volume profile is asked for (O(50) then).
     private var recentCloses = RingBuffer(capacity: IndicatorSet.profileBars)
     private var recentVolumes = RingBuffer(capacity: IndicatorSet.profileBars)
     public private(set) var count = 0
@@ -93,8 +93,8 @@ public struct IndicatorSet: Sendable {
         roc.update(close)
         volumeAverage.update(candle.volume)
         vwap.update(typicalPrice: candle.typicalPrice, volume: candle.volume)
-        recentHighs.push(candle.high)
-        recentLows.push(candle.low)
+        high50.update(candle.high)
+        low50.update(candle.low)
         recentCloses.push(close)
         recentVolumes.push(candle.volume)
         count += 1
@@ -125,9 +125,9 @@ public struct IndicatorSet: Sendable {
         s.momentum = roc.fraction
         s.volumeSMA20 = volumeAverage.value
         s.vwap50 = vwap.value
-        if recentHighs.isFull {
-            s.high50 = recentHighs.maximum
-            s.low50 = recentLows.minimum
+        if high50.isReady {
+            s.high50 = high50.value
+            s.low50 = low50.value
         }
         return s
     }

@@ -34,26 +34,6 @@ public struct RingBuffer: Sendable {
         return storage[index]
     }
 
-    /// The largest value held (NaN when empty). Order does not matter, so the storage is scanned as it lies.
-    public var maximum: Double {
-        guard count > 0 else { return .nan }
-        return storage.withUnsafeBufferPointer { values in
-            var result = values[0]
-            for index in 1..<count { result = Swift.max(result, values[index]) }
-            return result
-        }
-    }
-
-    /// The smallest value held (NaN when empty).
-    public var minimum: Double {
-        guard count > 0 else { return .nan }
-        return storage.withUnsafeBufferPointer { values in
-            var result = values[0]
-            for index in 1..<count { result = Swift.min(result, values[index]) }
-            return result
-        }
-    }
-
     /// Calls `body` with the values, oldest first, as they lie in the storage: the older run, then the newer one
     /// (empty until the buffer has wrapped). No copy is made.
     func withChronologicalRuns<Result>(
