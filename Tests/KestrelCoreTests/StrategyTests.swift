@@ -168,12 +168,18 @@ import Testing
         #expect(abs(leaning.confidence - 0.6 * 1.125) < 1e-12)
     }
 
-    @Test func supportWithinReachAddsToTheScore() throws {
+    /// A mild buy (EMA and MACD up) at 100, and a volume profile with its support just below.
+    func buyNearSupport() -> (IndicatorSnapshot, VolumeProfile?) {
         var s = quiet()
         s.ema12 = 101
         (s.macd, s.macdSignal, s.macdHistogram) = (0.5, 0.2, 0.3)
         let near = VolumeProfile(closes: [99.2, 99.4, 99.5, 101, 103, 104], volumes: [50, 60, 40, 1, 1, 1],
                                  close: 100)
+        return (s, near)
+    }
+
+    @Test func supportWithinReachAddsToTheScore() throws {
+        let (s, near) = buyNearSupport()
         let plain = strategy.evaluate(view(s), context: .init())
         let supported = strategy.evaluate(view(s, profile: near), context: .init())
         #expect(abs(supported.score - plain.score - 10) < 1e-9)
@@ -181,11 +187,7 @@ import Testing
     }
 
     @Test func withoutExplanationsTheVerdictIsTheSameAndHasNoReasons() throws {
-        var s = quiet()
-        s.ema12 = 101
-        (s.macd, s.macdSignal, s.macdHistogram) = (0.5, 0.2, 0.3)
-        let near = VolumeProfile(closes: [99.2, 99.4, 99.5, 101, 103, 104], volumes: [50, 60, 40, 1, 1, 1],
-                                 close: 100)
+        let (s, near) = buyNearSupport()
         for symbolView in [view(s), view(s, profile: near), view(quiet())] {
             var explained = strategy.evaluate(symbolView, context: .init())
             let terse = strategy.evaluate(symbolView, context: .init(explains: false))
