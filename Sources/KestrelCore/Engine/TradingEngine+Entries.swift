@@ -13,8 +13,9 @@ extension TradingEngine {
             return
         }
         // Scanners publish best first; only a snapshot built some other way needs sorting.
-        let ordered = zip(snapshot.opportunities, snapshot.opportunities.dropFirst()).allSatisfy { $0.score >= $1.score }
-            ? snapshot.opportunities : snapshot.opportunities.sorted(by: { $0.score > $1.score })
+        let opportunities = snapshot.opportunities
+        let isBestFirst = opportunities.indices.dropFirst().allSatisfy { opportunities[$0 - 1].score >= opportunities[$0].score }
+        let ordered = isBestFirst ? opportunities : opportunities.sorted(by: { $0.score > $1.score })
         for opportunity in ordered {
             // An opportunity is entered at most once; one that is blocked now is looked at again on later ticks
             // while its snapshot is fresh (the reasons are told once, when the snapshot arrives).
