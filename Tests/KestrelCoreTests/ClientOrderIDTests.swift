@@ -22,6 +22,10 @@ import Testing
         #expect(ClientOrderID("kst-007-stop-X") != ClientOrderID(number: 7, role: .stop, symbol: "X"))
         #expect(ClientOrderID(number: 7, role: .stop, symbol: "X") != ClientOrderID(number: 7, role: .stop, symbol: "Y"))
         #expect(ClientOrderID(number: 7, role: .stop, symbol: "X") != ClientOrderID(number: 7, role: .exit, symbol: "X"))
+        // A symbol that would not survive being written out and read back is held as text, so ids still equal
+        // exactly when their texts do.
+        let odd = ClientOrderID(number: 1, role: .stop, symbol: "\u{301}X")
+        #expect(odd == ClientOrderID(odd.rawValue) && odd.hashValue == ClientOrderID(odd.rawValue).hashValue)
     }
 
     @Test func engineIDsSortInTheOrderTheyWereMadeThenOthersByText() {

@@ -42,7 +42,10 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
 
     /// The engine's id for its `number`th order, for `role` on `symbol`.
     public init(number: Int, role: Role, symbol: String) {
-        storage = number >= 0 ? .kestrel(number: number, role: role, symbol: symbol)
+        // Held as parts only when its text would parse back into them: a symbol that began with a combining mark
+        // would merge with the "-" before it into one character.
+        let partsRoundTrip = number >= 0 && (symbol.utf8.first.map { $0 < 0x80 } ?? true)
+        storage = partsRoundTrip ? .kestrel(number: number, role: role, symbol: symbol)
             : .text("kst-\(number)-\(role.rawValue)-\(symbol)")
     }
 

@@ -4,12 +4,12 @@
 /// weighted by its bar's volume. The point of control (the busiest bin) and the three strongest local maxima are the
 /// levels; those below the close are supports (nearest first), those above are resistances (nearest first).
 ///
-/// A profile is worked out at every scan of every symbol: its at most four levels are held inline, not in arrays,
-/// so making one allocates nothing.
+/// A profile is worked out at every scan of every symbol: its at most four levels are held inline (a `SIMD4`, which
+/// every platform Kestrel builds for has), not in arrays, so making one allocates nothing.
 public struct VolumeProfile: Sendable, Equatable {
     public var pointOfControl: Double
     /// The levels, lowest first: `levels[0..<levelCount]`.
-    private var levels: InlineArray<4, Double> = .init(repeating: 0)
+    private var levels = SIMD4<Double>(repeating: 0)
     private var levelCount = 0
     /// How many levels lie below the close (the supports); the rest lie above it.
     private var supportCount = 0
