@@ -31,7 +31,7 @@ extension TradingEngine {
         var stats = statistics
         stats.closedTrades = []
         stats.snapshotAges = []
-        return EngineState(cash: cash, positions: positions, lastPrices: lastPrices, pendingEntries: pendingEntries,
+        return EngineState(cash: cash, positions: positions.dictionary, lastPrices: lastPrices, pendingEntries: pendingEntries,
                            risk: risk, latestSnapshot: latestSnapshot, actedOn: Set(actedOn.flatMap { sequence, symbols in
                                symbols.map { OpportunityKey(sequence: sequence, symbol: $0).text }
                            }),
@@ -44,7 +44,7 @@ extension TradingEngine {
         self.init(settings: settings, instruments: instruments, startingCash: saved.cash, revalidator: revalidator,
                   startTime: saved.statistics.lastTime ?? Timestamp(seconds: 0))
         cash = saved.cash
-        positions = saved.positions
+        positions = PositionBook(saved.positions)
         for (symbol, price) in saved.lastPrices.sorted(by: { $0.key < $1.key }) { _ = marks.record(price, for: symbol) }
         pendingEntries = saved.pendingEntries
         risk = saved.risk

@@ -108,7 +108,7 @@ extension TradingEngine {
 
     /// Break-even once the price has moved 1.5% in favour, then a trailing stop while in profit; a stop only ever
     /// tightens, and only moves that matter (at least a tick and 0.05%) are sent to the exchange.
-    private mutating func adjustStop(_ symbol: String, at index: Dictionary<String, ManagedPosition>.Index,
+    private mutating func adjustStop(_ symbol: String, at index: Int,
                                      position: ExitInputs, price: Double, move: Double, into output: inout Output) {
         var candidate = position.stopPrice
         var kind = position.stopKind

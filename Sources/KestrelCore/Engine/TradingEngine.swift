@@ -37,7 +37,7 @@ public struct TradingEngine: Sendable {
 
     // Portfolio.
     public internal(set) var cash: Double
-    public internal(set) var positions: [String: ManagedPosition] = [:]
+    public internal(set) var positions = PositionBook()
     /// The latest price of every symbol heard of.
     public var lastPrices: [String: Double] { marks.dictionary }
     var marks: PriceMarks

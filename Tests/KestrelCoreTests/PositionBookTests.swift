@@ -1,0 +1,36 @@
+import Testing
+@testable import KestrelCore
+
+@Suite struct PositionBookTests {
+    func position(_ symbol: String, lots: Int = 10) -> ManagedPosition {
+        let instrument = Instrument(symbol: symbol, base: String(symbol.prefix(3)), quote: "USDT", contractMultiplier: 1,
+                                    tickSize: 0.01, maxLeverage: 10)
+        return ManagedPosition(
+            symbol: symbol, instrument: instrument, side: .long, lots: lots, initialLots: lots, entryPrice: 100,
+            leverage: 5, openedAt: Timestamp(seconds: 0), stopDistance: 0.05, stopPrice: 95, stopKind: .initial,
+            stopOrderID: nil, takeProfitPrice: 110, trailDistance: 0.02, bestPrice: 100, partialsTaken: 0,
+            exitOrderID: nil, exitReason: nil, equityAtEntry: 1_000, fees: 0, funding: 0, realizedPnL: 0,
+            exitValue: 0, exitedLots: 0)
+    }
+
+    @Test func behavesAsADictionaryBySymbol() {
+        var book = PositionBook()
+        book["AAAUSDT"] = position("AAAUSDT")
+        book["BBBUSDT"] = position("BBBUSDT")
+        book["CCCUSDT"] = position("CCCUSDT")
+        #expect(book.count == 3 && Set(book.keys) == ["AAAUSDT", "BBBUSDT", "CCCUSDT"])
+        // Changed in place, added through the optional, removed by nil: the others are untouched.
+        book["BBBUSDT"]?.lots = 4
+        book["BBBUSDT"]?.targetOrders[ClientOrderID("t")] = .takeProfit
+        book["DDDUSDT"]?.lots = 1
+        #expect(book["BBBUSDT"]?.lots == 4 && book["BBBUSDT"]?.targetOrders.count == 1 && book["DDDUSDT"] == nil)
+        book["AAAUSDT"] = nil
+        #expect(book.count == 2 && book["AAAUSDT"] == nil && book["CCCUSDT"]?.lots == 10)
+        #expect(book.removeValue(forKey: "CCCUSDT")?.symbol == "CCCUSDT" && book.removeValue(forKey: "CCCUSDT") == nil)
+        #expect(book.keys == ["BBBUSDT"])
+        // The saved form is a dictionary; a book made from one reads the same.
+        let dictionary = ["XXXUSDT": position("XXXUSDT"), "BBBUSDT": position("BBBUSDT", lots: 4)]
+        #expect(PositionBook(dictionary).dictionary == dictionary)
+        #expect(PositionBook(dictionary).keys == ["BBBUSDT", "XXXUSDT"])
+    }
+}
