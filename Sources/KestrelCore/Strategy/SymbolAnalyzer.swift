@@ -48,15 +48,20 @@ public struct SymbolAnalyzer: Sendable {
 
     /// The strategy's view of the symbol; nil while the primary timeframe has too few bars. Confirming timeframes
     /// with too few bars are left out.
-    public func view() -> SymbolView? {
-        guard isReady else { return nil }
-        let primary = TimeframeView(timeframe: requirements[0].timeframe, indicators: sets[0].snapshot,
-                                    bars: sets[0].count, recent: sets[0].recentBars)
-        return SymbolView(symbol: symbol, primary: primary, confirmations: confirmations)
+    public func view() -> SymbolView? { isReady ? readyView() : nil }
+
+    private func readyView() -> SymbolView {
+        SymbolView(symbol: symbol,
+                   primary: TimeframeView(timeframe: requirements[0].timeframe, indicators: sets[0].snapshot,
+                                          bars: sets[0].count, recent: sets[0].recentBars),
+                   confirmations: confirmations)
     }
 
     /// Evaluates `strategy` on the current state; nil while there is too little history.
     public func evaluate(_ strategy: some Strategy, context: StrategyContext = StrategyContext()) -> SignalResult? {
-        view().map { strategy.evaluate($0, context: context) }
+        // The view goes straight to the strategy, not through an optional: a view is some 300 bytes, and every
+        // symbol is evaluated at every scan.
+        guard isReady else { return nil }
+        return strategy.evaluate(readyView(), context: context)
     }
 }
