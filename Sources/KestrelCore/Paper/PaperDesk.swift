@@ -53,46 +53,41 @@ public struct PaperDesk: Sendable {
     /// since) is not followed: the price goes by name.
     public mutating func price(_ route: PriceRoute, _ price: Double, at time: Timestamp, continuous: Bool = true,
                                submitting: (OrderRequest) throws -> Void = { _ in }) -> Step {
+        var step: Step?
+        deliver(route, price, at: time, continuous: continuous, submitting: submitting, into: &step)
+        return step ?? Step(time: time)
+    }
+
+    /// `price(_:_:continuous:submitting:)` along a route for a caller that reads nothing back (a backtest): the
+    /// price that fills nothing and asks nothing of the engine, nearly every price, makes no step at all.
+    public mutating func feed(_ route: PriceRoute, _ price: Double, at time: Timestamp, continuous: Bool) {
+        var step: Step?
+        deliver(route, price, at: time, continuous: continuous, submitting: { _ in }, into: &step)
+    }
+
+    /// Delivers a price along `route`; `step` is made only when something happens.
+    private mutating func deliver(_ route: PriceRoute, _ price: Double, at time: Timestamp, continuous: Bool,
+                                  submitting: (OrderRequest) throws -> Void, into step: inout Step?) {
         let symbol = route.symbol
         guard exchange.slot(route.exchangeSlot, is: symbol), engine.priceSlot(route.engineSlot, is: symbol) else {
-            return self.price(symbol, price, at: time, continuous: continuous, submitting: submitting)
+            step = self.price(symbol, price, at: time, continuous: continuous, submitting: submitting)
+            return
         }
-        var step = Step(time: time)
         let happened = exchange.updatePrice(slot: route.exchangeSlot, price, at: time, continuous: continuous)
         if happened.isEmpty {
             // Most prices fill nothing: the engine hears the price straight away, with no queue to build.
             let output = engine.price(slot: route.engineSlot, price, at: time)
-            if !output.commands.isEmpty || !output.notes.isEmpty {
-                run(absorb(output, at: time, into: &step, submitting: submitting), at: time, into: &step,
-                    submitting: submitting)
-            }
-            return step
-        }
-        run(happened.map(EngineEvent.exchange) + [.price(symbol: symbol, price: price, time: time)], at: time,
-            into: &step, submitting: submitting)
-        return step
-    }
-
-    /// `price(_:_:at:continuous:submitting:)` for a caller that reads nothing back (a backtest): the price that
-    /// fills nothing and asks nothing of the engine, nearly every price, makes no step.
-    public mutating func feed(_ route: PriceRoute, _ price: Double, at time: Timestamp, continuous: Bool) {
-        let symbol = route.symbol
-        if exchange.slot(route.exchangeSlot, is: symbol), engine.priceSlot(route.engineSlot, is: symbol) {
-            let happened = exchange.updatePrice(slot: route.exchangeSlot, price, at: time, continuous: continuous)
-            if happened.isEmpty {
-                let output = engine.price(slot: route.engineSlot, price, at: time)
-                if output.commands.isEmpty, output.notes.isEmpty { return }
-                var step = Step(time: time)
-                run(absorb(output, at: time, into: &step, submitting: { _ in }), at: time, into: &step,
-                    submitting: { _ in })
-                return
-            }
-            var step = Step(time: time)
-            run(happened.map(EngineEvent.exchange) + [.price(symbol: symbol, price: price, time: time)], at: time,
-                into: &step, submitting: { _ in })
+            guard !output.commands.isEmpty || !output.notes.isEmpty else { return }
+            var made = Step(time: time)
+            run(absorb(output, at: time, into: &made, submitting: submitting), at: time, into: &made,
+                submitting: submitting)
+            step = made
             return
         }
-        _ = self.price(symbol, price, at: time, continuous: continuous)
+        var made = Step(time: time)
+        run(happened.map(EngineEvent.exchange) + [.price(symbol: symbol, price: price, time: time)], at: time,
+            into: &made, submitting: submitting)
+        step = made
     }
 
     /// Feeds one event and carries out what follows from it.
