@@ -32,5 +32,7 @@ import Testing
         let dictionary = ["XXXUSDT": position("XXXUSDT"), "BBBUSDT": position("BBBUSDT", lots: 4)]
         #expect(PositionBook(dictionary).dictionary == dictionary)
         #expect(PositionBook(dictionary).keys == ["BBBUSDT", "XXXUSDT"])
+        // A saved position is found under its key, as in the dictionary it came from.
+        #expect(PositionBook(["ZZZUSDT": position("AAAUSDT")])["ZZZUSDT"] != nil)
     }
 }

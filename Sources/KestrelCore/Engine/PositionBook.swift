@@ -9,9 +9,16 @@ public struct PositionBook: Sendable, Equatable {
 
     public init() {}
 
-    /// The positions of `dictionary`, in symbol order.
+    /// The positions of `dictionary`, in symbol order, each filed under its key (a saved state is found by key, as
+    /// it always was, even if a position in it names another symbol).
     public init(_ dictionary: [String: ManagedPosition]) {
-        values = dictionary.keys.sorted().compactMap { dictionary[$0] }
+        values = dictionary.keys.sorted().compactMap { key in
+            dictionary[key].map { position in
+                var filed = position
+                filed.symbol = key
+                return filed
+            }
+        }
     }
 
     public var count: Int { values.count }
