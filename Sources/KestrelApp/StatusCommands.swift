@@ -61,17 +61,15 @@ struct StatusCommand: AsyncParsableCommand {
         }
         let now = saved.savedAt
         let engine = saved.engine
-        let equity = engine.positions.values.reduce(engine.cash) {
-            $0 + $1.unrealizedPnL(at: engine.lastPrices[$1.symbol] ?? $1.entryPrice)
+        let positions = engine.positions.values.sorted { $0.symbol < $1.symbol }.map { p in
+            Report.Position(symbol: p.symbol, side: p.side.rawValue, lots: p.lots, entry_price: p.entryPrice,
+                            stop_price: p.stopPrice, take_profit: p.takeProfitPrice, leverage: p.leverage,
+                            unrealized_pnl: p.unrealizedPnL(at: engine.lastPrices[p.symbol] ?? p.entryPrice))
         }
         let report = Report(
-            balance: engine.cash, equity: equity, realized_pnl: saved.closedTrades.reduce(0) { $0 + $1.pnl },
-            market_time: now.iso8601,
-            positions: engine.positions.values.sorted { $0.symbol < $1.symbol }.map { p in
-                Report.Position(symbol: p.symbol, side: p.side.rawValue, lots: p.lots, entry_price: p.entryPrice,
-                                stop_price: p.stopPrice, take_profit: p.takeProfitPrice, leverage: p.leverage,
-                                unrealized_pnl: p.unrealizedPnL(at: engine.lastPrices[p.symbol] ?? p.entryPrice))
-            },
+            balance: engine.cash, equity: positions.reduce(engine.cash) { $0 + $1.unrealized_pnl },
+            realized_pnl: saved.closedTrades.reduce(0) { $0 + $1.pnl }, market_time: now.iso8601,
+            positions: positions,
             open_orders: try journal.openOrders().map {
                 Report.Order(client_order_id: $0.clientOrderID, symbol: $0.symbol, side: $0.side, lots: $0.lots,
                              kind: $0.kind, price: $0.price, state: $0.state)

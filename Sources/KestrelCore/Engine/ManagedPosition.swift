@@ -48,6 +48,13 @@ public struct ManagedPosition: Sendable, Equatable, Codable {
         side.sign * (price / entry - 1)
     }
 
+    /// The trade this position makes once closed at an average `exitPrice` at `time`: net of fees, with funding.
+    func closedTrade(exitPrice: Double, at time: Timestamp, reason: ExitReason) -> ClosedTrade {
+        ClosedTrade(symbol: symbol, side: side, lots: initialLots, entryPrice: entryPrice, exitPrice: exitPrice,
+                    openedAt: openedAt, closedAt: time, reason: reason, pnl: realizedPnL - fees + funding, fees: fees,
+                    funding: funding)
+    }
+
     public func unrealizedPnL(at price: Double) -> Double {
         side.sign * (price - entryPrice) * instrument.baseQuantity(lots: lots)
     }

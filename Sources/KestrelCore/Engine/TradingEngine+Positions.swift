@@ -186,8 +186,8 @@ extension TradingEngine {
         statistics.lastTime = max(statistics.lastTime ?? time, time)
         risk.observe(equity: equity, at: time)
         // In symbol order, so runs repeat; a single position needs no sorted copy of the keys.
-        if positions.count == 1, let only = positions.keys.first {
-            checkTimeAndMomentum(only, at: time, into: &output)
+        if positions.count == 1 {
+            checkTimeAndMomentum(positions.values[0].symbol, at: time, into: &output)
         } else {
             for symbol in positions.keys.sorted() { checkTimeAndMomentum(symbol, at: time, into: &output) }
         }
@@ -287,11 +287,8 @@ extension TradingEngine {
         revalue(fill.symbol)
         if let stop = position.stopOrderID { output.commands.append(.cancel(stop, symbol: fill.symbol)) }
         for target in position.targetOrders.keys.sorted() { output.commands.append(.cancel(target, symbol: fill.symbol)) }
-        let trade = ClosedTrade(
-            symbol: fill.symbol, side: position.side, lots: position.initialLots, entryPrice: position.entryPrice,
-            exitPrice: position.exitValue / Double(max(position.exitedLots, 1)), openedAt: position.openedAt,
-            closedAt: fill.time, reason: reason, pnl: position.realizedPnL - position.fees + position.funding,
-            fees: position.fees, funding: position.funding)
+        let trade = position.closedTrade(exitPrice: position.exitValue / Double(max(position.exitedLots, 1)),
+                                         at: fill.time, reason: reason)
         statistics.closedTrades.append(trade)
         risk.recordClosedTrade(pnl: trade.pnl, equityAtEntry: position.equityAtEntry, symbol: fill.symbol,
                                at: fill.time, cooldown: settings.risk.symbolCooldownSeconds)

@@ -132,12 +132,8 @@ extension TradingEngine {
     /// `reconciliation`.
     private mutating func bookReconciledClose(_ position: ManagedPosition, at time: Timestamp,
                                               into output: inout Output) {
-        let price = marks.price(position.symbol) ?? position.entryPrice
-        let trade = ClosedTrade(
-            symbol: position.symbol, side: position.side, lots: position.initialLots, entryPrice: position.entryPrice,
-            exitPrice: price, openedAt: position.openedAt, closedAt: time, reason: .reconciliation,
-            pnl: position.realizedPnL - position.fees + position.funding, fees: position.fees,
-            funding: position.funding)
+        let trade = position.closedTrade(exitPrice: marks.price(position.symbol) ?? position.entryPrice, at: time,
+                                         reason: .reconciliation)
         statistics.closedTrades.append(trade)
         output.note(.closed(trade))
     }

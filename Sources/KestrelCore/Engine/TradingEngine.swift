@@ -121,13 +121,13 @@ public struct TradingEngine: Sendable {
     /// How many symbols have a position or an entry in flight (an entry is only sent for a symbol without one).
     var committedCount: Int { positions.count + pendingEntries.count }
 
-    /// Symbols with a position or an entry in flight, with their base asset. Read from the instruments, not the
-    /// positions: iterating a dictionary of positions copies every one.
+    /// Symbols with a position or an entry in flight, with their base asset (the engine's instrument's, when it
+    /// lists the symbol).
     var committedSymbols: [(symbol: String, base: String)] {
         var result = [(symbol: String, base: String)]()
         result.reserveCapacity(committedCount)
-        for symbol in positions.keys {
-            result.append((symbol, instruments[symbol]?.base ?? positions[symbol]?.instrument.base ?? symbol))
+        for position in positions.values {
+            result.append((position.symbol, instruments[position.symbol]?.base ?? position.instrument.base))
         }
         for entry in pendingEntries.values { result.append((entry.request.symbol, entry.opportunity.instrument.base)) }
         return result

@@ -49,7 +49,6 @@ extension PaperExchange {
         return events
     }
 
-
     /// Whether the wallet plus every position's unrealised PnL is down to the maintenance margin of them all.
     private var crossMarginExhausted: Bool {
         var maintenanceTotal = 0.0
