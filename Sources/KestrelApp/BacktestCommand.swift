@@ -199,11 +199,7 @@ struct BacktestCommand: AsyncParsableCommand {
         print(String(format: "%d parameter sets x %d bars on %d jobs in %.2f s: %.1f million bars per second",
                      results.count, candles.count, workers, seconds,
                      Double(results.count * candles.count) / seconds / 1e6))
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try write(String(decoding: try encoder.encode(ranked), as: UTF8.self), to: json)
-        }
+        if let json { try write(try JSONText.pretty(ranked), to: json) }
     }
 }
 

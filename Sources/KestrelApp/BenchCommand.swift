@@ -89,15 +89,12 @@ struct BenchCommand: AsyncParsableCommand {
                 var loops: [Loop]
                 var peak_memory_mb: Double?
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(Report(
+            print(try JSONText.pretty(Report(
                 measurements: results,
                 loops: loops.map { Loop(design: $0.design, orders: $0.orders, age_p50_s: $0.ageP50, age_p99_s: $0.ageP99,
                                         age_max_s: $0.ageMax, stale_orders: $0.stale, missed: $0.missed,
                                         opportunities: $0.opportunities) },
-                peak_memory_mb: peak)),
-                         as: UTF8.self))
+                peak_memory_mb: peak)))
             return
         }
         let table = TextTable<Benchmarks.Measurement> {

@@ -78,9 +78,7 @@ struct StatusCommand: AsyncParsableCommand {
                 Report.LastScan(sequence: $0.sequence, at: $0.finishedAt.iso8601, age_s: now - $0.finishedAt)
             })
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try JSONText.pretty(report))
             return
         }
         print("Journal \(path), market time \(report.market_time)")
