@@ -200,10 +200,7 @@ public final class SQLiteJournal: TradingJournal {
         try write { db in
             let at = entry.time.seconds
             func setState(_ id: String, _ state: String, _ detail: String? = nil) throws {
-                try db.execute(sql: "UPDATE orders SET state = ?, updated_at = ?, detail = COALESCE(?, detail) "
-                    + "WHERE client_order_id = ?", arguments: [state, at, detail, id])
-                try db.execute(sql: "INSERT INTO order_events (client_order_id, state, at, detail) VALUES (?, ?, ?, ?)",
-                               arguments: [id, state, at, detail])
+                try Self.setState(of: id, to: state, detail: detail, at: at, in: db)
             }
             for outcome in entry.outcomes {
                 switch outcome {
@@ -285,12 +282,16 @@ public final class SQLiteJournal: TradingJournal {
 
     /// Marks an order intent resolved after a restart (it never reached the exchange, or it did).
     public func resolveIntent(_ id: ClientOrderID, as state: String, detail: String, at time: Timestamp) throws {
-        try write { db in
-            try db.execute(sql: "UPDATE orders SET state = ?, updated_at = ?, detail = ? WHERE client_order_id = ?",
-                           arguments: [state, time.seconds, detail, id.rawValue])
-            try db.execute(sql: "INSERT INTO order_events (client_order_id, state, at, detail) VALUES (?, ?, ?, ?)",
-                           arguments: [id.rawValue, state, time.seconds, detail])
-        }
+        try write { db in try Self.setState(of: id.rawValue, to: state, detail: detail, at: time.seconds, in: db) }
+    }
+
+    /// Moves an order to `state` and logs the move; a nil `detail` keeps the order's last one.
+    private static func setState(of id: String, to state: String, detail: String?, at time: Int64,
+                                 in db: Database) throws {
+        try db.execute(sql: "UPDATE orders SET state = ?, updated_at = ?, detail = COALESCE(?, detail) "
+            + "WHERE client_order_id = ?", arguments: [state, time, detail, id])
+        try db.execute(sql: "INSERT INTO order_events (client_order_id, state, at, detail) VALUES (?, ?, ?, ?)",
+                       arguments: [id, state, time, detail])
     }
 
     // MARK: Reading
