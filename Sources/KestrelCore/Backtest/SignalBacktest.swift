@@ -87,14 +87,20 @@ public struct SignalBacktest: Sendable {
             for event in events { if case .fill(let fill) = event { return fill } }
             return nil
         }
+        /// Books the open position as a trade closed by `fill` (the wallet has already taken the fill).
+        func book(_ fill: Fill, reason: String) {
+            guard let position = open else { return }
+            trades.append(BacktestTrade(
+                symbol: symbol, side: position.side, lots: position.lots, entryTime: position.time,
+                exitTime: fill.time, entryPrice: position.price, exitPrice: fill.price,
+                pnl: exchange.wallet - position.wallet, fees: position.fees + fill.fee, reason: reason))
+            open = nil
+        }
         func close(at time: Timestamp, reason: String) {
             guard let position = open else { return }
             if let fill = fillOf(exchange.submit(order(position.side.exitSide, lots: position.lots, reduceOnly: true),
                                                  at: time)) {
-                trades.append(BacktestTrade(
-                    symbol: symbol, side: position.side, lots: position.lots, entryTime: position.time,
-                    exitTime: time, entryPrice: position.price, exitPrice: fill.price,
-                    pnl: exchange.wallet - position.wallet, fees: position.fees + fill.fee, reason: reason))
+                book(fill, reason: reason)
             }
             open = nil
         }
@@ -129,13 +135,7 @@ public struct SignalBacktest: Sendable {
                position.side == .long ? candle.low <= position.liquidation : candle.high >= position.liquidation {
                 let extreme = position.side == .long ? candle.low : candle.high
                 let events = exchange.updatePrice(symbol, extreme, at: candle.time + timeframe.seconds / 2)
-                for case .fill(let fill) in events where fill.isLiquidation {
-                    trades.append(BacktestTrade(
-                        symbol: symbol, side: position.side, lots: position.lots, entryTime: position.time,
-                        exitTime: fill.time, entryPrice: position.price, exitPrice: fill.price,
-                        pnl: exchange.wallet - position.wallet, fees: position.fees + fill.fee, reason: "liquidation"))
-                    open = nil
-                }
+                for case .fill(let fill) in events where fill.isLiquidation { book(fill, reason: "liquidation") }
             }
             // Equity at the close: the wallet plus the open position's PnL at the close price.
             var value = exchange.wallet
