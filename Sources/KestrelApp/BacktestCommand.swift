@@ -118,9 +118,9 @@ struct BacktestCommand: AsyncParsableCommand {
         }
         let report = BacktestReport(result)
         print(BacktestText.render(report, strategy: strategy))
-        if let tradesCsv { try write(BacktestFiles.tradesCSV(result), to: tradesCsv) }
-        if let json { try write(try BacktestFiles.json(result, report: report, strategy: strategy), to: json) }
-        if let html { try write(BacktestFiles.html(result, report: report, strategy: strategy), to: html) }
+        if let tradesCsv { try OutputFile.write(BacktestFiles.tradesCSV(result), to: tradesCsv) }
+        if let json { try OutputFile.write(try BacktestFiles.json(result, report: report, strategy: strategy), to: json) }
+        if let html { try OutputFile.write(BacktestFiles.html(result, report: report, strategy: strategy), to: html) }
         print(String(format: "Peak memory (resident): %.1f MB", ProcessMemory.peakMegabytes ?? 0))
     }
 
@@ -153,12 +153,6 @@ struct BacktestCommand: AsyncParsableCommand {
     {
         guard let text else { return min(max(fallback, range.lowerBound), range.upperBound) }
         return try OptionTime.parse(text, option: name, within: range)
-    }
-
-    private func write(_ text: String, to path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-            throw DataFileUnreadable(file: path, reason: "cannot write the file")
-        }
     }
 
     private func runSweep(_ specification: String, candles: [Candle], instrument: Instrument, timeframe: Timeframe,
@@ -199,7 +193,7 @@ struct BacktestCommand: AsyncParsableCommand {
         print(String(format: "%d parameter sets x %d bars on %d jobs in %.2f s: %.1f million bars per second",
                      results.count, candles.count, workers, seconds,
                      Double(results.count * candles.count) / seconds / 1e6))
-        if let json { try write(try JSONText.pretty(ranked), to: json) }
+        if let json { try OutputFile.write(try JSONText.pretty(ranked), to: json) }
     }
 }
 

@@ -51,9 +51,7 @@ struct IndicatorsCommand: AsyncParsableCommand {
         }
         let text = Self.csv(IndicatorTable(candles: candles))
         if let output {
-            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
-                throw DataFileUnreadable(file: output, reason: "cannot write the file")
-            }
+            try OutputFile.write(text, to: output)
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }

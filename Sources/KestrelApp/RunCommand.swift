@@ -181,7 +181,7 @@ struct RunCommand: AsyncParsableCommand {
         let summary = RunSummary(engine: await desk.engine, recorder: recorder,
                                  startingBalance: saved == nil ? settings.startingBalance : paper.settings.startingBalance,
                                  marketFrom: start, marketTo: end)
-        if let summaryJson { try writeSummary(summary, to: summaryJson) }
+        if let summaryJson { try OutputFile.write(try JSONText.data(summary), to: summaryJson, what: "the summary") }
         logger.notice("✅ BOT SHUTDOWN COMPLETE in \(shutdownStarted.elapsedMilliseconds) ms")
         logger.notice("\(String(repeating: "=", count: 60))")
         print(RunReport.text(summary, engine: await desk.engine))
@@ -229,15 +229,6 @@ struct RunCommand: AsyncParsableCommand {
         logger.notice("🔑 API keys: \(settings.apiKeyIsSet ? "set (not shown)" : "none (paper trading)")")
         logger.notice("\(rule)")
         logger.notice("🔍 Starting background scanner for continuous market scanning...")
-    }
-
-    private func writeSummary(_ summary: RunSummary, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(summary)
-        guard FileManager.default.createFile(atPath: path, contents: data) else {
-            throw DataFileUnreadable(file: path, reason: "cannot write the summary")
-        }
     }
 }
 
