@@ -24,7 +24,7 @@ extension Benchmarks {
     func engineBacktest(_ market: HistoricalMarket, strategy: DefaultStrategy, engine: EngineSettings,
                         exchange: PaperExchangeSettings, days: Int?) -> Measurement? {
         guard let range = market.timeRange else { return nil }
-        let from = range.lowerBound + 30 * 86_400
+        let from = HistoricalMarket.defaultBacktestStart(in: range)
         let to = days.map { min(from + Int64($0) * 86_400, range.upperBound) } ?? range.upperBound
         let backtest = EngineBacktest(market: market, strategy: strategy, engineSettings: engine,
                                       exchangeSettings: exchange, from: from, to: to)

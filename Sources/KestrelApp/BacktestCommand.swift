@@ -105,7 +105,8 @@ struct BacktestCommand: AsyncParsableCommand {
             let strategy = DefaultStrategy()
             let market = try marketForDefault(strategy)
             guard let range = market.timeRange else { throw ValidationError("the market holds no candles") }
-            let start = try time(from, default: range.lowerBound + 30 * 86_400, range: range, name: "--from")
+            let start = try time(from, default: HistoricalMarket.defaultBacktestStart(in: range), range: range,
+                                 name: "--from")
             let end = try time(to, default: range.upperBound, range: range, name: "--to")
             guard start < end else { throw ValidationError("--from must be before --to") }
             let progress = ProgressReporter(title: "Backtest", enabled: !quiet)

@@ -110,6 +110,12 @@ public struct HistoricalMarket: Sendable {
         return start...end
     }
 
+    /// Where a backtest over data spanning `range` starts unless told otherwise: 30 days in, so the indicators have
+    /// warmed up on the data before it.
+    public static func defaultBacktestStart(in range: ClosedRange<Timestamp>) -> Timestamp {
+        range.lowerBound + 30 * 86_400
+    }
+
     /// Instruments as the exchange would list them at `time`, with their 24 h quote volume then.
     public func listing(at time: Timestamp) -> [Instrument] {
         symbols.compactMap { symbol in
