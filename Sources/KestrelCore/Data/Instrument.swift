@@ -50,8 +50,6 @@ public struct Instrument: Hashable, Sendable, Codable {
     }
 
     /// Number of decimal places of the tick size (0.01 -> 2).
-    public var tickDecimalPlaces: Int { Self.decimalPlaces(of: tickSize) }
-
     static func decimalPlaces(of tickSize: Double) -> Int {
         var places = 0
         var value = tickSize

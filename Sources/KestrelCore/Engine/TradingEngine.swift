@@ -140,13 +140,6 @@ public struct TradingEngine: Sendable {
 
     // MARK: Events
 
-    /// A new trade price; the same as `handle(.price(...))`, for callers that feed millions of them.
-    public mutating func price(_ symbol: String, _ price: Double, at time: Timestamp) -> Output {
-        var output = emptyOutput
-        self.price(symbol, price, at: time, into: &output)
-        return output
-    }
-
     /// The slot of `symbol`, made on first sight, for callers that send it many prices (`price(slot:...)`).
     public mutating func priceSlot(of symbol: String) -> Int { marks.slot(symbol) }
 
@@ -155,7 +148,8 @@ public struct TradingEngine: Sendable {
         slot >= 0 && slot < marks.count && marks.symbol(at: slot) == symbol
     }
 
-    /// `price(_:_:at:)` for the symbol in `slot` (from `priceSlot(of:)`).
+    /// A new trade price for the symbol in `slot` (from `priceSlot(of:)`); the same as `handle(.price(...))`, for
+    /// callers that send millions of them.
     public mutating func price(slot: Int, _ price: Double, at time: Timestamp) -> Output {
         var output = emptyOutput
         guard slot >= 0, slot < marks.count else { return output }
