@@ -11,9 +11,6 @@ public struct EngineState: Sendable, Codable, Equatable {
     var nextOrderNumber: Int
     /// Counters and measurements, without the closed trades and snapshot ages (see `TradingEngine.state`).
     public var statistics: EngineStatistics
-
-    /// Client order ids of entries sent and not yet answered.
-    public var pendingEntryIDs: [ClientOrderID] { pendingEntries.keys.sorted() }
 }
 
 
