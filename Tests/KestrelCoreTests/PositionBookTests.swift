@@ -35,4 +35,25 @@ import Testing
         // A saved position is found under its key, as in the dictionary it came from.
         #expect(PositionBook(["ZZZUSDT": position("AAAUSDT")])["ZZZUSDT"] != nil)
     }
+
+    @Test func keepsSymbolOrderThroughEveryChange() {
+        var book = PositionBook()
+        for symbol in ["DDDUSDT", "BBBUSDT", "EEEUSDT", "AAAUSDT", "CCCUSDT"] { book[symbol] = position(symbol) }
+        #expect(book.keys == ["AAAUSDT", "BBBUSDT", "CCCUSDT", "DDDUSDT", "EEEUSDT"])
+        // Changed in place, removed from the middle by nil and through the optional, added through the optional.
+        book["CCCUSDT"]?.lots = 2
+        book["BBBUSDT"] = nil
+        #expect(book.keys == ["AAAUSDT", "CCCUSDT", "DDDUSDT", "EEEUSDT"] && book["CCCUSDT"]?.lots == 2)
+        var gone: ManagedPosition? = nil
+        swap(&book["AAAUSDT"], &gone)
+        #expect(gone?.symbol == "AAAUSDT" && book.keys == ["CCCUSDT", "DDDUSDT", "EEEUSDT"])
+        var none: ManagedPosition? = nil
+        swap(&book["BBBUSDT"], &none)
+        #expect(book.keys == ["CCCUSDT", "DDDUSDT", "EEEUSDT"] && none == nil)
+        var added: ManagedPosition? = position("DAAUSDT")
+        swap(&book["DAAUSDT"], &added)
+        #expect(book.keys == ["CCCUSDT", "DAAUSDT", "DDDUSDT", "EEEUSDT"] && added == nil)
+        book.removeValue(forKey: "DDDUSDT")
+        #expect(book.keys == ["CCCUSDT", "DAAUSDT", "EEEUSDT"])
+    }
 }

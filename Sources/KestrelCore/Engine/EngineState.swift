@@ -28,7 +28,8 @@ extension TradingEngine {
         var stats = statistics
         stats.closedTrades = []
         stats.snapshotAges = []
-        return EngineState(cash: cash, positions: positions.dictionary, lastPrices: lastPrices, pendingEntries: pendingEntries,
+        return EngineState(cash: cash, positions: positions.dictionary, lastPrices: lastPrices,
+                           pendingEntries: pendingEntries.dictionary,
                            risk: risk, latestSnapshot: latestSnapshot, actedOn: Set(actedOn.flatMap { sequence, symbols in
                                symbols.map { OpportunityKey(sequence: sequence, symbol: $0).text }
                            }),
@@ -43,7 +44,7 @@ extension TradingEngine {
         cash = saved.cash
         positions = PositionBook(saved.positions)
         for (symbol, price) in saved.lastPrices.sorted(by: { $0.key < $1.key }) { _ = marks.record(price, for: symbol) }
-        pendingEntries = saved.pendingEntries
+        pendingEntries = OrderIDMap(saved.pendingEntries)
         risk = saved.risk
         latestSnapshot = saved.latestSnapshot
         for key in saved.actedOn.compactMap(OpportunityKey.init(text:)) {

@@ -29,7 +29,7 @@ public struct ManagedPosition: Sendable, Equatable, Codable {
     /// After a refused partial take-profit (the fallback market order), the next is not sent before this time.
     public var partialRetryAfter: Timestamp? = nil
     /// Take-profit and partial take-profit orders resting on the exchange, with the reason each one exits for.
-    public var targetOrders: [ClientOrderID: ExitReason] = [:]
+    public var targetOrders = OrderIDMap<ExitReason>()
     /// A market exit in flight: no other exit is sent until it is answered.
     public var exitOrderID: ClientOrderID?
     public var exitReason: ExitReason?

@@ -1,10 +1,11 @@
 /// The engine's open positions, at most one per symbol, read and changed by symbol as a dictionary would be.
 ///
 /// There are a handful at most (MAX_OPEN_POSITIONS, 3 by default), and a backtest looks one up for every price: a
-/// short array searched by symbol costs less than hashing the symbol each time. The order of `values` is not
-/// meaningful (a removal moves the last position into the gap); callers that need an order sort.
+/// short array searched by symbol costs less than hashing the symbol each time. It is kept in symbol order, so the
+/// monitor, which goes through the positions in that order at every tick, need not sort them.
 public struct PositionBook: Sendable, Equatable {
-    /// The positions. The engine changes them in place through `values[index(forKey:)]`.
+    /// The positions, in symbol order. The engine changes them in place through `values[index(forKey:)]`, never
+    /// their symbols.
     public internal(set) var values: [ManagedPosition] = []
 
     public init() {}
@@ -42,7 +43,7 @@ public struct PositionBook: Sendable, Equatable {
                 return
             }
             precondition(newValue.symbol == symbol, "a position is filed under its own symbol")
-            if let index { values[index] = newValue } else { values.append(newValue) }
+            if let index { values[index] = newValue } else { insert(newValue) }
         }
         // In place, as a dictionary's subscript is: the position is moved out and back, never copied, so changing
         // its target-order map does not copy the map.
@@ -56,8 +57,15 @@ public struct PositionBook: Sendable, Equatable {
             defer {
                 if let position {
                     precondition(position.symbol == symbol, "a position is filed under its own symbol")
-                    values.append(position)
-                    if let index { values.swapAt(index, values.count - 1) }
+                    if let index {
+                        values.append(position)
+                        values.swapAt(index, values.count - 1)
+                    } else {
+                        values.insert(position, at: insertionIndex(of: symbol))
+                    }
+                } else if let index, index < values.count {
+                    // Removed: the last position, swapped into the gap, goes back to the end.
+                    values.append(values.remove(at: index))
                 }
             }
             yield &position
@@ -71,8 +79,14 @@ public struct PositionBook: Sendable, Equatable {
     }
 
     @discardableResult
-    private mutating func remove(at index: Int) -> ManagedPosition {
-        values.swapAt(index, values.count - 1)
-        return values.removeLast()
+    private mutating func remove(at index: Int) -> ManagedPosition { values.remove(at: index) }
+
+    private mutating func insert(_ position: ManagedPosition) {
+        values.insert(position, at: insertionIndex(of: position.symbol))
+    }
+
+    /// Where a position on `symbol` goes to keep the symbol order.
+    private func insertionIndex(of symbol: String) -> Int {
+        values.firstIndex { $0.symbol > symbol } ?? values.count
     }
 }

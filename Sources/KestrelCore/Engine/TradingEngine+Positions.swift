@@ -185,11 +185,10 @@ extension TradingEngine {
         statistics.monitorTicks += 1
         statistics.lastTime = max(statistics.lastTime ?? time, time)
         risk.observe(equity: equity, at: time)
-        // In symbol order, so runs repeat; a single position needs no sorted copy of the keys.
-        if positions.count == 1 {
-            checkTimeAndMomentum(positions.values[0].symbol, at: time, into: &output)
-        } else {
-            for symbol in positions.keys.sorted() { checkTimeAndMomentum(symbol, at: time, into: &output) }
+        // In symbol order (the book's), so runs repeat. A check only marks an exit in flight: the book keeps its
+        // positions and their order meanwhile.
+        for index in positions.values.indices {
+            checkTimeAndMomentum(at: index, at: time, into: &output)
         }
         if committedCount < settings.risk.maxOpenPositions {
             considerEntries(at: time, announce: false, into: &output)
@@ -198,15 +197,17 @@ extension TradingEngine {
     }
 
     /// The monitor's exits for one position: held too long, or its momentum turned hard against it.
-    private mutating func checkTimeAndMomentum(_ symbol: String, at time: Timestamp, into output: inout Output) {
-        guard let position = positions[symbol], position.exitOrderID == nil else { return }
-        if time - position.openedAt >= settings.maxHoldSeconds {
+    private mutating func checkTimeAndMomentum(at index: Int, at time: Timestamp, into output: inout Output) {
+        // Read in place: the book's getter would copy the whole position at every tick.
+        guard !Self.hasExitInFlight(&positions.values[index]) else { return }
+        let symbol = positions.values[index].symbol
+        if time - positions.values[index].openedAt >= settings.maxHoldSeconds {
             exit(symbol, reason: .maxHold, at: time, into: &output)
             return
         }
         if let signal = revalidator.revalidate(symbol: symbol, at: time), signal.momentum.isFinite,
            signal.rsi.isFinite {
-            let reversed = position.side == .long ? signal.momentum < -0.02 && signal.rsi > 70
+            let reversed = positions.values[index].side == .long ? signal.momentum < -0.02 && signal.rsi > 70
                 : signal.momentum > 0.02 && signal.rsi < 30
             if reversed { exit(symbol, reason: .momentumReversal, at: time, into: &output) }
         }
@@ -286,7 +287,7 @@ extension TradingEngine {
         }
         revalue(fill.symbol)
         if let stop = position.stopOrderID { output.commands.append(.cancel(stop, symbol: fill.symbol)) }
-        for target in position.targetOrders.keys.sorted() { output.commands.append(.cancel(target, symbol: fill.symbol)) }
+        for target in position.targetOrders.keys { output.commands.append(.cancel(target, symbol: fill.symbol)) }
         let trade = position.closedTrade(exitPrice: position.exitValue / Double(max(position.exitedLots, 1)),
                                          at: fill.time, reason: reason)
         statistics.closedTrades.append(trade)

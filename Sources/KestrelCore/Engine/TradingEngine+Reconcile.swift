@@ -42,7 +42,7 @@ extension TradingEngine {
             cash = wallet
         }
 
-        for id in pendingEntries.keys.sorted() where !knownOrder(id) {
+        for id in pendingEntries.keys where !knownOrder(id) {
             pendingEntries[id] = nil
             report.droppedEntries.append(id)
         }
@@ -69,7 +69,7 @@ extension TradingEngine {
                 // Not held, or held the other way round (the stop, targets and entry the engine knew are for a
                 // position that is gone): adopted as the exchange has it.
                 if let gone = positions.removeValue(forKey: symbol) {
-                    let orders = [gone.stopOrderID].compactMap { $0 } + gone.targetOrders.keys.sorted()
+                    let orders = [gone.stopOrderID].compactMap { $0 } + gone.targetOrders.keys
                     for id in orders where resting[id] != nil { output.commands.append(.cancel(id, symbol: symbol)) }
                     bookReconciledClose(gone, at: time, into: &output)
                     report.resized.append(symbol)
@@ -93,7 +93,7 @@ extension TradingEngine {
                 position.exitOrderID = nil
                 position.exitReason = nil
             }
-            for id in position.targetOrders.keys.sorted() where resting[id] == nil {
+            for id in position.targetOrders.keys where resting[id] == nil {
                 position.targetOrders[id] = nil
                 report.droppedTargets.append(id)
             }

@@ -13,14 +13,20 @@ public struct TradingEngine: Sendable {
         mutating func note(_ note: @autoclosure () -> EngineNote) {
             if recordsNotes { notes.append(note()) }
         }
+
+        /// An output for an engine whose settings say whether it keeps notes.
+        public init(recordsNotes: Bool) { self.recordsNotes = recordsNotes }
+
+        /// Empties the output for the next event, keeping its storage.
+        public mutating func removeAll() {
+            // Emptying an empty array is not free, and most events leave both empty.
+            if !commands.isEmpty { commands.removeAll(keepingCapacity: true) }
+            if !notes.isEmpty { notes.removeAll(keepingCapacity: true) }
+        }
     }
 
     /// An empty output that keeps notes as the settings say.
-    var emptyOutput: Output {
-        var output = Output()
-        output.recordsNotes = settings.recordsNotes
-        return output
-    }
+    public var emptyOutput: Output { Output(recordsNotes: settings.recordsNotes) }
 
     /// An entry order sent and not yet filled.
     struct PendingEntry: Sendable, Codable, Equatable {
@@ -41,7 +47,7 @@ public struct TradingEngine: Sendable {
     /// The latest price of every symbol heard of.
     public var lastPrices: [String: Double] { marks.dictionary }
     var marks: PriceMarks
-    var pendingEntries: [ClientOrderID: PendingEntry] = [:]
+    var pendingEntries = OrderIDMap<PendingEntry>()
     public internal(set) var risk: RiskState
 
     // Opportunities.
@@ -152,16 +158,22 @@ public struct TradingEngine: Sendable {
     /// callers that send millions of them.
     public mutating func price(slot: Int, _ price: Double, at time: Timestamp) -> Output {
         var output = emptyOutput
-        guard slot >= 0, slot < marks.count else { return output }
         self.price(slot: slot, price, at: time, into: &output)
         return output
     }
 
-    private mutating func price(_ symbol: String, _ price: Double, at time: Timestamp, into output: inout Output) {
-        self.price(slot: marks.slot(symbol), price, at: time, into: &output)
+    /// `price(slot:_:at:)`, adding to `output`: a caller that sends millions of prices keeps one output and
+    /// clears it (`Output.removeAll()`) between calls, instead of receiving new arrays each time.
+    public mutating func price(slot: Int, _ price: Double, at time: Timestamp, into output: inout Output) {
+        guard slot >= 0, slot < marks.count else { return }
+        record(slot: slot, price, at: time, into: &output)
     }
 
-    private mutating func price(slot: Int, _ price: Double, at time: Timestamp, into output: inout Output) {
+    private mutating func price(_ symbol: String, _ price: Double, at time: Timestamp, into output: inout Output) {
+        record(slot: marks.slot(symbol), price, at: time, into: &output)
+    }
+
+    private mutating func record(slot: Int, _ price: Double, at time: Timestamp, into output: inout Output) {
         guard price.isFinite, price > 0 else { return }
         statistics.lastTime = time
         if marks.record(price, at: slot) { manage(marks.symbol(at: slot), price: price, at: time, into: &output) }
@@ -170,6 +182,12 @@ public struct TradingEngine: Sendable {
 
     public mutating func handle(_ event: EngineEvent) -> Output {
         var output = emptyOutput
+        handle(event, into: &output)
+        return output
+    }
+
+    /// `handle(_:)`, adding to `output` (see `price(slot:_:at:into:)`).
+    public mutating func handle(_ event: EngineEvent, into output: inout Output) {
         switch event {
         case .snapshot(let snapshot):
             // Announce a snapshot only when it says something new: scans repeat themselves most of the time.
@@ -199,7 +217,6 @@ public struct TradingEngine: Sendable {
                 for symbol in positions.keys.sorted() { exit(symbol, reason: .shutdown, at: time, into: &output) }
             }
         }
-        return output
     }
 }
 

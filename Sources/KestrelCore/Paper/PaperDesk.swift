@@ -8,6 +8,8 @@ public struct PaperDesk: Sendable {
     /// Whether each step's journal entry lists the fills, funding and order outcomes. A backtest, which reads the
     /// engine's statistics and keeps no journal, turns it off rather than build lists nobody reads.
     public var recordsJournal = true
+    /// Buffers kept from call to call, so that a price or an order costs no new arrays.
+    private var scratch = Scratch()
 
     public init(engine: TradingEngine, exchange: PaperExchange) {
         self.engine = engine
@@ -20,6 +22,34 @@ public struct PaperDesk: Sendable {
         public var journal: JournalEntry
 
         init(time: Timestamp) { journal = JournalEntry(time: time) }
+    }
+
+    /// The buffers one call works in: the events still to be heard, what the exchange just did, and what the
+    /// engine just said. Taken out of the desk for the call and put back emptied, their storage kept.
+    private struct Scratch {
+        var queue: [EngineEvent] = []
+        var exchangeEvents: [ExchangeEvent] = []
+        var output = TradingEngine.Output(recordsNotes: false)
+
+        /// Only arrays with something in them are emptied: emptying an empty one is not free, and nearly every
+        /// price leaves them all empty.
+        mutating func removeAll() {
+            if !queue.isEmpty { queue.removeAll(keepingCapacity: true) }
+            if !exchangeEvents.isEmpty { exchangeEvents.removeAll(keepingCapacity: true) }
+            output.removeAll()
+        }
+    }
+
+    /// Runs `body` with the scratch buffers, which it owns alone meanwhile; leaves them empty.
+    private mutating func withScratch<R>(_ body: (inout PaperDesk, inout Scratch) -> R) -> R {
+        var scratch = Scratch()
+        swap(&scratch, &self.scratch)
+        scratch.output.recordsNotes = engine.settings.recordsNotes
+        defer {
+            scratch.removeAll()
+            swap(&scratch, &self.scratch)
+        }
+        return body(&self, &scratch)
     }
 
     /// Where a symbol's prices go: its slot on the exchange and in the engine, looked up once.
@@ -41,9 +71,7 @@ public struct PaperDesk: Sendable {
                                submitting: (OrderRequest) throws -> Void = { _ in }) -> Step {
         guard let route = route(symbol) else {
             // Not listed: the exchange ignores it, the engine still hears it (as it always has).
-            var step = Step(time: time)
-            run([.price(symbol: symbol, price: price, time: time)], at: time, into: &step, submitting: submitting)
-            return step
+            return handle(.price(symbol: symbol, price: price, time: time), at: time, submitting: submitting)
         }
         return self.price(route, price, at: time, continuous: continuous, submitting: submitting)
     }
@@ -73,29 +101,36 @@ public struct PaperDesk: Sendable {
             step = self.price(symbol, price, at: time, continuous: continuous, submitting: submitting)
             return
         }
-        let happened = exchange.updatePrice(slot: route.exchangeSlot, price, at: time, continuous: continuous)
-        if happened.isEmpty {
-            // Most prices fill nothing: the engine hears the price straight away, with no queue to build.
-            let output = engine.price(slot: route.engineSlot, price, at: time)
-            guard !output.commands.isEmpty || !output.notes.isEmpty else { return }
+        withScratch { desk, scratch in
+            desk.exchange.updatePrice(slot: route.exchangeSlot, price, at: time, continuous: continuous,
+                                      into: &scratch.exchangeEvents)
+            if scratch.exchangeEvents.isEmpty {
+                // Most prices fill nothing: the engine hears the price straight away, with no queue to build.
+                desk.engine.price(slot: route.engineSlot, price, at: time, into: &scratch.output)
+                guard !scratch.output.commands.isEmpty || !scratch.output.notes.isEmpty else { return }
+                var made = Step(time: time)
+                desk.absorb(&scratch, at: time, into: &made, submitting: submitting)
+                desk.run(&scratch, at: time, into: &made, submitting: submitting)
+                step = made
+                return
+            }
+            for event in scratch.exchangeEvents { scratch.queue.append(.exchange(event)) }
+            scratch.queue.append(.price(symbol: symbol, price: price, time: time))
             var made = Step(time: time)
-            run(absorb(output, at: time, into: &made, submitting: submitting), at: time, into: &made,
-                submitting: submitting)
+            desk.run(&scratch, at: time, into: &made, submitting: submitting)
             step = made
-            return
         }
-        var made = Step(time: time)
-        run(happened.map(EngineEvent.exchange) + [.price(symbol: symbol, price: price, time: time)], at: time,
-            into: &made, submitting: submitting)
-        step = made
     }
 
     /// Feeds one event and carries out what follows from it.
     public mutating func handle(_ event: EngineEvent, at time: Timestamp,
                                 submitting: (OrderRequest) throws -> Void = { _ in }) -> Step {
-        var step = Step(time: time)
-        run([event], at: time, into: &step, submitting: submitting)
-        return step
+        withScratch { desk, scratch in
+            var step = Step(time: time)
+            scratch.queue.append(event)
+            desk.run(&scratch, at: time, into: &step, submitting: submitting)
+            return step
+        }
     }
 
     /// Reconciles the engine with the exchange and carries out what that requires (new stops).
@@ -104,46 +139,55 @@ public struct PaperDesk: Sendable {
         let exchange = self.exchange
         let (report, output) = engine.reconcile(positions: exchange.positions, restingOrders: exchange.restingOrders,
                                                 wallet: exchange.wallet, knownOrder: { exchange.hasSeen($0) }, at: time)
-        var step = Step(time: time)
-        let followUps = absorb(output, at: time, into: &step, submitting: submitting)
-        run(followUps, at: time, into: &step, submitting: submitting)
-        return (report, step)
-    }
-
-    private mutating func run(_ events: [EngineEvent], at time: Timestamp, into step: inout Step,
-                              submitting: (OrderRequest) throws -> Void) {
-        var queue = events
-        var index = 0
-        while index < queue.count {
-            let event = queue[index]
-            index += 1
-            record(event, into: &step.journal)
-            queue += absorb(engine.handle(event), at: time, into: &step, submitting: submitting)
+        return withScratch { desk, scratch in
+            var step = Step(time: time)
+            scratch.output.commands = output.commands
+            scratch.output.notes = output.notes
+            desk.absorb(&scratch, at: time, into: &step, submitting: submitting)
+            desk.run(&scratch, at: time, into: &step, submitting: submitting)
+            return (report, step)
         }
     }
 
-    /// Takes the engine's notes into `step` and carries out its commands on the exchange; returns the events that
-    /// follow (fills, rejections), for the engine to hear next.
-    private mutating func absorb(_ output: TradingEngine.Output, at time: Timestamp, into step: inout Step,
-                                 submitting: (OrderRequest) throws -> Void) -> [EngineEvent] {
-        step.notes += output.notes
-        for note in output.notes { if case .closed(let trade) = note { step.journal.closedTrades.append(trade) } }
-        var followUps = [EngineEvent]()
-        for command in output.commands {
+    /// Hears every event in `scratch.queue` from the first not yet heard, and every event that follows from them.
+    private mutating func run(_ scratch: inout Scratch, at time: Timestamp, into step: inout Step,
+                              submitting: (OrderRequest) throws -> Void) {
+        var index = 0
+        while index < scratch.queue.count {
+            let event = scratch.queue[index]
+            index += 1
+            record(event, into: &step.journal)
+            scratch.output.removeAll()
+            engine.handle(event, into: &scratch.output)
+            absorb(&scratch, at: time, into: &step, submitting: submitting)
+        }
+    }
+
+    /// Takes the engine's notes (`scratch.output`) into `step` and carries out its commands on the exchange; the
+    /// events that follow (fills, rejections) go on `scratch.queue`, for the engine to hear next.
+    private mutating func absorb(_ scratch: inout Scratch, at time: Timestamp, into step: inout Step,
+                                 submitting: (OrderRequest) throws -> Void) {
+        if !scratch.output.notes.isEmpty {
+            step.notes += scratch.output.notes
+            for note in scratch.output.notes {
+                if case .closed(let trade) = note { step.journal.closedTrades.append(trade) }
+            }
+        }
+        for command in scratch.output.commands {
             switch command {
             case .place(let request):
                 do {
                     try submitting(request)
                 } catch {
-                    followUps.append(.rejected(request, .notRecorded("\(error)"), time: time))
+                    scratch.queue.append(.rejected(request, .notRecorded("\(error)"), time: time))
                     continue
                 }
-                switch exchange.submit(request, at: time) {
-                case .success(let events):
+                if !scratch.exchangeEvents.isEmpty { scratch.exchangeEvents.removeAll(keepingCapacity: true) }
+                if let rejection = exchange.submit(request, at: time, into: &scratch.exchangeEvents) {
+                    scratch.queue.append(.rejected(request, rejection, time: time))
+                } else {
                     if recordsJournal { step.journal.outcomes.append(.accepted(request.id)) }
-                    followUps += events.map(EngineEvent.exchange)
-                case .failure(let rejection):
-                    followUps.append(.rejected(request, rejection, time: time))
+                    for event in scratch.exchangeEvents { scratch.queue.append(.exchange(event)) }
                 }
             case .cancel(let id, _):
                 // Already gone (filled or dropped with its position) is the outcome a cancel wants.
@@ -152,11 +196,10 @@ public struct PaperDesk: Sendable {
                 // A stop the exchange no longer has is gone: the engine hears so and watches the stop itself. Any
                 // other refusal leaves the stop resting where it was, still protecting the position.
                 if case .failure(.unknownOrder) = exchange.amend(id, price: trigger) {
-                    followUps.append(.exchange(.orderCancelled(id, symbol: symbol)))
+                    scratch.queue.append(.exchange(.orderCancelled(id, symbol: symbol)))
                 }
             }
         }
-        return followUps
     }
 
     private func record(_ event: EngineEvent, into journal: inout JournalEntry) {

@@ -23,13 +23,22 @@ extension PaperExchange {
     public mutating func updatePrice(slot: Int, _ price: Double, at time: Timestamp, continuous: Bool = true)
         -> [ExchangeEvent]
     {
-        guard price.isFinite, price > 0, books.indices.contains(slot) else { return [] }
+        var events = [ExchangeEvent]()
+        updatePrice(slot: slot, price, at: time, continuous: continuous, into: &events)
+        return events
+    }
+
+    /// `updatePrice(slot:_:at:continuous:)`, appending what happened to `events`: a caller that sends millions of
+    /// prices, nearly all of which do nothing, keeps one buffer instead of receiving a new array each time.
+    public mutating func updatePrice(slot: Int, _ price: Double, at time: Timestamp, continuous: Bool,
+                                     into events: inout [ExchangeEvent]) {
+        guard price.isFinite, price > 0, books.indices.contains(slot) else { return }
         // Funding due by now is charged on the newest price known (this one for this symbol), not a stale one.
         books[slot].price = price
-        var events = payFunding(until: time)
+        payFunding(until: time, into: &events)
         lastTime = max(lastTime ?? time, time)
         if books[slot].restingCount > 0, price <= books[slot].fillsAtOrBelow || price >= books[slot].fillsAtOrAbove {
-            events += triggerOrders(slot: slot, price: price, time: time, continuous: continuous)
+            triggerOrders(slot: slot, price: price, time: time, continuous: continuous, into: &events)
         }
         switch settings.marginMode {
         // An isolated position's margin only moves with its own price: no other position can have reached its
@@ -40,13 +49,14 @@ extension PaperExchange {
                 let quantity = books[slot].instrument.baseQuantity(lots: position.lots)
                 let unrealized = position.side.sign * (price - position.entryPrice) * quantity
                 if position.margin + unrealized <= quantity * price * settings.maintenanceMarginRate {
-                    events += liquidate([slot], at: time)
+                    liquidate([slot], at: time, into: &events)
                 }
             }
         case .cross:
-            if crossMarginExhausted { events += liquidate(slotsBySymbol.filter { books[$0].position != nil }, at: time) }
+            if crossMarginExhausted {
+                liquidate(slotsBySymbol.filter { books[$0].position != nil }, at: time, into: &events)
+            }
         }
-        return events
     }
 
     /// Whether the wallet plus every position's unrealised PnL is down to the maintenance margin of them all.
@@ -67,11 +77,11 @@ extension PaperExchange {
 
     /// Applies an execution to the wallet and the position, and removes reduce-only orders left without a position.
     mutating func execute(_ order: OrderRequest, slot: Int, price: Double, time: Timestamp, isMaker: Bool,
-                          isLiquidation: Bool) -> [ExchangeEvent] {
+                          isLiquidation: Bool, into events: inout [ExchangeEvent]) {
         let instrument = books[slot].instrument
         var lots = order.lots
         if order.reduceOnly { lots = min(lots, books[slot].position?.lots ?? 0) }
-        guard lots > 0 else { return [] }
+        guard lots > 0 else { return }
         let quantity = instrument.baseQuantity(lots: lots)
         let fee = quantity * price * (isMaker ? settings.makerFee : settings.takerFee)
         wallet -= fee
@@ -101,16 +111,13 @@ extension PaperExchange {
                                                         margin: addedMargin)
             }
         }
-        var events: [ExchangeEvent] = [.fill(Fill(orderID: order.id, symbol: order.symbol, side: order.side, lots: lots,
-                                                  price: price, fee: fee, time: time, isMaker: isMaker,
-                                                  isLiquidation: isLiquidation))]
-        if books[slot].restingCount > 0 { events += dropOrphanedReduceOnly(slot: slot) }
-        return events
+        events.append(.fill(Fill(orderID: order.id, symbol: order.symbol, side: order.side, lots: lots, price: price,
+                                 fee: fee, time: time, isMaker: isMaker, isLiquidation: isLiquidation)))
+        if books[slot].restingCount > 0 { dropOrphanedReduceOnly(slot: slot, into: &events) }
     }
 
-    private mutating func dropOrphanedReduceOnly(slot: Int) -> [ExchangeEvent] {
+    private mutating func dropOrphanedReduceOnly(slot: Int, into events: inout [ExchangeEvent]) {
         let position = books[slot].position
-        var events = [ExchangeEvent]()
         var index = 0
         while index < restingOrders.count {
             let order = restingOrders[index]
@@ -122,13 +129,10 @@ extension PaperExchange {
             events.append(.orderCancelled(order.id, symbol: order.symbol))
             removeResting(at: index)
         }
-        return events
     }
 
-    private mutating func triggerOrders(slot: Int, price: Double, time: Timestamp, continuous: Bool)
-        -> [ExchangeEvent]
-    {
-        var events = [ExchangeEvent]()
+    private mutating func triggerOrders(slot: Int, price: Double, time: Timestamp, continuous: Bool,
+                                        into events: inout [ExchangeEvent]) {
         var index = 0
         while index < restingOrders.count {
             guard restingSlots[index] == slot else {
@@ -161,10 +165,10 @@ extension PaperExchange {
                 events.append(.orderCancelled(order.id, symbol: order.symbol))
                 continue
             }
-            events += execute(order, slot: slot, price: fillPrice, time: time, isMaker: isMaker, isLiquidation: false)
+            execute(order, slot: slot, price: fillPrice, time: time, isMaker: isMaker, isLiquidation: false,
+                    into: &events)
             index = 0  // an execution may have removed other orders; start over
         }
-        return events
     }
 
     // MARK: Funding and liquidation
@@ -172,14 +176,13 @@ extension PaperExchange {
     /// Funding for every interval boundary passed since the last update. A gap of more than `maxFundingRounds`
     /// intervals (a clock gone wrong, or data with a hole of years) is charged as one payment per position at the
     /// last boundary: the positions and prices are the same for each of those rounds anyway.
-    private mutating func payFunding(until time: Timestamp) -> [ExchangeEvent] {
+    private mutating func payFunding(until time: Timestamp, into events: inout [ExchangeEvent]) {
         let interval = settings.fundingIntervalSeconds
-        guard interval > 0, let last = lastTime, settings.fundingRate != 0 else { return [] }
+        guard interval > 0, let last = lastTime, settings.fundingRate != 0 else { return }
         let first = (last.seconds / interval + 1) * interval
-        guard first <= time.seconds else { return [] }
+        guard first <= time.seconds else { return }
         let rounds = (time.seconds - first) / interval + 1
         let lastBoundary = first + (rounds - 1) * interval
-        var events = [ExchangeEvent]()
         let batched = rounds > Self.maxFundingRounds
         var boundary = batched ? lastBoundary : first
         while true {
@@ -190,7 +193,7 @@ extension PaperExchange {
                 wallet += amount
                 events.append(.funding(symbol: position.symbol, amount: amount, time: Timestamp(seconds: boundary)))
             }
-            if boundary >= lastBoundary { return events }
+            if boundary >= lastBoundary { return }
             boundary += interval
         }
     }
@@ -198,8 +201,7 @@ extension PaperExchange {
     static var maxFundingRounds: Int64 { 1_000 }
 
     /// Closes the positions in `doomed` at the market (or, isolated, at their bankruptcy price).
-    private mutating func liquidate(_ doomed: [Int], at time: Timestamp) -> [ExchangeEvent] {
-        var events = [ExchangeEvent]()
+    private mutating func liquidate(_ doomed: [Int], at time: Timestamp, into events: inout [ExchangeEvent]) {
         for slot in doomed.sorted(by: { books[$0].instrument.symbol < books[$1].instrument.symbol }) {
             guard let position = books[slot].position, let price = books[slot].price else { continue }
             let symbol = position.symbol
@@ -215,8 +217,8 @@ extension PaperExchange {
                     - position.side.sign * position.margin / books[slot].instrument.baseQuantity(lots: position.lots)
                 fillPrice = position.side == .long ? max(price, bankruptcy) : min(price, bankruptcy)
             }
-            events += execute(order, slot: slot, price: fillPrice, time: time, isMaker: false, isLiquidation: true)
+            execute(order, slot: slot, price: fillPrice, time: time, isMaker: false, isLiquidation: true,
+                    into: &events)
         }
-        return events
     }
 }

@@ -179,32 +179,41 @@ public struct PaperExchange: Sendable {
     /// Accepts or rejects an order. A market order (or a marketable limit) fills at once at the last price with
     /// slippage and taker fee; a limit or stop order rests until the price reaches it.
     public mutating func submit(_ order: OrderRequest, at time: Timestamp) -> Result<[ExchangeEvent], OrderRejection> {
-        guard let slot = slots[order.symbol] else { return .failure(.unknownSymbol(order.symbol)) }
+        var events = [ExchangeEvent]()
+        if let rejection = submit(order, at: time, into: &events) { return .failure(rejection) }
+        return .success(events)
+    }
+
+    /// `submit(_:at:)`, appending what the order did at once (its fill) to `events`; returns the rejection, if any.
+    public mutating func submit(_ order: OrderRequest, at time: Timestamp, into events: inout [ExchangeEvent])
+        -> OrderRejection?
+    {
+        guard let slot = slots[order.symbol] else { return .unknownSymbol(order.symbol) }
         let instrument = books[slot].instrument
         guard instrument.lotSize > 0, instrument.maxLeverage >= 1, instrument.contractMultiplier > 0,
-              instrument.tickSize > 0 else { return .failure(.unknownSymbol(order.symbol)) }
-        guard !usedIDs.contains(order.id) else { return .failure(.duplicateOrderID(order.id)) }
+              instrument.tickSize > 0 else { return .unknownSymbol(order.symbol) }
+        guard !usedIDs.contains(order.id) else { return .duplicateOrderID(order.id) }
         guard order.lots >= instrument.lotSize else {
-            return .failure(.belowMinimumLot(lots: order.lots, minimum: instrument.lotSize))
+            return .belowMinimumLot(lots: order.lots, minimum: instrument.lotSize)
         }
         guard order.lots % instrument.lotSize == 0 else {
-            return .failure(.notALotMultiple(lots: order.lots, lotSize: instrument.lotSize))
+            return .notALotMultiple(lots: order.lots, lotSize: instrument.lotSize)
         }
         guard (1...instrument.maxLeverage).contains(order.leverage) else {
-            return .failure(.leverageOutOfRange(requested: order.leverage, maximum: instrument.maxLeverage))
+            return .leverageOutOfRange(requested: order.leverage, maximum: instrument.maxLeverage)
         }
         switch order.kind {
         case .limit(let price), .stopMarket(let price):
-            guard price.isFinite, price > 0 else { return .failure(.badPrice(price)) }
+            guard price.isFinite, price > 0 else { return .badPrice(price) }
         case .market:
             break
         }
         if order.reduceOnly {
             guard let position = books[slot].position, position.side.exitSide == order.side else {
-                return .failure(.reduceOnlyWithoutPosition(symbol: order.symbol))
+                return .reduceOnlyWithoutPosition(symbol: order.symbol)
             }
         }
-        guard let price = books[slot].price else { return .failure(.noPrice(symbol: order.symbol)) }
+        guard let price = books[slot].price else { return .noPrice(symbol: order.symbol) }
 
         let marketable: Bool
         switch order.kind {
@@ -215,18 +224,19 @@ public struct PaperExchange: Sendable {
         case .stopMarket(let trigger): marketable = order.side == .sell ? price <= trigger : price >= trigger
         }
         if !order.reduceOnly, case .failure(let rejection) = checkMargin(order, slot: slot, price: price) {
-            return .failure(rejection)
+            return rejection
         }
         usedIDs.insert(order.id)
         if !marketable {
             addResting(order, slot: slot)
-            return .success([])
+            return nil
         }
         var fillPrice = slipped(price, side: order.side)
         if case .limit(let limit) = order.kind {
             fillPrice = order.side == .buy ? min(fillPrice, limit) : max(fillPrice, limit)
         }
-        return .success(execute(order, slot: slot, price: fillPrice, time: time, isMaker: false, isLiquidation: false))
+        execute(order, slot: slot, price: fillPrice, time: time, isMaker: false, isLiquidation: false, into: &events)
+        return nil
     }
 
     public mutating func cancel(_ id: ClientOrderID) -> Result<Void, OrderRejection> {
