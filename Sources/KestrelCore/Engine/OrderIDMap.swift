@@ -34,11 +34,17 @@ public struct OrderIDMap<Value: Sendable>: Sendable {
                     values.remove(at: index)
                 }
             } else if let newValue {
-                // Ids are mostly made in order, so a new one nearly always goes last.
+                // Ids are mostly made in order, so a new one nearly always goes last (an append costs less than an
+                // insertion there).
                 var index = keys.count
                 while index > 0, key < keys[index - 1] { index -= 1 }
-                keys.insert(key, at: index)
-                values.insert(newValue, at: index)
+                if index == keys.count {
+                    keys.append(key)
+                    values.append(newValue)
+                } else {
+                    keys.insert(key, at: index)
+                    values.insert(newValue, at: index)
+                }
             }
         }
     }

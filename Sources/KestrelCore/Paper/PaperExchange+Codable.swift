@@ -73,14 +73,17 @@ struct RecentIDs: Sendable, Codable {
 
     func contains(_ id: ClientOrderID) -> Bool { members.contains(id) }
 
-    mutating func insert(_ id: ClientOrderID) {
-        guard members.insert(id).inserted else { return }
+    /// Remembers `id`; false when it is remembered already.
+    @discardableResult
+    mutating func insert(_ id: ClientOrderID) -> Bool {
+        guard members.insert(id).inserted else { return false }
         current.append(id)
-        guard current.count >= capacity else { return }
+        guard current.count >= capacity else { return true }
         swap(&previous, &current)
         current.removeAll(keepingCapacity: true)
         members.removeAll(keepingCapacity: true)
         for id in previous { members.insert(id) }
+        return true
     }
 
     enum CodingKeys: String, CodingKey {

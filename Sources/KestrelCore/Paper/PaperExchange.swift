@@ -192,7 +192,6 @@ public struct PaperExchange: Sendable {
         let instrument = books[slot].instrument
         guard instrument.lotSize > 0, instrument.maxLeverage >= 1, instrument.contractMultiplier > 0,
               instrument.tickSize > 0 else { return .unknownSymbol(order.symbol) }
-        guard !usedIDs.contains(order.id) else { return .duplicateOrderID(order.id) }
         guard order.lots >= instrument.lotSize else {
             return .belowMinimumLot(lots: order.lots, minimum: instrument.lotSize)
         }
@@ -226,7 +225,8 @@ public struct PaperExchange: Sendable {
         if !order.reduceOnly, case .failure(let rejection) = checkMargin(order, slot: slot, price: price) {
             return rejection
         }
-        usedIDs.insert(order.id)
+        // An id is taken only by an order the exchange accepts; checking and taking it in one step hashes it once.
+        guard usedIDs.insert(order.id) else { return .duplicateOrderID(order.id) }
         if !marketable {
             addResting(order, slot: slot)
             return nil
