@@ -56,6 +56,9 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         }
     }
 
+    // The default strategy's run is compiled for it here, once: a caller in another module would otherwise get the
+    // generic code, which reaches the strategy and its verdicts through witness tables at every evaluation.
+    @_specialize(exported: true, where S == DefaultStrategy)
     public func run(progress: (Double) -> Void = { _ in }) -> BacktestResult {
         let clock = ContinuousClock()
         let started = clock.now

@@ -127,7 +127,7 @@ public struct PaperDesk: Sendable {
                                 submitting: (OrderRequest) throws -> Void = { _ in }) -> Step {
         withScratch { desk, scratch in
             var step = Step(time: time)
-            scratch.queue.append(event)
+            desk.hear(event, &scratch, at: time, into: &step, submitting: submitting)
             desk.run(&scratch, at: time, into: &step, submitting: submitting)
             return step
         }
@@ -149,18 +149,24 @@ public struct PaperDesk: Sendable {
         }
     }
 
-    /// Hears every event in `scratch.queue` from the first not yet heard, and every event that follows from them.
+    /// Hears every event in `scratch.queue`, and every event that follows from them.
     private mutating func run(_ scratch: inout Scratch, at time: Timestamp, into step: inout Step,
                               submitting: (OrderRequest) throws -> Void) {
         var index = 0
         while index < scratch.queue.count {
             let event = scratch.queue[index]
             index += 1
-            record(event, into: &step.journal)
-            scratch.output.removeAll()
-            engine.handle(event, into: &scratch.output)
-            absorb(&scratch, at: time, into: &step, submitting: submitting)
+            hear(event, &scratch, at: time, into: &step, submitting: submitting)
         }
+    }
+
+    /// The engine hears one event; what it asks for is carried out, and what follows goes on `scratch.queue`.
+    private mutating func hear(_ event: EngineEvent, _ scratch: inout Scratch, at time: Timestamp,
+                               into step: inout Step, submitting: (OrderRequest) throws -> Void) {
+        record(event, into: &step.journal)
+        scratch.output.removeAll()
+        engine.handle(event, into: &scratch.output)
+        absorb(&scratch, at: time, into: &step, submitting: submitting)
     }
 
     /// Takes the engine's notes (`scratch.output`) into `step` and carries out its commands on the exchange; the
