@@ -40,7 +40,7 @@ public struct PaperDesk: Sendable {
         }
     }
 
-    /// Runs `body` with the scratch buffers, which it owns alone meanwhile; leaves them empty.
+    /// Runs `body` with the scratch buffers (as they are), which it owns alone meanwhile; leaves them empty.
     private mutating func withScratch<R>(_ body: (inout PaperDesk, inout Scratch) -> R) -> R {
         var scratch = Scratch()
         swap(&scratch, &self.scratch)
@@ -101,22 +101,25 @@ public struct PaperDesk: Sendable {
             step = self.price(symbol, price, at: time, continuous: continuous, submitting: submitting)
             return
         }
+        // Most prices fill nothing and ask nothing of the engine. They use the buffers where they lie, and leave
+        // them empty: the engine hears the price straight away, with no queue to build.
+        exchange.updatePrice(slot: route.exchangeSlot, price, at: time, continuous: continuous,
+                             into: &scratch.exchangeEvents)
+        let filled = !scratch.exchangeEvents.isEmpty
+        if !filled {
+            scratch.output.recordsNotes = engine.settings.recordsNotes
+            engine.price(slot: route.engineSlot, price, at: time, into: &scratch.output)
+            if scratch.output.commands.isEmpty, scratch.output.notes.isEmpty { return }
+        }
         withScratch { desk, scratch in
-            desk.exchange.updatePrice(slot: route.exchangeSlot, price, at: time, continuous: continuous,
-                                      into: &scratch.exchangeEvents)
-            if scratch.exchangeEvents.isEmpty {
-                // Most prices fill nothing: the engine hears the price straight away, with no queue to build.
-                desk.engine.price(slot: route.engineSlot, price, at: time, into: &scratch.output)
-                guard !scratch.output.commands.isEmpty || !scratch.output.notes.isEmpty else { return }
-                var made = Step(time: time)
-                desk.absorb(&scratch, at: time, into: &made, submitting: submitting)
-                desk.run(&scratch, at: time, into: &made, submitting: submitting)
-                step = made
-                return
-            }
-            for event in scratch.exchangeEvents { scratch.queue.append(.exchange(event)) }
-            scratch.queue.append(.price(symbol: symbol, price: price, time: time))
             var made = Step(time: time)
+            if filled {
+                // The engine hears what the exchange did first, then the price.
+                for event in scratch.exchangeEvents { scratch.queue.append(.exchange(event)) }
+                scratch.queue.append(.price(symbol: symbol, price: price, time: time))
+            } else {
+                desk.absorb(&scratch, at: time, into: &made, submitting: submitting)
+            }
             desk.run(&scratch, at: time, into: &made, submitting: submitting)
             step = made
         }
@@ -125,12 +128,17 @@ public struct PaperDesk: Sendable {
     /// Feeds one event and carries out what follows from it.
     public mutating func handle(_ event: EngineEvent, at time: Timestamp,
                                 submitting: (OrderRequest) throws -> Void = { _ in }) -> Step {
+        var step = Step(time: time)
+        // Most ticks ask nothing of the exchange: the engine hears them in the buffers where they lie.
+        record(event, into: &step.journal)
+        scratch.output.recordsNotes = engine.settings.recordsNotes
+        engine.handle(event, into: &scratch.output)
+        if scratch.output.commands.isEmpty, scratch.output.notes.isEmpty { return step }
         withScratch { desk, scratch in
-            var step = Step(time: time)
-            desk.hear(event, &scratch, at: time, into: &step, submitting: submitting)
+            desk.absorb(&scratch, at: time, into: &step, submitting: submitting)
             desk.run(&scratch, at: time, into: &step, submitting: submitting)
-            return step
         }
+        return step
     }
 
     /// Reconciles the engine with the exchange and carries out what that requires (new stops).
