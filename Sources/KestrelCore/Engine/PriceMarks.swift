@@ -17,6 +17,8 @@ struct PriceMarks: Sendable {
     private var symbols: [String] = []
     private var prices: [Double?] = []
     private var valuations: [Valuation?] = []
+    /// Moves on with every change to a valuation: equity stays the same as long as this and cash do.
+    private(set) var valuationVersion = 0
 
     init(symbols: [String]) {
         for symbol in symbols { _ = slot(symbol) }
@@ -45,12 +47,19 @@ struct PriceMarks: Sendable {
         prices[slot] = price
         guard valuations[slot] != nil else { return false }
         valuations[slot]!.price = price
+        valuationVersion &+= 1
         return true
     }
 
-    mutating func setValuation(_ valuation: Valuation?, for symbol: String) { valuations[slot(symbol)] = valuation }
+    mutating func setValuation(_ valuation: Valuation?, for symbol: String) {
+        valuations[slot(symbol)] = valuation
+        valuationVersion &+= 1
+    }
 
-    mutating func removeAllValuations() { valuations = Array(repeating: nil, count: valuations.count) }
+    mutating func removeAllValuations() {
+        valuations = Array(repeating: nil, count: valuations.count)
+        valuationVersion &+= 1
+    }
 
     /// Cash plus every open position's unrealised PnL at its latest price.
     func equity(cash: Double) -> Double {

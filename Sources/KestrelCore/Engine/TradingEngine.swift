@@ -75,6 +75,8 @@ public struct TradingEngine: Sendable {
     /// snapshots hashes no symbols).
     var actedOn: [Int: Set<String>] = [:]
     var nextOrderNumber = 1
+    /// The cash and valuations the drawdown last saw equity at (see `record(slot:_:at:into:)`).
+    private var observedEquityInputs: (cash: Double, valuationVersion: Int) = (.nan, -1)
 
     public internal(set) var statistics = EngineStatistics()
 
@@ -177,7 +179,12 @@ public struct TradingEngine: Sendable {
         guard price.isFinite, price > 0 else { return }
         statistics.lastTime = time
         if marks.record(price, at: slot) { manage(marks.symbol(at: slot), price: price, at: time, into: &output) }
-        statistics.observe(equity: equity)
+        // Equity moves only with cash or a valuation. Nearly half the prices are for symbols without a position:
+        // they find it where the drawdown last saw it, and it need not be summed again.
+        if cash != observedEquityInputs.cash || marks.valuationVersion != observedEquityInputs.valuationVersion {
+            statistics.observe(equity: equity)
+            observedEquityInputs = (cash, marks.valuationVersion)
+        }
     }
 
     public mutating func handle(_ event: EngineEvent) -> Output {
@@ -238,7 +245,9 @@ public struct EngineStatistics: Sendable, Equatable, Codable {
 
     mutating func observe(equity: Double) {
         equityPeak = max(equityPeak, equity)
-        if equityPeak > 0 { maxDrawdown = max(maxDrawdown, (equityPeak - equity) / equityPeak) }
+        // Observed at every price: a drawdown short of the deepest (by more than rounding) skips the division.
+        guard equityPeak > 0, equityPeak - equity > maxDrawdown * equityPeak * (1 - 1e-12) else { return }
+        maxDrawdown = max(maxDrawdown, (equityPeak - equity) / equityPeak)
     }
 
     public var realizedPnL: Double { closedTrades.reduce(0) { $0 + $1.pnl } }
