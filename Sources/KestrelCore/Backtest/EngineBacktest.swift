@@ -56,6 +56,12 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         }
     }
 
+    /// When the candle at `cursor` closes; never, past the last.
+    private static func close(of candles: [Candle], at cursor: Int, _ requirement: TimeframeRequirement)
+        -> Timestamp {
+        cursor < candles.count ? candles[cursor].time + requirement.timeframe.seconds : Timestamp(seconds: .max)
+    }
+
     // The default strategy's run is compiled for it here, once: a caller in another module would otherwise get the
     // generic code, which reaches the strategy and its verdicts through witness tables at every evaluation.
     @_specialize(exported: true, where S == DefaultStrategy)
@@ -102,6 +108,10 @@ public struct EngineBacktest<S: Strategy>: Sendable {
             }
             analyzers.append(analyzer)
             cursors.append(perTimeframe)
+        }
+        // Per symbol, per requirement: when the next candle to feed closes.
+        var nextCloses = cursors.indices.map { index in
+            requirements.indices.map { Self.close(of: resampled[index][$0], at: cursors[index][$0], requirements[$0]) }
         }
         var baseCursor = bases.map { base in base.firstIndex { $0.time >= from } ?? base.count }
         // Per symbol: the first price in the period, and the latest close.
@@ -156,10 +166,11 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                 baseCursor[index] += 1
             }
 
-            // Candles that closed now, on every timeframe, then the scan.
+            // Candles that closed now, on every timeframe, then the scan. Most steps close none on most timeframes:
+            // the next close of each is kept at hand, so the candles themselves are read only when one closes.
             var changed = false
             for index in analyzers.indices {
-                for (r, requirement) in requirements.enumerated() {
+                for (r, requirement) in requirements.enumerated() where nextCloses[index][r] <= closeTime {
                     let candles = resampled[index][r]
                     while cursors[index][r] < candles.count,
                           candles[cursors[index][r]].time + requirement.timeframe.seconds <= closeTime {
@@ -167,6 +178,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                         cursors[index][r] += 1
                         if r == 0 { changed = true }
                     }
+                    nextCloses[index][r] = Self.close(of: candles, at: cursors[index][r], requirement)
                 }
             }
             if changed {

@@ -58,16 +58,28 @@ public struct VolumeProfile: Sendable, Equatable {
         let count = older.closes.count + newer.closes.count
         guard count >= 2, bins >= 3, older.volumes.count == older.closes.count,
               newer.volumes.count == newer.closes.count else { return nil }
-        var low = Double.infinity
-        var high = -Double.infinity
-        for price in older.closes {
-            low = min(low, price)
-            high = max(high, price)
+        // Two running extremes of each kind, so that each comparison waits on the one two closes back, not on the
+        // one just before.
+        var low0 = Double.infinity, low1 = Double.infinity
+        var high0 = -Double.infinity, high1 = -Double.infinity
+        func scan(_ closes: UnsafeBufferPointer<Double>) {
+            var i = 0
+            while i + 2 <= closes.count {
+                low0 = min(low0, closes[i])
+                high0 = max(high0, closes[i])
+                low1 = min(low1, closes[i + 1])
+                high1 = max(high1, closes[i + 1])
+                i += 2
+            }
+            if i < closes.count {
+                low0 = min(low0, closes[i])
+                high0 = max(high0, closes[i])
+            }
         }
-        for price in newer.closes {
-            low = min(low, price)
-            high = max(high, price)
-        }
+        scan(older.closes)
+        scan(newer.closes)
+        let low = min(low0, low1)
+        let high = max(high0, high1)
         guard high > low else { return nil }
         let width = (high - low) / Double(bins)
         // The busiest bin and the three strongest local maxima (strongest first; -1: none).
