@@ -30,9 +30,7 @@ extension TradingEngine {
         stats.snapshotAges = []
         return EngineState(cash: cash, positions: positions.dictionary, lastPrices: lastPrices,
                            pendingEntries: pendingEntries.dictionary,
-                           risk: risk, latestSnapshot: latestSnapshot, actedOn: Set(actedOn.flatMap { sequence, symbols in
-                               symbols.map { OpportunityKey(sequence: sequence, symbol: $0).text }
-                           }),
+                           risk: risk, latestSnapshot: latestSnapshot, actedOn: Set(actedOn.map(\.text)),
                            nextOrderNumber: nextOrderNumber, statistics: stats)
     }
 
@@ -47,9 +45,9 @@ extension TradingEngine {
         pendingEntries = OrderIDMap(saved.pendingEntries)
         risk = saved.risk
         latestSnapshot = saved.latestSnapshot
-        for key in saved.actedOn.compactMap(OpportunityKey.init(text:)) {
-            actedOn[key.sequence, default: []].insert(key.symbol)
-        }
+        // Oldest snapshot first, as the engine keeps them.
+        actedOn = saved.actedOn.compactMap(OpportunityKey.init(text:))
+            .sorted { ($0.sequence, $0.symbol) < ($1.sequence, $1.symbol) }
         nextOrderNumber = saved.nextOrderNumber
         statistics = saved.statistics
         statistics.closedTrades = closedTrades

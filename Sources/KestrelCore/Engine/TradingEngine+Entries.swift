@@ -19,7 +19,7 @@ extension TradingEngine {
         for opportunity in ordered {
             // An opportunity is entered at most once; one that is blocked now is looked at again on later ticks
             // while its snapshot is fresh (the reasons are told once, when the snapshot arrives).
-            guard actedOn[snapshot.sequence]?.contains(opportunity.symbol) != true else { continue }
+            guard !hasActed(on: opportunity.symbol, inSnapshot: snapshot.sequence) else { continue }
             if committedCount >= settings.risk.maxOpenPositions { break }
             if announce { output.note(.evaluating(opportunity)) }
             if let reason = entryBlocker(opportunity, at: now) {
@@ -27,7 +27,7 @@ extension TradingEngine {
                 continue
             }
             if enter(opportunity, snapshotAge: age, at: now, announce: announce, into: &output) {
-                actedOn[snapshot.sequence, default: []].insert(opportunity.symbol)
+                actedOn.append(OpportunityKey(sequence: snapshot.sequence, symbol: opportunity.symbol))
             }
         }
     }

@@ -71,9 +71,14 @@ public struct TradingEngine: Sendable {
         }
     }
 
-    /// Every opportunity already acted on: the symbols of each recent snapshot, by sequence (so forgetting old
-    /// snapshots hashes no symbols).
-    var actedOn: [Int: Set<String>] = [:]
+    /// Every opportunity already acted on in the recent snapshots, oldest snapshot first. A few at most (the
+    /// entries of the last ten snapshots), looked at for every opportunity at every tick: a short list costs
+    /// less than hashing sequence and symbol.
+    var actedOn: [OpportunityKey] = []
+
+    func hasActed(on symbol: String, inSnapshot sequence: Int) -> Bool {
+        actedOn.contains { $0.sequence == sequence && $0.symbol == symbol }
+    }
     var nextOrderNumber = 1
     /// The cash and valuations the drawdown last saw equity at (see `record(slot:_:at:into:)`).
     private var observedEquityInputs: (cash: Double, valuationVersion: Int) = (.nan, -1)
@@ -206,8 +211,8 @@ public struct TradingEngine: Sendable {
             latestSnapshot = snapshot
             // Only recent snapshots can still be traded: forget what was acted on in older ones.
             let oldest = snapshot.sequence - 10
-            // In place: filtering would build a new map at nearly every snapshot.
-            while let stale = actedOn.keys.first(where: { $0 < oldest }) { actedOn[stale] = nil }
+            // Oldest first, so the stale ones lead; most snapshots find none.
+            if let first = actedOn.first, first.sequence < oldest { actedOn.removeAll { $0.sequence < oldest } }
             statistics.snapshots += 1
             let now = max(snapshot.scanFinished, statistics.lastTime ?? snapshot.scanFinished)
             considerEntries(at: now, announce: announce, into: &output)
