@@ -72,6 +72,34 @@ final class FakeSource: MarketDataSource, Sendable {
         #expect(source.stats.withLock(\.latestRequested) <= asOf)
     }
 
+    @Test func rankKeepsTheBestInOrderWithTiesBrokenAsDocumented() {
+        let instrument = Instrument(symbol: "X", base: "X", quote: "USDT", contractMultiplier: 1, tickSize: 0.01,
+                                    maxLeverage: 10)
+        func opportunity(_ symbol: String, score: Double, confidence: Double) -> Opportunity {
+            let result = SignalResult(symbol: symbol, dataTime: asOf, signal: .buy, confidence: confidence,
+                                      score: score, regime: .neutral, price: 1, bbWidth: 0.04, atr: 1, momentum: 0,
+                                      rsi: 50, reasons: [])
+            return Opportunity(result: result, price: 1, dataTime: asOf, instrument: instrument)
+        }
+        // Scores from a small set, so ties on score (broken by confidence, then symbol) are common.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let count = Int.random(in: 0...12, using: &generator)
+            let opportunities = (0..<count).map { index in
+                opportunity("S\(Int.random(in: 0...5, using: &generator))-\(index)",
+                            score: Double(Int.random(in: 0...3, using: &generator)),
+                            confidence: Double(Int.random(in: 0...2, using: &generator)) / 2)
+            }
+            let sorted = opportunities.sorted {
+                ($0.score, $0.confidence, $1.symbol) > ($1.score, $1.confidence, $0.symbol)
+            }
+            for top in [0, 1, 3, 5, 20] {
+                #expect(MarketScanner<DefaultStrategy>.rank(opportunities, top: top).map(\.symbol)
+                    == sorted.prefix(top).map(\.symbol))
+            }
+        }
+    }
+
     @Test func aFailingSymbolIsSkippedAndTheScanGoesOn() async throws {
         let source = try FakeSource(symbols: 12, failing: ["S3", "S7"])
         let result = try await MarketScanner(source: source, strategy: DefaultStrategy()).scan(at: asOf)
