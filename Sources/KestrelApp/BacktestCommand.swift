@@ -71,6 +71,7 @@ struct BacktestCommand: AsyncParsableCommand {
     var quiet = false
 
     func run() async throws {
+        for path in [tradesCsv, json, html] { try OutputFile.check(path) }
         var flags = [String: String]()
         flags["STARTING_BALANCE"] = startingBalance
         let settings = try await BotSettings.resolve(envFile: envFile, assignments: assignments, flags: flags)

@@ -32,6 +32,7 @@ struct IndicatorsCommand: AsyncParsableCommand {
     ]
 
     func run() async throws {
+        try OutputFile.check(output)
         guard let policy = GapPolicy(rawValue: gaps) else {
             throw ValidationError("--gaps must be keep or fill, not '\(gaps)'")
         }

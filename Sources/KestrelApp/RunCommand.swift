@@ -68,6 +68,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
+        try OutputFile.check(summaryJson, what: "the summary")
         logging.bootstrap(default: .info)
         let logger = Logger(label: "kestrel")
         guard speed > 0, speed.isFinite, speed <= 1_000_000 else {

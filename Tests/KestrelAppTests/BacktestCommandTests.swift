@@ -80,4 +80,28 @@ import Testing
         let from = try Kestrel.run(["backtest", "--from", "2030-01-01T00:00:00Z"])
         #expect(from.status != 0 && from.stderr.contains("outside the data"))
     }
+
+    @Test func outputFilesAreCheckedFirstAndWrittenWhereTheyLead() throws {
+        let sma = ["backtest", "--strategy", "sma-cross", "--quiet"]
+        // A file that cannot be written is reported before the run, naming the file and why.
+        let missing = "/nonexistent-\(UUID())/report.json"
+        let refused = try Kestrel.run(["backtest", "--json", missing])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("\(missing): cannot write the file: no such directory"))
+        #expect(!refused.stdout.contains("PER-SYMBOL"), "the backtest ran before the output was checked")
+        let directory = try Kestrel.run(sma + ["--html", FileManager.default.temporaryDirectory.path])
+        #expect(directory.status != 0 && directory.stderr.contains("cannot write the file: it is a directory"))
+        // Through a link, the file it points to is replaced and the link stays.
+        let target = temporary("target.json")
+        let link = temporary("link.json")
+        try "old".write(toFile: target, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        #expect(try Kestrel.run(sma + ["--json", link]).status == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
+        #expect(try String(contentsOfFile: target, encoding: .utf8).contains("\"trade_count\""))
+        // A device is written in place, never replaced by a plain file.
+        #expect(try Kestrel.run(sma + ["--json", "/dev/null"]).status == 0)
+        let null = try FileManager.default.attributesOfItem(atPath: "/dev/null")
+        #expect(null[.type] as? FileAttributeType == .typeCharacterSpecial)
+    }
 }
