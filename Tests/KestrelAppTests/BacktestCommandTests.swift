@@ -99,9 +99,36 @@ import Testing
         #expect(try Kestrel.run(sma + ["--json", link]).status == 0)
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
         #expect(try String(contentsOfFile: target, encoding: .utf8).contains("\"trade_count\""))
+        // A link to a file not made yet makes that file.
+        let later = temporary("later.json")
+        let dangling = temporary("dangling.json")
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: later)
+        #expect(try Kestrel.run(sma + ["--json", dangling]).status == 0)
+        #expect(try String(contentsOfFile: later, encoding: .utf8).contains("\"trade_count\""))
         // A device is written in place, never replaced by a plain file.
         #expect(try Kestrel.run(sma + ["--json", "/dev/null"]).status == 0)
         let null = try FileManager.default.attributesOfItem(atPath: "/dev/null")
         #expect(null[.type] as? FileAttributeType == .typeCharacterSpecial)
+        #expect(try Kestrel.run(sma + ["--json", ""]).stderr.contains("cannot write the file: no file name given"))
+    }
+
+    @Test func standardOutputAsAnOutputFileGetsTheTextAfterTheReport() throws {
+        // Through a pipe.
+        let piped = try Kestrel.run(["backtest", "--strategy", "sma-cross", "--quiet", "--json", "/dev/stdout"])
+        let report = try #require(piped.stdout.range(of: "PER-SYMBOL"))
+        let json = try #require(piped.stdout.range(of: "\"trade_count\""))
+        #expect(piped.status == 0 && report.lowerBound < json.lowerBound)
+        // Into a file the shell opened for appending: what the file held stays.
+        let log = temporary("log.txt")
+        try "earlier line\n".write(toFile: log, atomically: true, encoding: .utf8)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "\"$0\" backtest --strategy sma-cross --quiet --json /dev/stdout >> \"$1\"",
+                           Kestrel.executable.path, log]
+        try shell.run()
+        shell.waitUntilExit()
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(shell.terminationStatus == 0)
+        #expect(text.hasPrefix("earlier line\nPER-SYMBOL") && text.contains("\"trade_count\""))
     }
 }
