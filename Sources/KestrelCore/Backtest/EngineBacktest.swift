@@ -40,18 +40,21 @@ public struct EngineBacktest<S: Strategy>: Sendable {
 
     /// The latest verdict per symbol: the backtest's re-validation reads what its own scan computed.
     final class LatestSignals: SignalRevalidator {
-        /// Each symbol's index in `results`.
+        /// The symbols, in the order of `results`: a handful are found faster by comparing than by hashing.
+        let symbols: [String]
+        /// Each symbol's index in `results`, for a universe too large to search.
         let indices: [String: Int]
         /// By symbol index; nil where the last scan had no verdict.
         let results: Mutex<[SignalResult?]>
 
         init(symbols: [String]) {
+            self.symbols = symbols
             indices = Dictionary(symbols.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             results = Mutex(Array(repeating: nil, count: symbols.count))
         }
 
         func revalidate(symbol: String, at time: Timestamp) -> SignalResult? {
-            guard let index = indices[symbol] else { return nil }
+            guard let index = symbols.count <= 16 ? symbols.firstIndex(of: symbol) : indices[symbol] else { return nil }
             return results.withLock { $0[index] }
         }
     }

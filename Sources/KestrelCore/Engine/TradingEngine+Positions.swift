@@ -152,8 +152,6 @@ extension TradingEngine {
 
     private static func stopOrderID(_ position: inout ManagedPosition) -> ClientOrderID? { position.stopOrderID }
 
-    func stopReason(_ position: ManagedPosition) -> ExitReason { Self.stopReason(position.stopKind) }
-
     static func stopReason(_ kind: ManagedPosition.StopKind) -> ExitReason {
         switch kind {
         case .initial: return .stopLoss
@@ -248,12 +246,38 @@ extension TradingEngine {
     }
 
     private mutating func reduced(_ fill: Fill, into output: inout Output) {
-        // Taken out and put back rather than copied: a copy would share the target-order map, and the first change
-        // to it would copy the whole map.
-        guard var position = positions.removeValue(forKey: fill.symbol) else { return }
+        // Changed where it lies: taking it out and putting it back would move it, and the positions after it, twice.
+        guard let index = positions.index(forKey: fill.symbol) else { return }
+        let (lots, pnl, reason) = Self.reduce(&positions.values[index], by: fill)
+        cash += pnl - fill.fee
+        guard positions.values[index].lots == 0 else {
+            revalue(fill.symbol)
+            output.note(.partialExit(symbol: fill.symbol, lots: lots, price: fill.price, pnl: pnl - fill.fee))
+            // The stop stays as it is: it is reduce-only, and an exchange fills a reduce-only order only up to the
+            // position left (KuCoin cancels the excess), so it still covers the rest. Replacing it after every
+            // partial exit would cost two requests and leave the position unprotected between them.
+            return
+        }
+        guard let position = positions.removeValue(forKey: fill.symbol) else { return }
+        revalue(fill.symbol)
+        if let stop = position.stopOrderID { output.commands.append(.cancel(stop, symbol: fill.symbol)) }
+        for target in position.targetOrders.keys { output.commands.append(.cancel(target, symbol: fill.symbol)) }
+        let trade = position.closedTrade(exitPrice: position.exitValue / Double(max(position.exitedLots, 1)),
+                                         at: fill.time, reason: reason)
+        statistics.closedTrades.append(trade)
+        risk.recordClosedTrade(pnl: trade.pnl, equityAtEntry: position.equityAtEntry, symbol: fill.symbol,
+                               at: fill.time, cooldown: settings.risk.symbolCooldownSeconds)
+        output.note(.closed(trade))
+        // A slot is free: the current snapshot may still hold something worth trading.
+        considerEntries(at: fill.time, announce: false, into: &output)
+    }
+
+    /// Books an exit fill on `position`: its size, PnL, fees and exit price, and the order it used up. Returns the
+    /// lots it closed, their PnL before fees, and why they were closed.
+    private static func reduce(_ position: inout ManagedPosition, by fill: Fill)
+        -> (lots: Int, pnl: Double, reason: ExitReason) {
         let lots = min(fill.lots, position.lots)
         let pnl = position.side.sign * (fill.price - position.entryPrice) * position.instrument.baseQuantity(lots: lots)
-        cash += pnl - fill.fee
         position.realizedPnL += pnl
         position.fees += fill.fee
         position.lots -= lots
@@ -266,7 +290,7 @@ extension TradingEngine {
             reason = target
             if target == .partialTakeProfit { position.partialsTaken += 1 }
         } else if fill.orderID == position.stopOrderID {
-            reason = stopReason(position)
+            reason = stopReason(position.stopKind)
             position.stopOrderID = nil
         } else {
             reason = position.exitReason ?? .stopLoss
@@ -276,26 +300,7 @@ extension TradingEngine {
             position.exitOrderID = nil
             position.exitReason = nil
         }
-        guard position.lots == 0 else {
-            positions[fill.symbol] = position
-            revalue(fill.symbol)
-            output.note(.partialExit(symbol: fill.symbol, lots: lots, price: fill.price, pnl: pnl - fill.fee))
-            // The stop stays as it is: it is reduce-only, and an exchange fills a reduce-only order only up to the
-            // position left (KuCoin cancels the excess), so it still covers the rest. Replacing it after every
-            // partial exit would cost two requests and leave the position unprotected between them.
-            return
-        }
-        revalue(fill.symbol)
-        if let stop = position.stopOrderID { output.commands.append(.cancel(stop, symbol: fill.symbol)) }
-        for target in position.targetOrders.keys { output.commands.append(.cancel(target, symbol: fill.symbol)) }
-        let trade = position.closedTrade(exitPrice: position.exitValue / Double(max(position.exitedLots, 1)),
-                                         at: fill.time, reason: reason)
-        statistics.closedTrades.append(trade)
-        risk.recordClosedTrade(pnl: trade.pnl, equityAtEntry: position.equityAtEntry, symbol: fill.symbol,
-                               at: fill.time, cooldown: settings.risk.symbolCooldownSeconds)
-        output.note(.closed(trade))
-        // A slot is free: the current snapshot may still hold something worth trading.
-        considerEntries(at: fill.time, announce: false, into: &output)
+        return (lots, pnl, reason)
     }
 
     mutating func handleRejection(_ request: OrderRequest, _ rejection: OrderRejection, at time: Timestamp,
