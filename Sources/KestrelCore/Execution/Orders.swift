@@ -77,10 +77,10 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
 
     public func hash(into hasher: inout Hasher) {
         switch storage {
-        // Numbers are unique within an engine: the symbol need not be hashed too.
-        case .kestrel(let number, let role, _):
+        // Numbers are unique within an engine: neither the symbol nor the role need be hashed too (a role is a
+        // String-backed enum, which hashes its name).
+        case .kestrel(let number, _, _):
             hasher.combine(number)
-            hasher.combine(role)
         case .text(let text): hasher.combine(text)
         }
     }
