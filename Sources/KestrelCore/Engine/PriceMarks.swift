@@ -36,6 +36,8 @@ struct PriceMarks: Sendable {
 
     func price(_ symbol: String) -> Double? { slots[symbol].flatMap { prices[$0] } }
 
+    func price(at slot: Int) -> Double? { prices[slot] }
+
     func symbol(at slot: Int) -> String { symbols[slot] }
 
     var count: Int { symbols.count }
@@ -51,8 +53,8 @@ struct PriceMarks: Sendable {
         return true
     }
 
-    mutating func setValuation(_ valuation: Valuation?, for symbol: String) {
-        valuations[slot(symbol)] = valuation
+    mutating func setValuation(_ valuation: Valuation?, at slot: Int) {
+        valuations[slot] = valuation
         valuationVersion &+= 1
     }
 

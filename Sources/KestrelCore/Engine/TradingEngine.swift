@@ -88,16 +88,21 @@ public struct TradingEngine: Sendable {
     /// Brings the valuation equity reads in line with the position on `symbol` (after it opens, changes size or
     /// closes).
     mutating func revalue(_ symbol: String) {
-        guard let position = positions[symbol] else {
-            marks.setValuation(nil, for: symbol)
+        let slot = marks.slot(symbol)
+        // Read in place: the book's getter would copy the whole position.
+        guard let index = positions.index(forKey: symbol) else {
+            marks.setValuation(nil, at: slot)
             return
         }
-        marks.setValuation(PriceMarks.Valuation(sign: position.side.sign,
-                                                quantity: position.instrument.baseQuantity(lots: position.lots),
-                                                entry: position.entryPrice,
-                                                price: marks.price(symbol) ?? position.entryPrice,
-                                                leverage: Double(position.leverage)),
-                           for: symbol)
+        let valuation = Self.valuation(of: &positions.values[index], price: marks.price(at: slot))
+        marks.setValuation(valuation, at: slot)
+    }
+
+    /// `inout` only to read in place.
+    private static func valuation(of position: inout ManagedPosition, price: Double?) -> PriceMarks.Valuation {
+        PriceMarks.Valuation(sign: position.side.sign, quantity: position.instrument.baseQuantity(lots: position.lots),
+                             entry: position.entryPrice, price: price ?? position.entryPrice,
+                             leverage: Double(position.leverage))
     }
 
     mutating func revalueAll() {
