@@ -85,13 +85,13 @@ import Testing
                                     tickSize: 0.01, maxLeverage: 100)
         let series = HistoricalMarket.Series(instrument: instrument, baseTimeframe: .thirtyMinutes, candles: candles,
                                              timeframes: [.oneHour])
-        var cursor = HistoricalMarket.Series.VolumeCursor()
+        var window = series.volumeWindow
         // Forward in uneven steps from before the first candle to past the last, then back in time once.
         var times = stride(from: candles[0].time.seconds - 7200, through: candles.last!.time.seconds + 90_000,
                            by: 5_399).map { Timestamp(seconds: $0) }
         times.append(Timestamp(parsing: "2018-03-01T12:00:00Z")!)
         for time in times {
-            #expect(series.quoteVolume24h(at: time, cursor: &cursor) == series.quoteVolume24h(at: time))
+            #expect(window.quoteVolume24h(at: time) == series.quoteVolume24h(at: time))
         }
     }
 }

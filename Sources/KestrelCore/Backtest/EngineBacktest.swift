@@ -129,7 +129,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         var reported = 0
         var batch = [Int]()  // symbols with a bar at the current time
         var listed = instruments
-        var volumeCursors = Array(repeating: HistoricalMarket.Series.VolumeCursor(), count: series.count)
+        var volumeWindows = series.map(\.volumeWindow)
         // Each scan's verdicts and opportunities, in arrays kept from one scan to the next.
         var results = [SignalResult?](repeating: nil, count: series.count)
         var candidates = [Opportunity]()
@@ -187,8 +187,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
             if changed {
                 candidates.removeAll(keepingCapacity: true)
                 for index in listed.indices {
-                    listed[index].quoteVolume24h = series[index].quoteVolume24h(at: closeTime,
-                                                                                cursor: &volumeCursors[index])
+                    listed[index].quoteVolume24h = volumeWindows[index].quoteVolume24h(at: closeTime)
                     listed[index].lastPrice = lastCloses[index] ?? 0
                 }
                 let universe = filter.keeps(listed)

@@ -64,19 +64,26 @@ public struct HistoricalMarket: Sendable {
             return quoteVolumePrefix[end] - quoteVolumePrefix[start]
         }
 
-        /// Where the last `quoteVolume24h(at:cursor:)` call left its window.
-        public struct VolumeCursor: Sendable {
-            var start = 0
-            var end = 0
-            public init() {}
+        /// The 24 h quote volume of this series for a caller whose times only go forward (a backtest).
+        public var volumeWindow: VolumeWindow {
+            VolumeWindow(base: base, timeframe: baseTimeframe, quoteVolumePrefix: quoteVolumePrefix)
         }
 
-        /// The same as `quoteVolume24h(at:)`, for a caller whose times only go forward (a backtest): the window's
-        /// ends move on from where `cursor` left them, O(1) a call on average instead of two binary searches.
-        public func quoteVolume24h(at time: Timestamp, cursor: inout VolumeCursor) -> Double {
-            cursor.end = Self.advance(cursor.end, in: base, timeframe: baseTimeframe, closedBy: time)
-            cursor.start = Self.advance(cursor.start, in: base, timeframe: baseTimeframe, closedBy: time - 86_400)
-            return quoteVolumePrefix[cursor.end] - quoteVolumePrefix[cursor.start]
+        /// `quoteVolume24h(at:)` with a window whose ends move on from where the last call left them: O(1) a call on
+        /// average instead of two binary searches. It holds only what it reads, so a caller keeps one per symbol
+        /// and never touches the whole series (reaching a method through an array of them copies one).
+        public struct VolumeWindow: Sendable {
+            let base: [Candle]
+            let timeframe: Timeframe
+            let quoteVolumePrefix: [Double]
+            var start = 0
+            var end = 0
+
+            public mutating func quoteVolume24h(at time: Timestamp) -> Double {
+                end = Series.advance(end, in: base, timeframe: timeframe, closedBy: time)
+                start = Series.advance(start, in: base, timeframe: timeframe, closedBy: time - 86_400)
+                return quoteVolumePrefix[end] - quoteVolumePrefix[start]
+            }
         }
 
         /// `endIndex(candles, closedBy: time)`, found by walking forward from `index` (or searched afresh if time

@@ -25,14 +25,15 @@ public struct UniverseFilter: Sendable, Equatable {
 
     /// Which of `instruments` `select` keeps, in their order.
     public func keeps(_ instruments: [Instrument]) -> [Bool] {
-        // Counted first and built once: a backtest asks at every scan.
-        func kept(_ instrument: Instrument, _ threshold: Double) -> Bool {
-            instrument.isActive
-                && (instrument.quoteVolume24h >= threshold || majors.contains(instrument.base.upperCasedAssetName))
+        // Counted first and built once, and each base looked up among the majors once: a backtest asks at every
+        // scan.
+        let isMajor = instruments.map { majors.contains($0.base.upperCasedAssetName) }
+        func kept(_ index: Int, _ threshold: Double) -> Bool {
+            instruments[index].isActive && (instruments[index].quoteVolume24h >= threshold || isMajor[index])
         }
         for threshold in [minimumQuoteVolume, relaxedQuoteVolume]
-        where instruments.count(where: { kept($0, threshold) }) >= minimumUniverse {
-            return instruments.map { kept($0, threshold) }
+        where instruments.indices.count(where: { kept($0, threshold) }) >= minimumUniverse {
+            return instruments.indices.map { kept($0, threshold) }
         }
         return instruments.map(\.isActive)
     }
