@@ -310,21 +310,13 @@ extension TradingEngine {
         if !rejection.isPositionAlreadyGone(for: request) { statistics.rejections += 1 }
         output.note(.orderRejected(request, rejection))
         if pendingEntries.removeValue(forKey: request.id) != nil { return }
-        guard var position = positions[request.symbol] else { return }
-        if position.stopOrderID == request.id {
-            // The exchange would not hold the stop: the engine watches the stop price itself.
-            position.stopOrderID = nil
-        }
-        position.targetOrders[request.id] = nil
-        if position.exitOrderID == request.id, request.purpose == .exit(.partialTakeProfit) {
+        guard let index = positions.index(forKey: request.symbol) else { return }
+        if positions.values[index].exitOrderID == request.id, request.purpose == .exit(.partialTakeProfit) {
             // Tried again, but not on every price: a refusal that lasts (a full journal) would otherwise send an
             // order a tick.
-            position.partialRetryAfter = time + Self.partialRetryDelaySeconds
+            positions.values[index].partialRetryAfter = time + Self.partialRetryDelaySeconds
         }
-        if position.exitOrderID == request.id {
-            position.exitOrderID = nil
-            position.exitReason = nil
-        }
-        positions[request.symbol] = position
+        // A refused stop leaves the engine watching the stop price itself; a refused exit can be sent again.
+        Self.forget(request.id, in: &positions.values[index])
     }
 }
