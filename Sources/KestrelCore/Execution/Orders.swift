@@ -46,7 +46,12 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
         // would merge with the "-" before it into one character.
         let partsRoundTrip = number >= 0 && (symbol.utf8.first.map { $0 < 0x80 } ?? true)
         storage = partsRoundTrip ? .kestrel(number: number, role: role, symbol: symbol)
-            : .text("kst-\(number)-\(role.rawValue)-\(symbol)")
+            : .text(Self.text(number: number, role: role, symbol: symbol))
+    }
+
+    /// How the engine writes its ids.
+    private static func text(number: Int, role: Role, symbol: String) -> String {
+        "kst-\(number)-\(role.rawValue)-\(symbol)"
     }
 
     public init(_ rawValue: String) {
@@ -62,13 +67,13 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
         else { return nil }
         let symbol = String(fields[2])
         // "kst-007-..." or "kst-+7-..." parse to 7 but are not what the engine writes: such text stays text.
-        guard "kst-\(number)-\(role.rawValue)-\(symbol)" == text else { return nil }
+        guard Self.text(number: number, role: role, symbol: symbol) == text else { return nil }
         return (number, role, symbol)
     }
 
     public var rawValue: String {
         switch storage {
-        case .kestrel(let number, let role, let symbol): "kst-\(number)-\(role.rawValue)-\(symbol)"
+        case .kestrel(let number, let role, let symbol): Self.text(number: number, role: role, symbol: symbol)
         case .text(let text): text
         }
     }
