@@ -175,8 +175,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
             for index in analyzers.indices {
                 for (r, requirement) in requirements.enumerated() where nextCloses[index][r] <= closeTime {
                     let candles = resampled[index][r]
-                    while cursors[index][r] < candles.count,
-                          candles[cursors[index][r]].time + requirement.timeframe.seconds <= closeTime {
+                    while Self.close(of: candles, at: cursors[index][r], requirement) <= closeTime {
                         analyzers[index].update(candles[cursors[index][r]], timeframe: requirement.timeframe)
                         cursors[index][r] += 1
                         if r == 0 { changed = true }

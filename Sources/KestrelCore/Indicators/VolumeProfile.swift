@@ -34,20 +34,13 @@ public struct VolumeProfile: Sendable, Equatable {
     /// price (no range to bin).
     public init?(closes: [Double], volumes: [Double], close: Double, bins: Int = VolumeProfile.defaultBins) {
         guard closes.count == volumes.count else { return nil }
+        let none = UnsafeBufferPointer<Double>(start: nil, count: 0)
         guard let profile = closes.withUnsafeBufferPointer({ closes in
             volumes.withUnsafeBufferPointer { volumes in
-                VolumeProfile(closes: closes, volumes: volumes, close: close, bins: bins)
+                VolumeProfile(older: (closes, volumes), newer: (none, none), close: close, bins: bins)
             }
         }) else { return nil }
         self = profile
-    }
-
-    /// The same from contiguous memory.
-    init?(closes: UnsafeBufferPointer<Double>, volumes: UnsafeBufferPointer<Double>, close: Double,
-          bins: Int = VolumeProfile.defaultBins) {
-        guard volumes.count == closes.count else { return nil }
-        let none = UnsafeBufferPointer<Double>(start: nil, count: 0)
-        self.init(older: (closes, volumes), newer: (none, none), close: close, bins: bins)
     }
 
     /// The same from a window held in two runs, the older first: a ring buffer's storage, read where it lies

@@ -63,7 +63,7 @@ public struct DefaultStrategy: Strategy {
             confidence = min(confidence * multiplier, 0.99)
             if aligned != side { threshold = 0.7 * minimum }
             tally.explain(.higherTimeframes(agree: aligned == side, side: aligned, strength: strength,
-                                                    multiplier: multiplier), in: &result)
+                                            multiplier: multiplier), in: &result)
         }
         result.confidence = confidence
         guard confidence >= threshold else {
@@ -91,7 +91,6 @@ public struct DefaultStrategy: Strategy {
         var sell = 0.0
         /// The votes as reasons (when asked for), with room for the verdict's reasons that follow them: one
         /// allocation per evaluation, none when the context asks for no explanation.
-        /// evaluation.
         var reasons: [Reason] = []
 
         let explains: Bool
