@@ -17,6 +17,18 @@ import Testing
         h.desk.exchange.restingOrders.filter { if case .stopMarket = $0.kind { true } else { false } }
     }
 
+    /// The engine hears that the exchange refused its stop on AAAUSDT; the stop in fact rests there.
+    func loseTrackOfTheStop(_ h: inout EngineHarness) throws {
+        h.send(.rejected(try #require(stops(h).first), .noPrice(symbol: "AAAUSDT"), time: t0 + 1), at: t0 + 1)
+    }
+
+    /// Behind the engine's back, `position` is added to with as many lots again.
+    func addToPosition(_ h: inout EngineHarness, _ position: ManagedPosition) throws {
+        _ = try h.desk.exchange.submit(OrderRequest(id: ClientOrderID("more"), symbol: "AAAUSDT", side: .buy,
+                                                    lots: position.lots, kind: .market, reduceOnly: false,
+                                                    leverage: position.leverage, purpose: .entry), at: t0 + 30).get()
+    }
+
     @Test func anEngineInStepWithTheExchangeChangesNothing() throws {
         var h = holding()
         let before = h.desk.exchange.restingOrders
@@ -74,8 +86,7 @@ import Testing
     @Test func aStopTheEngineLostTrackOfIsTakenBackNotDoubled() throws {
         var h = holding()
         let stopID = try #require(h.desk.engine.positions["AAAUSDT"]?.stopOrderID)
-        // The engine believes the exchange refused its stop; the stop in fact rests there.
-        h.send(.rejected(try #require(stops(h).first), .noPrice(symbol: "AAAUSDT"), time: t0 + 1), at: t0 + 1)
+        try loseTrackOfTheStop(&h)
         #expect(h.desk.engine.positions["AAAUSDT"]?.stopOrderID == nil)
         let (report, _) = h.desk.reconcile(at: t0 + 60)
         #expect(report.restopped == ["AAAUSDT"])
@@ -86,11 +97,9 @@ import Testing
     @Test func aLostStopTooSmallForThePositionIsReplacedNotLeftBesideANewOne() throws {
         var h = holding()
         let position = try #require(h.desk.engine.positions["AAAUSDT"])
-        h.send(.rejected(try #require(stops(h).first), .noPrice(symbol: "AAAUSDT"), time: t0 + 1), at: t0 + 1)
+        try loseTrackOfTheStop(&h)
         // The position is added to while the engine is not looking: the resting stop no longer covers all of it.
-        _ = try h.desk.exchange.submit(OrderRequest(id: ClientOrderID("more"), symbol: "AAAUSDT", side: .buy,
-                                                    lots: position.lots, kind: .market, reduceOnly: false,
-                                                    leverage: position.leverage, purpose: .entry), at: t0 + 30).get()
+        try addToPosition(&h, position)
         let held = try #require(h.desk.exchange.positions["AAAUSDT"])
         #expect(held.lots > position.lots)
         let (report, _) = h.desk.reconcile(at: t0 + 60)
@@ -103,7 +112,7 @@ import Testing
         var h = holding()
         let position = try #require(h.desk.engine.positions["AAAUSDT"])
         let stopID = try #require(position.stopOrderID)
-        h.send(.rejected(try #require(stops(h).first), .noPrice(symbol: "AAAUSDT"), time: t0 + 1), at: t0 + 1)
+        try loseTrackOfTheStop(&h)
         // The first target fills while the engine is not looking: the stop is now larger than the position, which
         // a reduce-only stop may be.
         _ = h.desk.exchange.updatePrice("AAAUSDT", 100 * (1 + 0.03 / Double(position.leverage)), at: t0 + 30)
@@ -118,9 +127,7 @@ import Testing
         var h = holding()
         let old = try #require(h.desk.engine.positions["AAAUSDT"])
         _ = h.desk.exchange.updatePrice("AAAUSDT", 99, at: t0 + 30)
-        _ = try h.desk.exchange.submit(OrderRequest(id: ClientOrderID("more"), symbol: "AAAUSDT", side: .buy,
-                                                    lots: old.lots, kind: .market, reduceOnly: false,
-                                                    leverage: old.leverage, purpose: .entry), at: t0 + 30).get()
+        try addToPosition(&h, old)
         let held = try #require(h.desk.exchange.positions["AAAUSDT"])
         let (report, _) = h.desk.reconcile(at: t0 + 60)
         #expect(report.resized == ["AAAUSDT"])
