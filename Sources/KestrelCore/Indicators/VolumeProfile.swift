@@ -85,18 +85,36 @@ public struct VolumeProfile: Sendable, Equatable {
             }
             add(older.closes, older.volumes)
             add(newer.closes, newer.volumes)
+            // Selections rather than branches: which bin wins is as good as random, and a mispredicted branch
+            // costs more than both sides of a selection.
             var busiest = 0
-            for i in 1..<bins where histogram[i] > histogram[busiest] { busiest = i }
-            var peaks = (-1, -1, -1)
-            for i in 1..<(bins - 1) where histogram[i] > histogram[i - 1] && histogram[i] > histogram[i + 1] {
-                // Insertion into a list of at most three: a peak goes before the first weaker one.
-                if peaks.0 < 0 || histogram[i] > histogram[peaks.0] {
-                    peaks = (i, peaks.0, peaks.1)
-                } else if peaks.1 < 0 || histogram[i] > histogram[peaks.1] {
-                    peaks = (peaks.0, i, peaks.1)
-                } else if peaks.2 < 0 || histogram[i] > histogram[peaks.2] {
-                    peaks.2 = i
+            var most = histogram[0]
+            for i in 1..<bins {
+                let volume = histogram[i]
+                let more = volume > most
+                busiest = more ? i : busiest
+                most = more ? volume : most
+            }
+            // The local maxima are gathered first, without a branch, then ranked: there are only a few.
+            let peaks = withUnsafeTemporaryAllocation(of: Int.self, capacity: bins) { found -> (Int, Int, Int) in
+                var count = 0
+                for i in 1..<(bins - 1) {
+                    found[count] = i
+                    let isPeak = (histogram[i] > histogram[i - 1] ? 1 : 0) & (histogram[i] > histogram[i + 1] ? 1 : 0)
+                    count += isPeak
                 }
+                var peaks = (-1, -1, -1)
+                for i in found[..<count] {
+                    // Insertion into a list of at most three: a peak goes before the first weaker one.
+                    if peaks.0 < 0 || histogram[i] > histogram[peaks.0] {
+                        peaks = (i, peaks.0, peaks.1)
+                    } else if peaks.1 < 0 || histogram[i] > histogram[peaks.1] {
+                        peaks = (peaks.0, i, peaks.1)
+                    } else if peaks.2 < 0 || histogram[i] > histogram[peaks.2] {
+                        peaks.2 = i
+                    }
+                }
+                return peaks
             }
             return (busiest, peaks)
         }
