@@ -248,4 +248,45 @@ import Testing
         let restored = try JSONDecoder().decode(RecentIDs.self, from: JSONEncoder().encode(recent))
         #expect(inserted.suffix(3).allSatisfy(restored.contains) && !restored.contains(inserted[0]))
     }
+
+    @Test func tellsIDsApartByAllTheirTextNotOnlyByNumber() {
+        var recent = RecentIDs(capacity: 64)
+        let first = ClientOrderID(number: 7, role: .entry, symbol: "AAAUSDT")
+        // Same number, another role or symbol: another id. Text ids are held by their text.
+        let outcomes = [first, first, ClientOrderID(number: 7, role: .stop, symbol: "AAAUSDT"),
+                        ClientOrderID(number: 7, role: .entry, symbol: "BBBUSDT"), ClientOrderID("manual-1"),
+                        ClientOrderID("manual-1"), ClientOrderID("kst-7-entry-AAAUSDT")].map { recent.insert($0) }
+        #expect(outcomes == [true, false, true, true, true, false, false])
+        #expect(!recent.contains(ClientOrderID("manual-2")))
+    }
+
+    @Test func answersAsTwoGenerationsOfASetWouldThroughManyTurnovers() {
+        // Numbers that share places in a small table, repeats, and text ids, checked after every insert against
+        // the two generations kept as plain arrays.
+        var recent = RecentIDs(capacity: 5)
+        var previous = [ClientOrderID](), current = [ClientOrderID]()
+        let candidates = (0..<64).map { pick in
+            pick < 8 ? ClientOrderID("text-\(pick)") : ClientOrderID(number: pick * 16, role: .stop, symbol: "X")
+        }
+        var state: UInt64 = 3
+        for _ in 0..<2_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let id = candidates[Int(state >> 58)]
+            let known = previous.contains(id) || current.contains(id)
+            let inserted = recent.insert(id)
+            #expect(inserted == !known)
+            if !known {
+                current.append(id)
+                if current.count == 5 { (previous, current) = (current, []) }
+            }
+            for candidate in candidates {
+                #expect(recent.contains(candidate) == (previous.contains(candidate) || current.contains(candidate)))
+            }
+        }
+    }
+
+    @Test func refusesASavedCapacityTooLargeToHold() {
+        let json = Data(#"{"capacity": 1000000000000, "order": []}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RecentIDs.self, from: json) }
+    }
 }

@@ -90,6 +90,15 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
         }
     }
 
+    /// A hash for tables that mix it themselves (`RecentIDs`): an engine id's number as it is, which is unique
+    /// within an engine, or the text's hash. Equal ids have equal hashes.
+    var tableHash: Int {
+        switch storage {
+        case .kestrel(let number, _, _): number
+        case .text(let text): text.hashValue
+        }
+    }
+
     /// The engine's ids in the order they were made, then any others by their text.
     public static func < (lhs: ClientOrderID, rhs: ClientOrderID) -> Bool {
         switch (lhs.storage, rhs.storage) {

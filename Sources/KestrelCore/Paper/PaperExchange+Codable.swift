@@ -58,32 +58,81 @@ extension PaperExchange: Codable {
 
 /// The most recent ids: at least the last `capacity`, at most twice as many.
 ///
-/// Held as two generations: the ids since the last turnover (`current`) and the generation before (`previous`).
-/// When `current` is full it becomes `previous` and the set is rebuilt from it, so the older generation is dropped
-/// in one go. Removing the oldest id at every insert instead would cost a removal from a hashed set for every order
-/// the exchange takes, which moves the entries around it; a turnover costs one insert per id, once.
+/// Held as two generations: the ids since the last turnover (the current one) and the generation before. When the
+/// current one is full it becomes the previous one and the older generation is dropped in one go: removing the
+/// oldest id at every insert instead would cost a removal from a hashed table for every order the exchange takes.
+///
+/// The exchange checks every order against these, so they are kept in a table of their own rather than a `Set`: an
+/// engine id is placed by its number, with a multiplication where a `Set` would run a keyed hash over it.
 struct RecentIDs: Sendable, Codable {
-    private var previous: [ClientOrderID] = []
-    private var current: [ClientOrderID] = []
-    /// The ids of both generations.
-    private var members: Set<ClientOrderID> = []
+    /// Both generations, oldest first: the previous one is `ids[..<currentStart]`.
+    private var ids: [ClientOrderID] = []
+    /// The table place of each id in `ids`, kept for the turnover, which places them again.
+    private var places: [Int] = []
+    private var currentStart = 0
+    /// Open addressing with linear probing: 0 is an empty slot, `i + 1` holds `ids[i]`. At least twice as many slots
+    /// as ids ever held, so probes stay short.
+    private var slots: [Int32]
+    /// The shift that takes an id's mixed hash to a slot: 64 less log2 of the slot count.
+    private let shift: Int
     let capacity: Int
 
-    init(capacity: Int) { self.capacity = max(1, capacity) }
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        var count = 8
+        while count < 4 * self.capacity { count *= 2 }
+        slots = Array(repeating: 0, count: count)
+        shift = 64 - count.trailingZeroBitCount
+    }
 
-    func contains(_ id: ClientOrderID) -> Bool { members.contains(id) }
+    /// Where the search for `id` starts.
+    private func place(of id: ClientOrderID) -> Int {
+        // Fibonacci hashing: the high bits of the product depend on every bit of the hash.
+        Int(truncatingIfNeeded: (UInt64(truncatingIfNeeded: id.tableHash) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))
+    }
+
+    /// The slot holding `id`, or the empty slot where it would go.
+    private func slot(of id: ClientOrderID, from place: Int) -> (index: Int, found: Bool) {
+        let mask = slots.count - 1
+        var index = place
+        while true {
+            let entry = Int(slots[index])
+            if entry == 0 { return (index, false) }
+            if ids[entry - 1] == id { return (index, true) }
+            index = (index + 1) & mask
+        }
+    }
+
+    func contains(_ id: ClientOrderID) -> Bool { slot(of: id, from: place(of: id)).found }
 
     /// Remembers `id`; false when it is remembered already.
     @discardableResult
     mutating func insert(_ id: ClientOrderID) -> Bool {
-        guard members.insert(id).inserted else { return false }
-        current.append(id)
-        guard current.count >= capacity else { return true }
-        swap(&previous, &current)
-        current.removeAll(keepingCapacity: true)
-        members.removeAll(keepingCapacity: true)
-        for id in previous { members.insert(id) }
+        let place = place(of: id)
+        let (index, found) = slot(of: id, from: place)
+        guard !found else { return false }
+        ids.append(id)
+        places.append(place)
+        slots[index] = Int32(ids.count)
+        if ids.count - currentStart >= capacity { turnOver() }
         return true
+    }
+
+    /// The current generation becomes the previous one; the one before is forgotten.
+    private mutating func turnOver() {
+        ids.removeFirst(currentStart)
+        places.removeFirst(currentStart)
+        currentStart = ids.count
+        rebuild()
+    }
+
+    /// Places every id in `ids` again, in order; an id met twice (only a decoded list can hold one) is placed once.
+    private mutating func rebuild() {
+        for index in slots.indices { slots[index] = 0 }
+        for (offset, id) in ids.enumerated() {
+            let (index, found) = slot(of: id, from: places[offset])
+            if !found { slots[index] = Int32(offset + 1) }
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -91,18 +140,27 @@ struct RecentIDs: Sendable, Codable {
         case capacity
     }
 
+    static let largestCapacity = 1 << 20
+
     /// Oldest first; a saved set comes back as one full generation of its newest ids.
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        capacity = max(1, try container.decode(Int.self, forKey: .capacity))
-        let order = try container.decode([ClientOrderID].self, forKey: .order)
-        previous = Array(order.suffix(capacity))
-        members = Set(previous)
+        let capacity = try container.decode(Int.self, forKey: .capacity)
+        // The table is sized by the capacity: a corrupt one must not ask for all the memory there is.
+        guard capacity <= Self.largestCapacity else {
+            throw DecodingError.dataCorruptedError(forKey: .capacity, in: container,
+                                                   debugDescription: "\(capacity) is more than \(Self.largestCapacity)")
+        }
+        self.init(capacity: capacity)
+        ids = Array(try container.decode([ClientOrderID].self, forKey: .order).suffix(capacity))
+        places = ids.map(place(of:))
+        currentStart = ids.count
+        rebuild()
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(capacity, forKey: .capacity)
-        try container.encode(previous + current, forKey: .order)
+        try container.encode(ids, forKey: .order)
     }
 }
