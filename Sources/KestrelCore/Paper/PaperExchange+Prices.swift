@@ -179,7 +179,12 @@ extension PaperExchange {
     private mutating func payFunding(until time: Timestamp, into events: inout [ExchangeEvent]) {
         let interval = settings.fundingIntervalSeconds
         guard interval > 0, let last = lastTime, settings.fundingRate != 0 else { return }
-        let first = (last.seconds / interval + 1) * interval
+        // Kept while the last time is still within the interval before it (never for a time before 1970, whose
+        // division rounds the other way).
+        if !(last.seconds >= 0 && last.seconds < nextFunding && last.seconds >= nextFunding - interval) {
+            nextFunding = (last.seconds / interval + 1) * interval
+        }
+        let first = nextFunding
         guard first <= time.seconds else { return }
         let rounds = (time.seconds - first) / interval + 1
         let lastBoundary = first + (rounds - 1) * interval

@@ -103,6 +103,9 @@ public struct PaperExchange: Sendable {
     /// Client ids of the most recent orders, to refuse a repeated id and to answer `hasSeen` after a restart.
     /// Bounded, so the exchange's saved state does not grow with every order ever placed.
     var usedIDs = RecentIDs(capacity: 256)
+    /// The first funding time after `lastTime`, as last worked out: it moves once per funding interval, and every
+    /// price asks for it.
+    var nextFunding = Int64.max
 
     public init(instruments: [Instrument], settings: PaperExchangeSettings = PaperExchangeSettings()) {
         self.settings = settings
