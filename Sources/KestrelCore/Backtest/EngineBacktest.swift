@@ -129,6 +129,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         var reported = 0
         var batch = [Int]()  // symbols with a bar at the current time
         var listed = instruments
+        let isMajor = filter.isMajor(listed)
         var volumeWindows = series.map(\.volumeWindow)
         // Each scan's verdicts and opportunities, in arrays kept from one scan to the next.
         var results = [SignalResult?](repeating: nil, count: series.count)
@@ -189,7 +190,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                     listed[index].quoteVolume24h = volumeWindows[index].quoteVolume24h(at: closeTime)
                     listed[index].lastPrice = lastCloses[index] ?? 0
                 }
-                let universe = filter.keeps(listed)
+                let universe = filter.keeps(listed, isMajor: isMajor)
                 for index in analyzers.indices {
                     results[index] = nil
                     guard universe[index], let result = analyzers[index].evaluate(strategy, context: context)

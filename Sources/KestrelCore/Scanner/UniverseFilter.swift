@@ -25,9 +25,19 @@ public struct UniverseFilter: Sendable, Equatable {
 
     /// Which of `instruments` `select` keeps, in their order.
     public func keeps(_ instruments: [Instrument]) -> [Bool] {
-        // Counted first and built once, and each base looked up among the majors once: a backtest asks at every
-        // scan.
-        let isMajor = instruments.map { majors.contains($0.base.upperCasedAssetName) }
+        keeps(instruments, isMajor: isMajor(instruments))
+    }
+
+    /// Whether each of `instruments` is a major: fixed for a listing, so a caller asking at every scan (a backtest)
+    /// works it out once.
+    public func isMajor(_ instruments: [Instrument]) -> [Bool] {
+        instruments.map { majors.contains($0.base.upperCasedAssetName) }
+    }
+
+    /// `keeps(_:)` with `isMajor(instruments)` worked out already.
+    public func keeps(_ instruments: [Instrument], isMajor: [Bool]) -> [Bool] {
+        precondition(isMajor.count == instruments.count, "one major flag per instrument")
+        // Counted first and built once: a backtest asks at every scan.
         func kept(_ index: Int, _ threshold: Double) -> Bool {
             instruments[index].isActive && (instruments[index].quoteVolume24h >= threshold || isMajor[index])
         }
