@@ -75,27 +75,28 @@ final class FakeSource: MarketDataSource, Sendable {
     @Test func rankKeepsTheBestInOrderWithTiesBrokenAsDocumented() {
         let instrument = Instrument(symbol: "X", base: "X", quote: "USDT", contractMultiplier: 1, tickSize: 0.01,
                                     maxLeverage: 10)
-        func opportunity(_ symbol: String, score: Double, confidence: Double) -> Opportunity {
+        func opportunity(_ symbol: String, score: Double, confidence: Double, price: Double) -> Opportunity {
             let result = SignalResult(symbol: symbol, dataTime: asOf, signal: .buy, confidence: confidence,
-                                      score: score, regime: .neutral, price: 1, bbWidth: 0.04, atr: 1, momentum: 0,
-                                      rsi: 50, reasons: [])
-            return Opportunity(result: result, price: 1, dataTime: asOf, instrument: instrument)
+                                      score: score, regime: .neutral, price: price, bbWidth: 0.04, atr: 1,
+                                      momentum: 0, rsi: 50, reasons: [])
+            return Opportunity(result: result, price: price, dataTime: asOf, instrument: instrument)
         }
-        // Scores from a small set, so ties on score (broken by confidence, then symbol) are common.
+        // Scores from a small set, so ties on score (broken by confidence, then symbol) are common; symbols repeat,
+        // so whole ties keep their order (told apart by price). A handful and a large universe take different paths.
         var generator = SystemRandomNumberGenerator()
-        for _ in 0..<200 {
-            let count = Int.random(in: 0...12, using: &generator)
+        for _ in 0..<300 {
+            let count = Int.random(in: 0...40, using: &generator)
             let opportunities = (0..<count).map { index in
-                opportunity("S\(Int.random(in: 0...5, using: &generator))-\(index)",
+                opportunity("S\(Int.random(in: 0...5, using: &generator))",
                             score: Double(Int.random(in: 0...3, using: &generator)),
-                            confidence: Double(Int.random(in: 0...2, using: &generator)) / 2)
+                            confidence: Double(Int.random(in: 0...2, using: &generator)) / 2, price: Double(index))
             }
             let sorted = opportunities.sorted {
                 ($0.score, $0.confidence, $1.symbol) > ($1.score, $1.confidence, $0.symbol)
             }
-            for top in [0, 1, 3, 5, 20] {
-                #expect(MarketScanner<DefaultStrategy>.rank(opportunities, top: top).map(\.symbol)
-                    == sorted.prefix(top).map(\.symbol))
+            for top in [0, 1, 3, 5, 20, 50] {
+                #expect(MarketScanner<DefaultStrategy>.rank(opportunities, top: top).map(\.price)
+                    == sorted.prefix(top).map(\.price))
             }
         }
     }

@@ -85,9 +85,23 @@ public struct MarketScanner<S: Strategy>: Sendable {
 
     /// Best score first; ties broken by confidence, then symbol, so a ranking is reproducible.
     public static func rank(_ opportunities: [Opportunity], top: Int) -> [Opportunity] {
-        Array(opportunities.sorted {
-            ($0.score, $0.confidence, $1.symbol) > ($1.score, $1.confidence, $0.symbol)
-        }.prefix(max(0, top)))
+        func before(_ a: Opportunity, _ b: Opportunity) -> Bool {
+            (a.score, a.confidence, b.symbol) > (b.score, b.confidence, a.symbol)
+        }
+        guard opportunities.count <= 16 else { return Array(opportunities.sorted(by: before).prefix(max(0, top))) }
+        // A backtest ranks a handful at every scan: their positions are sorted by insertion (stable, as `sorted`
+        // is), and only the `top` are copied, once.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: opportunities.count) { order in
+            for index in opportunities.indices {
+                var position = index
+                while position > 0, before(opportunities[index], opportunities[order[position - 1]]) {
+                    order[position] = order[position - 1]
+                    position -= 1
+                }
+                order[position] = index
+            }
+            return order.prefix(max(0, top)).map { opportunities[$0] }
+        }
     }
 
     private func analyze(_ instrument: Instrument, at time: Timestamp) async throws -> Outcome {
