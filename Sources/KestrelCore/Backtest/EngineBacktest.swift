@@ -193,7 +193,9 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                 let universe = filter.keeps(listed, isMajor: isMajor)
                 for index in analyzers.indices {
                     results[index] = nil
-                    guard universe[index], let result = analyzers[index].evaluate(strategy, context: context)
+                    // Read where it lies: through the array, the whole analyzer (its indicator state, over a
+                    // kilobyte a timeframe) would be copied out for the call.
+                    guard universe[index], let result = analyzers[index].evaluateInPlace(strategy, context: context)
                     else { continue }
                     results[index] = result
                     if result.isActionable {

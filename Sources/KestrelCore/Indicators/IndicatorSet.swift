@@ -101,6 +101,8 @@ public struct IndicatorSet: Sendable {
         lastCandle = candle
     }
 
+    // Inlined: a call copies the whole set (over a kilobyte, a dozen references) to read twenty numbers from it.
+    @inline(__always)
     public var snapshot: IndicatorSnapshot {
         var s = IndicatorSnapshot()
         guard let candle = lastCandle else { return s }
@@ -136,6 +138,7 @@ public struct IndicatorSet: Sendable {
     public var volumeProfile: VolumeProfile? { recentBars?.volumeProfile }
 
     /// The closes and volumes the volume profile is made from; nil before the first candle.
+    @inline(__always)
     var recentBars: RecentBars? {
         lastCandle.map { RecentBars(closes: recentCloses, volumes: recentVolumes, close: $0.close) }
     }

@@ -32,8 +32,10 @@ public struct TimeframeView: Sendable {
 
     /// A view whose profile comes from `recent` when it is read.
     init(timeframe: Timeframe, indicators: IndicatorSnapshot, bars: Int, recent: RecentBars?) {
-        self.init(timeframe: timeframe, indicators: indicators, bars: bars)
-        if let recent { profileSource = .recent(recent) }
+        self.timeframe = timeframe
+        self.indicators = indicators
+        self.bars = bars
+        profileSource = recent.map { .recent($0) } ?? .given(nil)
     }
 }
 

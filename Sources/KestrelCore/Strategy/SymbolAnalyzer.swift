@@ -5,8 +5,11 @@
 public struct SymbolAnalyzer: Sendable {
     public let symbol: String
     public let requirements: [TimeframeRequirement]
-    /// Indicator state per timeframe, in the order of `requirements` (primary first).
-    public private(set) var sets: [IndicatorSet]
+    /// Indicator state of the primary timeframe. Held apart from the others: read from an array, the whole state
+    /// (over a kilobyte) would be copied out at every evaluation.
+    private var primary: IndicatorSet
+    /// Indicator state of each confirming timeframe, in the order of `requirements.dropFirst()`.
+    private var confirming: [IndicatorSet]
     /// The views of the confirming timeframes that have enough bars, made when one of their candles closes: a
     /// confirming timeframe changes a few times a day and is read at every primary candle.
     private var confirmations: [TimeframeView] = []
@@ -15,14 +18,17 @@ public struct SymbolAnalyzer: Sendable {
         precondition(!requirements.isEmpty, "a strategy reads at least its primary timeframe")
         self.symbol = symbol
         self.requirements = requirements
-        sets = Array(repeating: IndicatorSet(), count: requirements.count)
+        primary = IndicatorSet()
+        confirming = Array(repeating: IndicatorSet(), count: requirements.count - 1)
     }
 
     /// Builds the state from history: `candles[i]` belongs to `requirements[i]`, oldest first.
     public init(symbol: String, requirements: [TimeframeRequirement], candles: [some Collection<Candle>]) {
         self.init(symbol: symbol, requirements: requirements)
-        for (index, series) in candles.enumerated() where index < sets.count {
-            for candle in series { sets[index].update(candle) }
+        for (index, series) in candles.enumerated() where index < requirements.count {
+            for candle in series {
+                if index == 0 { primary.update(candle) } else { confirming[index - 1].update(candle) }
+            }
         }
         remakeConfirmations()
     }
@@ -30,31 +36,49 @@ public struct SymbolAnalyzer: Sendable {
     /// Feeds one closed candle of `timeframe`. Candles must arrive in time order per timeframe.
     public mutating func update(_ candle: Candle, timeframe: Timeframe) {
         guard let index = requirements.firstIndex(where: { $0.timeframe == timeframe }) else { return }
-        if let last = sets[index].lastCandle, candle.time <= last.time { return }
-        sets[index].update(candle)
-        if index > 0 { remakeConfirmations() }
+        if index == 0 {
+            if let last = primary.lastCandle, candle.time <= last.time { return }
+            primary.update(candle)
+        } else {
+            if let last = confirming[index - 1].lastCandle, candle.time <= last.time { return }
+            confirming[index - 1].update(candle)
+            remakeConfirmations()
+        }
     }
 
     private mutating func remakeConfirmations() {
         confirmations.removeAll(keepingCapacity: true)
-        for index in requirements.indices.dropFirst() where sets[index].count >= requirements[index].minimum {
-            confirmations.append(TimeframeView(timeframe: requirements[index].timeframe,
-                                               indicators: sets[index].snapshot, bars: sets[index].count))
+        for (offset, requirement) in requirements.dropFirst().enumerated()
+        where confirming[offset].count >= requirement.minimum {
+            confirmations.append(TimeframeView(timeframe: requirement.timeframe,
+                                               indicators: confirming[offset].snapshot,
+                                               bars: confirming[offset].count))
         }
     }
 
     /// Whether the primary timeframe has enough bars to evaluate.
-    public var isReady: Bool { sets[0].count >= requirements[0].minimum }
+    public var isReady: Bool { primary.count >= requirements[0].minimum }
 
     /// The strategy's view of the symbol; nil while the primary timeframe has too few bars. Confirming timeframes
     /// with too few bars are left out.
     public func view() -> SymbolView? { isReady ? readyView() : nil }
 
+    // Inlined into the two callers, which then build the view where it goes instead of copying it out.
+    @inline(__always)
     private func readyView() -> SymbolView {
         SymbolView(symbol: symbol,
-                   primary: TimeframeView(timeframe: requirements[0].timeframe, indicators: sets[0].snapshot,
-                                          bars: sets[0].count, recent: sets[0].recentBars),
+                   primary: TimeframeView(timeframe: requirements[0].timeframe, indicators: primary.snapshot,
+                                          bars: primary.count, recent: primary.recentBars),
                    confirmations: confirmations)
+    }
+
+    /// `evaluate(_:context:)` for an analyzer kept in an array, called on the element where it lies
+    /// (`analyzers[i].evaluateInPlace(...)`); it changes nothing. Called on an array element, the non-mutating form
+    /// first copies the whole analyzer out (some four kilobytes of indicator state and forty references): a backtest,
+    /// which evaluates every symbol at every scan, spent a twentieth of its time on those copies.
+    mutating func evaluateInPlace(_ strategy: some Strategy, context: StrategyContext) -> SignalResult? {
+        guard isReady else { return nil }
+        return strategy.evaluate(readyView(), context: context)
     }
 
     /// Evaluates `strategy` on the current state; nil while there is too little history.
