@@ -56,16 +56,27 @@ func randomCandles(_ count: Int, seed: UInt64, flatEvery: Int = 0) -> [Candle] {
     }
 
     @Test func rollingExtremumMatchesNaiveWindow() {
+        // Flat stretches give runs of equal values; falling and rising runs fill the queue and empty it at once.
         let candles = randomCandles(2000, seed: 4, flatEvery: 50)
-        var maximum = RollingExtremum(period: 14, kind: .maximum)
-        var minimum = RollingExtremum(period: 14, kind: .minimum)
-        for i in candles.indices {
-            maximum.update(candles[i].high)
-            minimum.update(candles[i].low)
-            let window = candles[max(0, i - 13)...i]
-            #expect(maximum.value == window.map(\.high).max())
-            #expect(minimum.value == window.map(\.low).min())
+        let ramps: [Double] = (0..<300).map { step in
+            let offset = step % 60
+            return Double((step / 60) % 2 == 0 ? offset : 60 - offset)
         }
+        for period in [1, 2, 14, 50] {
+            for series in [candles.map(\.high), candles.map(\.low), ramps] {
+                var maximum = RollingExtremum(period: period, kind: .maximum)
+                var minimum = RollingExtremum(period: period, kind: .minimum)
+                for i in series.indices {
+                    maximum.update(series[i])
+                    minimum.update(series[i])
+                    let window = series[max(0, i - period + 1)...i]
+                    #expect(maximum.value == window.max(), "period \(period) at \(i)")
+                    #expect(minimum.value == window.min(), "period \(period) at \(i)")
+                    #expect(maximum.isReady == (i + 1 >= period))
+                }
+            }
+        }
+        #expect(RollingExtremum(period: 3, kind: .maximum).value.isNaN)
     }
 
     @Test func ringBufferKeepsTheNewestValues() {
