@@ -33,20 +33,30 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
         case entry, stop, target, partial, exit
     }
 
-    private enum Storage: Hashable, Sendable {
-        case kestrel(number: Int, role: Role, symbol: String)
-        case text(String)
-    }
-
-    private let storage: Storage
+    /// The engine's number for the order; -1 for an id held as text. Compared first: ids that differ nearly
+    /// always differ here, and an engine looks its orders up by id again and again.
+    private let number: Int
+    /// The role of an engine id (unused for text).
+    private let role: Role
+    /// The symbol of an engine id, or the whole text of any other.
+    private let text: String
 
     /// The engine's id for its `number`th order, for `role` on `symbol`.
     public init(number: Int, role: Role, symbol: String) {
         // Held as parts only when its text would parse back into them: a symbol that began with a combining mark
         // would merge with the "-" before it into one character.
         let partsRoundTrip = number >= 0 && (symbol.utf8.first.map { $0 < 0x80 } ?? true)
-        storage = partsRoundTrip ? .kestrel(number: number, role: role, symbol: symbol)
-            : .text(Self.text(number: number, role: role, symbol: symbol))
+        if partsRoundTrip {
+            self.init(number: number, role: role, text: symbol)
+        } else {
+            self.init(number: -1, role: .entry, text: Self.text(number: number, role: role, symbol: symbol))
+        }
+    }
+
+    private init(number: Int, role: Role, text: String) {
+        self.number = number
+        self.role = role
+        self.text = text
     }
 
     /// How the engine writes its ids.
@@ -55,8 +65,11 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
     }
 
     public init(_ rawValue: String) {
-        storage = Self.parts(of: rawValue).map { .kestrel(number: $0.number, role: $0.role, symbol: $0.symbol) }
-            ?? .text(rawValue)
+        if let parts = Self.parts(of: rawValue) {
+            self.init(number: parts.number, role: parts.role, symbol: parts.symbol)
+        } else {
+            self.init(number: -1, role: .entry, text: rawValue)
+        }
     }
 
     /// The parts of an engine id, when `text` is one written exactly as the engine writes them.
@@ -71,40 +84,33 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
         return (number, role, symbol)
     }
 
-    public var rawValue: String {
-        switch storage {
-        case .kestrel(let number, let role, let symbol): Self.text(number: number, role: role, symbol: symbol)
-        case .text(let text): text
-        }
-    }
+    private var isText: Bool { number < 0 }
+
+    public var rawValue: String { isText ? text : Self.text(number: number, role: role, symbol: text) }
 
     public var description: String { rawValue }
 
+    public static func == (lhs: ClientOrderID, rhs: ClientOrderID) -> Bool {
+        // The role of a text id is a placeholder, the same in every one.
+        lhs.number == rhs.number && lhs.role == rhs.role && lhs.text == rhs.text
+    }
+
     public func hash(into hasher: inout Hasher) {
-        switch storage {
         // Numbers are unique within an engine: neither the symbol nor the role need be hashed too (a role is a
         // String-backed enum, which hashes its name).
-        case .kestrel(let number, _, _):
-            hasher.combine(number)
-        case .text(let text): hasher.combine(text)
-        }
+        if isText { hasher.combine(text) } else { hasher.combine(number) }
     }
 
     /// A hash for tables that mix it themselves (`RecentIDs`): an engine id's number as it is, which is unique
     /// within an engine, or the text's hash. Equal ids have equal hashes.
-    var tableHash: Int {
-        switch storage {
-        case .kestrel(let number, _, _): number
-        case .text(let text): text.hashValue
-        }
-    }
+    var tableHash: Int { isText ? text.hashValue : number }
 
     /// The engine's ids in the order they were made, then any others by their text.
     public static func < (lhs: ClientOrderID, rhs: ClientOrderID) -> Bool {
-        switch (lhs.storage, rhs.storage) {
-        case (.kestrel(let a, _, _), .kestrel(let b, _, _)) where a != b: a < b
-        case (.kestrel, .text): true
-        case (.text, .kestrel): false
+        switch (lhs.isText, rhs.isText) {
+        case (false, false) where lhs.number != rhs.number: lhs.number < rhs.number
+        case (false, true): true
+        case (true, false): false
         default: lhs.rawValue < rhs.rawValue
         }
     }
