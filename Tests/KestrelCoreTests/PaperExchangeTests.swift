@@ -285,6 +285,14 @@ import Testing
         }
     }
 
+    @Test func aSavedListThatRepeatsAnIDStillKnowsIt() throws {
+        let json = Data(#"{"capacity": 4, "order": [{"rawValue": "a"}, {"rawValue": "kst-3-stop-X"}, {"rawValue": "a"}]}"#.utf8)
+        var recent = try JSONDecoder().decode(RecentIDs.self, from: json)
+        #expect(recent.contains(ClientOrderID("a")) && recent.contains(ClientOrderID(number: 3, role: .stop, symbol: "X")))
+        let outcomes = [ClientOrderID("a"), ClientOrderID("b"), ClientOrderID("kst-3-stop-X")].map { recent.insert($0) }
+        #expect(outcomes == [false, true, false])
+    }
+
     @Test func refusesASavedCapacityTooLargeToHold() {
         let json = Data(#"{"capacity": 1000000000000, "order": []}"#.utf8)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(RecentIDs.self, from: json) }

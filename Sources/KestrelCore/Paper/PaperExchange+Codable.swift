@@ -126,12 +126,17 @@ struct RecentIDs: Sendable, Codable {
         rebuild()
     }
 
-    /// Places every id in `ids` again, in order; an id met twice (only a decoded list can hold one) is placed once.
+    /// Places every id in `ids` again, each in the first free slot from its place: no id is compared, as the ids
+    /// differ (a decoded list could repeat one; found twice, it is still found).
     private mutating func rebuild() {
-        for index in slots.indices { slots[index] = 0 }
-        for (offset, id) in ids.enumerated() {
-            let (index, found) = slot(of: id, from: places[offset])
-            if !found { slots[index] = Int32(offset + 1) }
+        slots.withUnsafeMutableBufferPointer { slots in
+            slots.update(repeating: 0)
+            let mask = slots.count - 1
+            for (offset, place) in places.enumerated() {
+                var index = place
+                while slots[index] != 0 { index = (index + 1) & mask }
+                slots[index] = Int32(offset + 1)
+            }
         }
     }
 
