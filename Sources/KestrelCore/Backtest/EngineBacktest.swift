@@ -116,6 +116,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         var nextCloses = cursors.indices.map { index in
             requirements.indices.map { Self.close(of: resampled[index][$0], at: cursors[index][$0], requirements[$0]) }
         }
+        var soonestClose = nextCloses.joined().min() ?? Timestamp(seconds: .max)
         var baseCursor = bases.map { base in base.firstIndex { $0.time >= from } ?? base.count }
         // Per symbol: the first price in the period, and the latest close.
         let firstPrices = bases.indices.map { baseCursor[$0] < bases[$0].count ? bases[$0][baseCursor[$0]].open : nil }
@@ -171,17 +172,25 @@ public struct EngineBacktest<S: Strategy>: Sendable {
             }
 
             // Candles that closed now, on every timeframe, then the scan. Most steps close none on most timeframes:
-            // the next close of each is kept at hand, so the candles themselves are read only when one closes.
+            // the next close of each is kept at hand, so the candles themselves are read only when one closes, and
+            // the soonest of them all, so that a step that closes none (every other one, with 30-minute bars and a
+            // 1-hour primary timeframe) looks at none.
             var changed = false
-            for index in analyzers.indices {
-                for (r, requirement) in requirements.enumerated() where nextCloses[index][r] <= closeTime {
-                    let candles = resampled[index][r]
-                    while Self.close(of: candles, at: cursors[index][r], requirement) <= closeTime {
-                        analyzers[index].update(candles[cursors[index][r]], timeframe: requirement.timeframe)
-                        cursors[index][r] += 1
-                        if r == 0 { changed = true }
+            if soonestClose <= closeTime {
+                soonestClose = Timestamp(seconds: .max)
+                for index in analyzers.indices {
+                    for (r, requirement) in requirements.enumerated() {
+                        if nextCloses[index][r] <= closeTime {
+                            let candles = resampled[index][r]
+                            while Self.close(of: candles, at: cursors[index][r], requirement) <= closeTime {
+                                analyzers[index].update(candles[cursors[index][r]], timeframe: requirement.timeframe)
+                                cursors[index][r] += 1
+                                if r == 0 { changed = true }
+                            }
+                            nextCloses[index][r] = Self.close(of: candles, at: cursors[index][r], requirement)
+                        }
+                        soonestClose = min(soonestClose, nextCloses[index][r])
                     }
-                    nextCloses[index][r] = Self.close(of: candles, at: cursors[index][r], requirement)
                 }
             }
             if changed {
