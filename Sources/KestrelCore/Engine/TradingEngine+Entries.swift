@@ -53,7 +53,8 @@ extension TradingEngine {
     /// Why an opportunity cannot be entered now, or nil.
     private func entryBlocker(_ opportunity: Opportunity, at now: Timestamp) -> EntryBlocker? {
         let symbol = opportunity.symbol
-        if positions.index(forKey: symbol) != nil || pendingEntries.values.contains(where: { $0.request.symbol == symbol }) {
+        if positions.index(forKey: symbol) != nil
+            || pendingEntries.values.indices.contains(where: { pendingEntries.values[$0].request.symbol == symbol }) {
             return .alreadyInPosition
         }
         guard let price = marks.price(symbol) else { return .noPrice }

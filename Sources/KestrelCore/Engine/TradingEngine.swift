@@ -144,10 +144,15 @@ public struct TradingEngine: Sendable {
     var committedSymbols: [(symbol: String, base: String)] {
         var result = [(symbol: String, base: String)]()
         result.reserveCapacity(committedCount)
-        for position in positions.values {
-            result.append((position.symbol, instruments[position.symbol]?.base ?? position.instrument.base))
+        // Read in place: iterating the values would copy each whole position and entry.
+        for index in positions.values.indices {
+            let symbol = positions.values[index].symbol
+            result.append((symbol, instruments[symbol]?.base ?? positions.values[index].instrument.base))
         }
-        for entry in pendingEntries.values { result.append((entry.request.symbol, entry.opportunity.instrument.base)) }
+        for index in pendingEntries.values.indices {
+            result.append((pendingEntries.values[index].request.symbol,
+                           pendingEntries.values[index].opportunity.instrument.base))
+        }
         return result
     }
 

@@ -50,7 +50,7 @@ public struct RiskManager: Sendable {
         let group = Self.group(ofBase: base)
         if group != "other" {
             let limit = max(2, Int(0.4 * Double(settings.maxOpenPositions)))
-            if openSymbols.filter({ Self.group(ofBase: $0.base) == group }).count >= limit {
+            if openSymbols.count(where: { Self.group(ofBase: $0.base) == group }) >= limit {
                 return .groupFull(group, limit: limit)
             }
         }
