@@ -16,11 +16,13 @@ extension TradingEngine {
         let opportunities = snapshot.opportunities
         let isBestFirst = opportunities.indices.dropFirst().allSatisfy { opportunities[$0 - 1].score >= opportunities[$0].score }
         let ordered = isBestFirst ? opportunities : opportunities.sorted(by: { $0.score > $1.score })
-        for opportunity in ordered {
+        // By index: iterating would copy each opportunity (its instrument and verdict) before most are passed over.
+        for index in ordered.indices {
             // An opportunity is entered at most once; one that is blocked now is looked at again on later ticks
             // while its snapshot is fresh (the reasons are told once, when the snapshot arrives).
-            guard !hasActed(on: opportunity.symbol, inSnapshot: snapshot.sequence) else { continue }
+            guard !hasActed(on: ordered[index].symbol, inSnapshot: snapshot.sequence) else { continue }
             if committedCount >= settings.risk.maxOpenPositions { break }
+            let opportunity = ordered[index]
             if announce { output.note(.evaluating(opportunity)) }
             if let reason = entryBlocker(opportunity, at: now) {
                 if announce { output.note(.skipped(symbol: opportunity.symbol, reason: reason.description)) }
