@@ -293,6 +293,13 @@ import Testing
         #expect(outcomes == [false, true, false])
     }
 
+    @Test func aSavedCapacityBelowOneIsKeptAsOne() throws {
+        let json = Data(#"{"capacity": -5, "order": [{"rawValue": "a"}, {"rawValue": "b"}]}"#.utf8)
+        let recent = try JSONDecoder().decode(RecentIDs.self, from: json)
+        #expect(recent.capacity == 1)
+        #expect(recent.contains(ClientOrderID("b")) && !recent.contains(ClientOrderID("a")))
+    }
+
     @Test func refusesASavedCapacityTooLargeToHold() {
         let json = Data(#"{"capacity": 1000000000000, "order": []}"#.utf8)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(RecentIDs.self, from: json) }

@@ -157,7 +157,8 @@ struct RecentIDs: Sendable, Codable {
                                                    debugDescription: "\(capacity) is more than \(Self.largestCapacity)")
         }
         self.init(capacity: capacity)
-        ids = Array(try container.decode([ClientOrderID].self, forKey: .order).suffix(capacity))
+        // The capacity as kept (at least one), not as saved: a suffix of a negative length would trap.
+        ids = Array(try container.decode([ClientOrderID].self, forKey: .order).suffix(self.capacity))
         places = ids.map(place(of:))
         currentStart = ids.count
         rebuild()
