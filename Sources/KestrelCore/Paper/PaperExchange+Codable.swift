@@ -67,8 +67,6 @@ extension PaperExchange: Codable {
 struct RecentIDs: Sendable, Codable {
     /// Both generations, oldest first: the previous one is `ids[..<currentStart]`.
     private var ids: [ClientOrderID] = []
-    /// The table place of each id in `ids`, kept for the turnover, which places them again.
-    private var places: [Int] = []
     private var currentStart = 0
     /// Open addressing with linear probing: 0 is an empty slot, `i + 1` holds `ids[i]`. At least twice as many slots
     /// as ids ever held, so probes stay short.
@@ -112,7 +110,6 @@ struct RecentIDs: Sendable, Codable {
         let (index, found) = slot(of: id, from: place)
         guard !found else { return false }
         ids.append(id)
-        places.append(place)
         slots[index] = Int32(ids.count)
         if ids.count - currentStart >= capacity { turnOver() }
         return true
@@ -121,7 +118,6 @@ struct RecentIDs: Sendable, Codable {
     /// The current generation becomes the previous one; the one before is forgotten.
     private mutating func turnOver() {
         ids.removeFirst(currentStart)
-        places.removeFirst(currentStart)
         currentStart = ids.count
         rebuild()
     }
@@ -129,6 +125,7 @@ struct RecentIDs: Sendable, Codable {
     /// Places every id in `ids` again, each in the first free slot from its place: no id is compared, as the ids
     /// differ (a decoded list could repeat one; found twice, it is still found).
     private mutating func rebuild() {
+        let places = ids.map(place(of:))
         slots.withUnsafeMutableBufferPointer { slots in
             slots.update(repeating: 0)
             let mask = slots.count - 1
@@ -159,7 +156,6 @@ struct RecentIDs: Sendable, Codable {
         self.init(capacity: capacity)
         // The capacity as kept (at least one), not as saved: a suffix of a negative length would trap.
         ids = Array(try container.decode([ClientOrderID].self, forKey: .order).suffix(self.capacity))
-        places = ids.map(place(of:))
         currentStart = ids.count
         rebuild()
     }
