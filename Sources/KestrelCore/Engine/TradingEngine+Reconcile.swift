@@ -46,7 +46,8 @@ extension TradingEngine {
             pendingEntries[id] = nil
             report.droppedEntries.append(id)
         }
-        for symbol in positions.keys.sorted() where exchangePositions[symbol] == nil {
+        // In symbol order, as the book keeps them.
+        for symbol in positions.keys where exchangePositions[symbol] == nil {
             guard let position = positions.removeValue(forKey: symbol) else { continue }
             bookReconciledClose(position, at: time, into: &output)
             report.closed.append(symbol)

@@ -236,7 +236,8 @@ public struct TradingEngine: Sendable {
             monitorTick(at: time, into: &output)
         case .shutdown(let time):
             if settings.closePositionsOnShutdown {
-                for symbol in positions.keys.sorted() { exit(symbol, reason: .shutdown, at: time, into: &output) }
+                // In symbol order, as the book keeps them.
+                for symbol in positions.keys { exit(symbol, reason: .shutdown, at: time, into: &output) }
             }
         }
     }
