@@ -18,6 +18,7 @@ public struct SimpleMovingAverage: Sendable {
     public var isReady: Bool { window.isFull }
 
     @discardableResult
+    @inline(__always)
     public mutating func update(_ x: Double) -> Double {
         if window.count < period - 1 {
             partialSum += x
@@ -56,6 +57,7 @@ public struct ExponentialMovingAverage: Sendable {
     }
 
     @discardableResult
+    @inline(__always)
     public mutating func update(_ x: Double) -> Double {
         if seen >= period {
             value = (x - value) * smoothing + value
@@ -98,6 +100,7 @@ public struct MovingAverageConvergenceDivergence: Sendable {
 
     public var isReady: Bool { signalLine.isReady }
 
+    @inline(__always)
     public mutating func update(_ x: Double) {
         seen += 1
         slow.update(x)

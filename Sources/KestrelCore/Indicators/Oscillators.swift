@@ -18,6 +18,7 @@ public struct RelativeStrengthIndex: Sendable {
     public var isReady: Bool { seen > period }
 
     @discardableResult
+    @inline(__always)
     public mutating func update(_ x: Double) -> Double {
         seen += 1
         guard seen > 1 else {
@@ -67,6 +68,7 @@ public struct FastStochastic: Sendable {
 
     public var isReady: Bool { dAverage.isReady }
 
+    @inline(__always)
     public mutating func update(high: Double, low: Double, close: Double) {
         seen += 1
         highest.update(high)
@@ -101,6 +103,7 @@ public struct RateOfChange: Sendable {
 
     /// Returns the rate of change in percent.
     @discardableResult
+    @inline(__always)
     public mutating func update(_ x: Double) -> Double {
         window.push(x)
         guard window.isFull else { return .nan }

@@ -17,6 +17,7 @@ public struct RingBuffer: Sendable {
     public var isFull: Bool { count == capacity }
 
     /// Appends a value, evicting the oldest when full.
+    @inline(__always)
     public mutating func push(_ value: Double) {
         storage[head] = value
         head += 1
@@ -82,6 +83,7 @@ public struct RollingExtremum: Sendable {
     /// The extremum of the window, or NaN before any value.
     public var value: Double { extreme }
 
+    @inline(__always)
     public mutating func update(_ x: Double) {
         window.push(x)
         extremeAge += 1
@@ -91,15 +93,35 @@ public struct RollingExtremum: Sendable {
             extremeAge = 0
         } else if extremeAge >= period {
             // The extreme left the window: find the new one, the newest of equals so it stays longest.
-            extreme = x
-            extremeAge = 0
-            for age in 1..<window.count {
-                let candidate = window[back: age]
-                if kind == .maximum ? candidate > extreme : candidate < extreme {
-                    extreme = candidate
-                    extremeAge = age
-                }
+            let isMaximum = kind == .maximum
+            (extreme, extremeAge) = window.withChronologicalRuns { older, newer in
+                isMaximum ? Self.newestExtreme(older, newer, isBetter: >) : Self.newestExtreme(older, newer, isBetter: <)
             }
         }
+    }
+
+    /// The extreme of the values held in two runs (the older first) and its age, the newest of equals; read where
+    /// the values lie, newest first, instead of working each value's place in the ring out again.
+    @inline(__always)
+    private static func newestExtreme(_ older: UnsafeBufferPointer<Double>, _ newer: UnsafeBufferPointer<Double>,
+                                      isBetter: (Double, Double) -> Bool) -> (Double, Int) {
+        // The newest value is the last of the newer run, or of the older one before the ring has wrapped.
+        var extreme = newer.last ?? older[older.count - 1]
+        var extremeAge = 0
+        var age = 0
+        func scan(_ run: UnsafeBufferPointer<Double>) {
+            var index = run.count
+            while index > 0 {
+                index -= 1
+                if isBetter(run[index], extreme) {
+                    extreme = run[index]
+                    extremeAge = age
+                }
+                age += 1
+            }
+        }
+        scan(newer)
+        scan(older)
+        return (extreme, extremeAge)
     }
 }

@@ -22,6 +22,7 @@ public struct BollingerBands: Sendable {
     /// (upper - lower) / middle: the original bot's volatility measure.
     public var width: Double { (upper - lower) / middle }
 
+    @inline(__always)
     public mutating func update(_ x: Double) {
         let mean = middleAverage.update(x)
         let square = x * x
@@ -60,6 +61,7 @@ public struct AverageTrueRange: Sendable {
     public var isReady: Bool { ranges >= period }
 
     @discardableResult
+    @inline(__always)
     public mutating func update(high: Double, low: Double, close: Double) -> Double {
         defer { previousClose = close }
         guard !previousClose.isNaN else { return .nan }
@@ -104,6 +106,7 @@ public struct RollingVWAP: Sendable {
 
     public var isReady: Bool { volumes.isFull }
 
+    @inline(__always)
     public mutating func update(typicalPrice: Double, volume: Double) {
         if volumes.isFull {
             sumPriceVolume -= priceVolume.oldest

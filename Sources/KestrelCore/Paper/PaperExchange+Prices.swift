@@ -44,19 +44,24 @@ extension PaperExchange {
         // An isolated position's margin only moves with its own price: no other position can have reached its
         // liquidation price on this update.
         case .isolated:
-            // Plain reads of the slot: a method of `self` here would have the compiler copy the whole exchange.
-            if let position = books[slot].position {
-                let quantity = books[slot].instrument.baseQuantity(lots: position.lots)
-                let unrealized = position.side.sign * (price - position.entryPrice) * quantity
-                if position.margin + unrealized <= quantity * price * settings.maintenanceMarginRate {
-                    liquidate([slot], at: time, into: &events)
-                }
+            if Self.isPastMaintenance(&books[slot], at: price, rate: settings.maintenanceMarginRate) {
+                liquidate([slot], at: time, into: &events)
             }
         case .cross:
             if crossMarginExhausted {
                 liquidate(slotsBySymbol.filter { books[$0].position != nil }, at: time, into: &events)
             }
         }
+    }
+
+    /// Whether the isolated position in `book` has lost its margin down to the maintenance margin at `price`.
+    /// `inout` only to read in place: the position's numbers are read where they lie, without copying the position
+    /// (and retaining its symbol) at every price.
+    private static func isPastMaintenance(_ book: inout Book, at price: Double, rate: Double) -> Bool {
+        guard let lots = book.position?.lots, let sign = book.position?.side.sign,
+              let entryPrice = book.position?.entryPrice, let margin = book.position?.margin else { return false }
+        let quantity = book.instrument.baseQuantity(lots: lots)
+        return margin + sign * (price - entryPrice) * quantity <= quantity * price * rate
     }
 
     /// Whether the wallet plus every position's unrealised PnL is down to the maintenance margin of them all.
@@ -176,7 +181,17 @@ extension PaperExchange {
     /// Funding for every interval boundary passed since the last update. A gap of more than `maxFundingRounds`
     /// intervals (a clock gone wrong, or data with a hole of years) is charged as one payment per position at the
     /// last boundary: the positions and prices are the same for each of those rounds anyway.
+    @inline(__always)
     private mutating func payFunding(until time: Timestamp, into events: inout [ExchangeEvent]) {
+        // Nearly every price comes before the next funding time, already worked out: it is told so here, in the
+        // caller, without a call.
+        let interval = settings.fundingIntervalSeconds
+        if interval > 0, let last = lastTime?.seconds, last >= 0, last < nextFunding, last >= nextFunding - interval,
+           time.seconds < nextFunding { return }
+        payFundingDue(until: time, into: &events)
+    }
+
+    private mutating func payFundingDue(until time: Timestamp, into events: inout [ExchangeEvent]) {
         let interval = settings.fundingIntervalSeconds
         guard interval > 0, let last = lastTime, settings.fundingRate != 0 else { return }
         // Kept while the last time is still within the interval before it (never for a time before 1970, whose
