@@ -54,8 +54,17 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         }
 
         func revalidate(symbol: String, at time: Timestamp) -> SignalResult? {
-            guard let index = symbols.count <= 16 ? symbols.firstIndex(of: symbol) : indices[symbol] else { return nil }
+            guard let index = index(of: symbol) else { return nil }
             return results.withLock { $0[index] }
+        }
+
+        func momentumAndRSI(symbol: String, at time: Timestamp) -> (momentum: Double, rsi: Double)? {
+            guard let index = index(of: symbol) else { return nil }
+            return results.withLock { results in results[index].map { ($0.momentum, $0.rsi) } }
+        }
+
+        private func index(of symbol: String) -> Int? {
+            symbols.count <= 16 ? symbols.firstIndex(of: symbol) : indices[symbol]
         }
     }
 

@@ -154,4 +154,13 @@ public struct EngineSettings: Sendable, Equatable {
 /// every monitor tick, so it must be cheap (streaming indicators) and must not wait.
 public protocol SignalRevalidator: Sendable {
     func revalidate(symbol: String, at time: Timestamp) -> SignalResult?
+    /// The momentum and RSI of `revalidate(symbol:at:)`'s verdict: all the monitor's reversal check reads, at every
+    /// tick for every position. A revalidator that keeps its verdicts can hand these out without copying a verdict.
+    func momentumAndRSI(symbol: String, at time: Timestamp) -> (momentum: Double, rsi: Double)?
+}
+
+extension SignalRevalidator {
+    public func momentumAndRSI(symbol: String, at time: Timestamp) -> (momentum: Double, rsi: Double)? {
+        revalidate(symbol: symbol, at: time).map { ($0.momentum, $0.rsi) }
+    }
 }

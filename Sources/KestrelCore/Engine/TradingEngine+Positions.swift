@@ -203,7 +203,7 @@ extension TradingEngine {
             exit(symbol, reason: .maxHold, at: time, into: &output)
             return
         }
-        if let signal = revalidator.revalidate(symbol: symbol, at: time), signal.momentum.isFinite,
+        if let signal = revalidator.momentumAndRSI(symbol: symbol, at: time), signal.momentum.isFinite,
            signal.rsi.isFinite {
             let reversed = positions.values[index].side == .long ? signal.momentum < -0.02 && signal.rsi > 70
                 : signal.momentum > 0.02 && signal.rsi < 30
