@@ -186,17 +186,22 @@ extension PaperExchange {
         // Nearly every price comes before the next funding time, already worked out: it is told so here, in the
         // caller, without a call.
         let interval = settings.fundingIntervalSeconds
-        if interval > 0, let last = lastTime?.seconds, last >= 0, last < nextFunding, last >= nextFunding - interval,
+        if interval > 0, let last = lastTime?.seconds, nextFundingHolds(after: last, interval: interval),
            time.seconds < nextFunding { return }
         payFundingDue(until: time, into: &events)
+    }
+
+    /// Whether `nextFunding` is still the first funding time after `last`: it is kept while `last` lies within the
+    /// interval before it (never for a time before 1970, whose division rounds the other way).
+    @inline(__always)
+    private func nextFundingHolds(after last: Int64, interval: Int64) -> Bool {
+        last >= 0 && last < nextFunding && last >= nextFunding - interval
     }
 
     private mutating func payFundingDue(until time: Timestamp, into events: inout [ExchangeEvent]) {
         let interval = settings.fundingIntervalSeconds
         guard interval > 0, let last = lastTime, settings.fundingRate != 0 else { return }
-        // Kept while the last time is still within the interval before it (never for a time before 1970, whose
-        // division rounds the other way).
-        if !(last.seconds >= 0 && last.seconds < nextFunding && last.seconds >= nextFunding - interval) {
+        if !nextFundingHolds(after: last.seconds, interval: interval) {
             nextFunding = (last.seconds / interval + 1) * interval
         }
         let first = nextFunding
