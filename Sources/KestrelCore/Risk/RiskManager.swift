@@ -49,8 +49,9 @@ public struct RiskManager: Sendable {
         if availableMargin <= 0 { return .noFreeBalance }
         // Fewer symbols open than a group may hold cannot fill one: the groups (a hash each) are not looked up.
         let limit = max(2, Int(0.4 * Double(settings.maxOpenPositions)))
-        if openSymbols.count >= limit, case let group = Self.group(ofBase: base), group != "other" {
-            if openSymbols.count(where: { Self.group(ofBase: $0.base) == group }) >= limit {
+        if openSymbols.count >= limit {
+            let group = Self.group(ofBase: base)
+            if group != "other", openSymbols.count(where: { Self.group(ofBase: $0.base) == group }) >= limit {
                 return .groupFull(group, limit: limit)
             }
         }
