@@ -88,7 +88,12 @@ let package = Package(
         .executableTarget(
             name: "kestrel",
             dependencies: ["KestrelApp", "CMallocTuning"],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings + [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))],
+            // The Swift runtime linked in rather than loaded: every retain, release and uniqueness check is then a
+            // direct call instead of a jump through the dynamic linker's table, which makes the engine's backtest
+            // about a tenth faster (docs/backtesting.md). It also leaves a binary that runs on a machine without a
+            // Swift toolchain. Linux only: Apple platforms ship the runtime with the system.
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld"], .when(platforms: [.linux]))]
         ),
         .testTarget(
             name: "KestrelCoreTests",

@@ -41,6 +41,7 @@ struct BenchCommand: AsyncParsableCommand {
         var results = [Benchmarks.Measurement]()
         if selected("batch") { results.append(bench.indicatorBatch(candles)) }
         if selected("streaming") { results.append(bench.streamingUpdate(candles)) }
+        if selected("volume profile") { results.append(bench.volumeProfile(candles)) }
         if selected("full scan") { results.append(bench.fullScan(universe, strategy: strategy)) }
         if selected("rescan") { results.append(bench.rescan(universe, strategy: strategy)) }
         if selected("MarketScanner") { results.append(try await bench.asyncScan(market, strategy: strategy)) }

@@ -60,6 +60,29 @@ struct Benchmarks {
                            median: median / count, target: "< 1000 ns", note: "per candle, all indicators")
     }
 
+    /// The volume profile the default strategy scores with, over every 50-bar window of the BTCUSD series: the
+    /// scan's costliest single computation (a backtest works one out at most scans of most symbols).
+    func volumeProfile(_ candles: [Candle]) -> Measurement {
+        let bars = VolumeProfile.defaultBars
+        let closes = candles.map(\.close)
+        let volumes = candles.map(\.volume)
+        let windows = max(0, closes.count - bars + 1)
+        let (best, median) = Self.time(repetitions) {
+            var found = 0.0
+            for start in 0..<windows {
+                let end = start + bars
+                let profile = VolumeProfile(closes: closes[start..<end], volumes: volumes[start..<end],
+                                            close: closes[end - 1])
+                found += profile?.nearestSupport ?? 0
+            }
+            Self.consume(found)
+        }
+        let count = Double(max(windows, 1))
+        return Measurement(name: "volume profile of a \(bars)-bar window", unit: "ns", best: best / count,
+                           median: median / count, target: "-",
+                           note: "per profile, \(VolumeProfile.defaultBins) bins, \(windows) windows")
+    }
+
     /// A universe of `symbols` synthetic perpetuals cut from the embedded series at different times, each with the
     /// history the default strategy reads (1h x 100, 4h x 50, 1d x 30) and the next hour's candles for a rescan.
     struct Universe {

@@ -1,4 +1,6 @@
 import CMallocTuning
+// Imported only so that the runtime linked into this binary brings Foundation's own libraries with it (see Package.swift).
+import Foundation
 import KestrelApp
 
 /// The executable only tunes the process and hands control to `KestrelApp`, where the commands live and can be

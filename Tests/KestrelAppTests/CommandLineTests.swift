@@ -178,7 +178,8 @@ struct Kestrel {
         #expect(output.status == 0)
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
         let measurements = try #require(parsed["measurements"] as? [[String: Any]])
-        #expect(measurements.count == 11)
+        #expect(measurements.count == 12)
+        #expect(measurements.contains { ($0["name"] as? String)?.hasPrefix("volume profile") == true })
         let backtests = measurements.filter { ($0["name"] as? String)?.hasPrefix("backtest") == true }
         #expect(backtests.count == 2 && backtests.allSatisfy { $0["unit"] as? String == "k bars/s" })
         #expect(measurements.allSatisfy { ($0["median"] as? Double ?? 0) > 0 })

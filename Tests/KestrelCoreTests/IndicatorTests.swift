@@ -137,6 +137,10 @@ func randomCandles(_ count: Int, seed: UInt64, flatEvery: Int = 0) -> [Candle] {
                                          close: candles[count - 1].close)
             #expect(set.volumeProfile == expected)
             #expect(expected != nil)
+            // A window read where it lies in the whole series is the same window.
+            let closes = candles.map(\.close), volumes = candles.map(\.volume)
+            #expect(VolumeProfile(closes: closes[window.indices], volumes: volumes[window.indices],
+                                  close: candles[count - 1].close) == expected)
             // The strategy's view works it out when read, from the same bars.
             var analyzer = SymbolAnalyzer(symbol: "X", requirements: [TimeframeRequirement(timeframe: .oneHour,
                                                                                            history: 100, minimum: 1)])

@@ -33,6 +33,12 @@ public struct VolumeProfile: Sendable, Equatable {
     /// `closes` and `volumes` are oldest first and of equal length; returns nil for fewer than two bars or a flat
     /// price (no range to bin).
     public init?(closes: [Double], volumes: [Double], close: Double, bins: Int = VolumeProfile.defaultBins) {
+        self.init(closes: closes[...], volumes: volumes[...], close: close, bins: bins)
+    }
+
+    /// The same from parts of longer arrays (a window sliding over a series), read where they lie.
+    public init?(closes: ArraySlice<Double>, volumes: ArraySlice<Double>, close: Double,
+                 bins: Int = VolumeProfile.defaultBins) {
         guard closes.count == volumes.count else { return nil }
         let none = UnsafeBufferPointer<Double>(start: nil, count: 0)
         guard let profile = closes.withUnsafeBufferPointer({ closes in
