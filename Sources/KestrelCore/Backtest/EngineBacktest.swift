@@ -68,10 +68,44 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         }
     }
 
-    /// When the candle at `cursor` closes; never, past the last.
-    private static func close(of candles: [Candle], at cursor: Int, _ requirement: TimeframeRequirement)
-        -> Timestamp {
-        cursor < candles.count ? candles[cursor].time + requirement.timeframe.seconds : Timestamp(seconds: .max)
+    /// One symbol's candles on one timeframe, fed to its analyzer as they close. The feeds of a run are kept in one
+    /// array and read in place: copying each one's candles out (as a nested array would be read) retains and
+    /// releases them at every step.
+    struct CandleFeed {
+        let symbol: Int
+        let candles: [Candle]
+        let timeframe: Timeframe
+        /// Whether a candle here moves the strategy's primary timeframe (and so calls for a scan).
+        let isPrimary: Bool
+        /// The next candle to feed.
+        private(set) var cursor: Int
+        /// When it closes; never, past the last.
+        private(set) var nextClose = Timestamp(seconds: .max)
+
+        init(symbol: Int, candles: [Candle], timeframe: Timeframe, isPrimary: Bool, cursor: Int) {
+            self.symbol = symbol
+            self.candles = candles
+            self.timeframe = timeframe
+            self.isPrimary = isPrimary
+            self.cursor = cursor
+            nextClose = close(at: cursor)
+        }
+
+        private func close(at cursor: Int) -> Timestamp {
+            cursor < candles.count ? candles[cursor].time + timeframe.seconds : Timestamp(seconds: .max)
+        }
+
+        /// Feeds every candle closed by `time` to `analyzer`; true when that moved the primary timeframe.
+        mutating func feed(until time: Timestamp, into analyzer: inout SymbolAnalyzer) -> Bool {
+            var fed = false
+            while nextClose <= time {
+                analyzer.update(candles[cursor], timeframe: timeframe)
+                cursor += 1
+                nextClose = close(at: cursor)
+                fed = true
+            }
+            return fed && isPrimary
+        }
     }
 
     // The default strategy's run is compiled for it here, once: a caller in another module would otherwise get the
@@ -101,31 +135,24 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         // The loop reads plain arrays indexed by symbol, never a whole `Series`: copying one per bar is not free.
         let bases = series.map(\.base)
         let barSeconds = series.map { $0.baseTimeframe.seconds }
-        // Per symbol, per requirement: the resampled candles.
-        let resampled = series.map { s in requirements.map { s.resampled[$0.timeframe] ?? [] } }
-
-        // Warm each symbol's indicators on the history before `from`, then feed candles as they close.
+        // Warm each symbol's indicators on the history before `from`, then feed candles as they close: one feed per
+        // symbol and requirement, symbol by symbol.
         var analyzers = [SymbolAnalyzer]()
-        var cursors = [[Int]]()  // per symbol, per requirement: next resampled candle to feed
+        var feeds = [CandleFeed]()
         for (index, s) in series.enumerated() {
             var analyzer = SymbolAnalyzer(symbol: s.instrument.symbol, requirements: requirements)
-            var perTimeframe = [Int]()
-            for (r, requirement) in requirements.enumerated() {
-                let candles = resampled[index][r]
+            for requirement in requirements {
+                let candles = s.resampled[requirement.timeframe] ?? []
                 let end = HistoricalMarket.Series.endIndex(candles, timeframe: requirement.timeframe, closedBy: from)
                 for candle in candles[max(0, end - max(requirement.history, 300))..<end] {
                     analyzer.update(candle, timeframe: requirement.timeframe)
                 }
-                perTimeframe.append(end)
+                feeds.append(CandleFeed(symbol: index, candles: candles, timeframe: requirement.timeframe,
+                                        isPrimary: feeds.count % requirements.count == 0, cursor: end))
             }
             analyzers.append(analyzer)
-            cursors.append(perTimeframe)
         }
-        // Per symbol, per requirement: when the next candle to feed closes.
-        var nextCloses = cursors.indices.map { index in
-            requirements.indices.map { Self.close(of: resampled[index][$0], at: cursors[index][$0], requirements[$0]) }
-        }
-        var soonestClose = nextCloses.joined().min() ?? Timestamp(seconds: .max)
+        var soonestClose = feeds.map(\.nextClose).min() ?? Timestamp(seconds: .max)
         var baseCursor = bases.map { base in base.firstIndex { $0.time >= from } ?? base.count }
         // Per symbol: the first price in the period, and the latest close.
         let firstPrices = bases.indices.map { baseCursor[$0] < bases[$0].count ? bases[$0][baseCursor[$0]].open : nil }
@@ -187,19 +214,11 @@ public struct EngineBacktest<S: Strategy>: Sendable {
             var changed = false
             if soonestClose <= closeTime {
                 soonestClose = Timestamp(seconds: .max)
-                for index in analyzers.indices {
-                    for (r, requirement) in requirements.enumerated() {
-                        if nextCloses[index][r] <= closeTime {
-                            let candles = resampled[index][r]
-                            while Self.close(of: candles, at: cursors[index][r], requirement) <= closeTime {
-                                analyzers[index].update(candles[cursors[index][r]], timeframe: requirement.timeframe)
-                                cursors[index][r] += 1
-                                if r == 0 { changed = true }
-                            }
-                            nextCloses[index][r] = Self.close(of: candles, at: cursors[index][r], requirement)
-                        }
-                        soonestClose = min(soonestClose, nextCloses[index][r])
+                for feed in feeds.indices {
+                    if feeds[feed].nextClose <= closeTime {
+                        changed = feeds[feed].feed(until: closeTime, into: &analyzers[feeds[feed].symbol]) || changed
                     }
+                    soonestClose = min(soonestClose, feeds[feed].nextClose)
                 }
             }
             if changed {
