@@ -88,11 +88,14 @@ let package = Package(
         .executableTarget(
             name: "kestrel",
             dependencies: ["KestrelApp", "CMallocTuning"],
+            // The Swift runtime and Foundation linked in rather than loaded: every retain, release and uniqueness
+            // check is then a direct call instead of a jump through the dynamic linker's table, which makes the
+            // engine's backtest about a tenth faster (docs/backtesting.md), and the binary runs on a machine without
+            // a Swift toolchain. Linux only: Apple platforms ship the runtime with the system.
+            // - Compiling `main` with the flag too makes its `import Foundation` name the static libraries Foundation
+            //   itself needs (CoreFoundation, ICU), which the link flag alone leaves out.
+            // - lld, not the default gold: gold warns at every link about Foundation's use of `mktemp`.
             swiftSettings: strictSettings + [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))],
-            // The Swift runtime linked in rather than loaded: every retain, release and uniqueness check is then a
-            // direct call instead of a jump through the dynamic linker's table, which makes the engine's backtest
-            // about a tenth faster (docs/backtesting.md). It also leaves a binary that runs on a machine without a
-            // Swift toolchain. Linux only: Apple platforms ship the runtime with the system.
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld"], .when(platforms: [.linux]))]
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import CMallocTuning
-// Imported only so that the runtime linked into this binary brings Foundation's own libraries with it (see Package.swift).
+// Not used here: imported so that the statically linked binary brings in the libraries Foundation itself needs
+// (see the `kestrel` target in Package.swift).
 import Foundation
 import KestrelApp
 
