@@ -141,14 +141,14 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         var feeds = [CandleFeed]()
         for (index, s) in series.enumerated() {
             var analyzer = SymbolAnalyzer(symbol: s.instrument.symbol, requirements: requirements)
-            for requirement in requirements {
+            for (r, requirement) in requirements.enumerated() {
                 let candles = s.resampled[requirement.timeframe] ?? []
                 let end = HistoricalMarket.Series.endIndex(candles, timeframe: requirement.timeframe, closedBy: from)
                 for candle in candles[max(0, end - max(requirement.history, 300))..<end] {
                     analyzer.update(candle, timeframe: requirement.timeframe)
                 }
                 feeds.append(CandleFeed(symbol: index, candles: candles, timeframe: requirement.timeframe,
-                                        isPrimary: feeds.count % requirements.count == 0, cursor: end))
+                                        isPrimary: r == 0, cursor: end))
             }
             analyzers.append(analyzer)
         }
