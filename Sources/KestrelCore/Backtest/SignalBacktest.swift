@@ -140,7 +140,8 @@ public struct SignalBacktest: Sendable {
             // Equity at the close: the wallet plus the open position's PnL at the close price.
             var value = exchange.wallet
             if let position = open {
-                value += position.side.sign * (candle.close - position.price) * instrument.baseQuantity(lots: position.lots)
+                value += position.side.pnl(from: position.price, to: candle.close,
+                                           quantity: instrument.baseQuantity(lots: position.lots))
             }
             equity.append((candle.time + timeframe.seconds, value))
             if let decision = strategy.decide(after: candle, state: &state) { wanted = decision }

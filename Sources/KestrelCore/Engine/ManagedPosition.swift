@@ -56,6 +56,6 @@ public struct ManagedPosition: Sendable, Equatable, Codable {
     }
 
     public func unrealizedPnL(at price: Double) -> Double {
-        side.sign * (price - entryPrice) * instrument.baseQuantity(lots: lots)
+        side.pnl(from: entryPrice, to: price, quantity: instrument.baseQuantity(lots: lots))
     }
 }

@@ -277,7 +277,8 @@ extension TradingEngine {
     private static func reduce(_ position: inout ManagedPosition, by fill: Fill)
         -> (lots: Int, pnl: Double, reason: ExitReason) {
         let lots = min(fill.lots, position.lots)
-        let pnl = position.side.sign * (fill.price - position.entryPrice) * position.instrument.baseQuantity(lots: lots)
+        let pnl = position.side.pnl(from: position.entryPrice, to: fill.price,
+                                    quantity: position.instrument.baseQuantity(lots: lots))
         position.realizedPnL += pnl
         position.fees += fill.fee
         position.lots -= lots

@@ -18,6 +18,14 @@ public enum PositionSide: String, Sendable, Codable, Hashable {
     /// The order side that reduces this position.
     public var exitSide: OrderSide { self == .long ? .sell : .buy }
     public var sign: Double { self == .long ? 1 : -1 }
+
+    /// The profit of `quantity` of the base asset held this way from `entry` to `price` (negative: a loss). The one
+    /// formula behind unrealised and realised PnL, in the engine, the paper exchange and the backtests, so that they
+    /// agree to the last bit.
+    @inline(__always)
+    public func pnl(from entry: Double, to price: Double, quantity: Double) -> Double {
+        sign * (price - entry) * quantity
+    }
 }
 
 /// The id Kestrel gives an order before sending it, so that a retry or a restart can always tell whether the

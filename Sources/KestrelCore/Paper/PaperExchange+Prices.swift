@@ -58,10 +58,10 @@ extension PaperExchange {
     /// `inout` only to read in place: the position's numbers are read where they lie, without copying the position
     /// (and retaining its symbol) at every price.
     private static func isPastMaintenance(_ book: inout Book, at price: Double, rate: Double) -> Bool {
-        guard let lots = book.position?.lots, let sign = book.position?.side.sign,
+        guard let lots = book.position?.lots, let side = book.position?.side,
               let entryPrice = book.position?.entryPrice, let margin = book.position?.margin else { return false }
         let quantity = book.instrument.baseQuantity(lots: lots)
-        return margin + sign * (price - entryPrice) * quantity <= quantity * price * rate
+        return margin + side.pnl(from: entryPrice, to: price, quantity: quantity) <= quantity * price * rate
     }
 
     /// Whether the wallet plus every position's unrealised PnL is down to the maintenance margin of them all.
@@ -93,7 +93,8 @@ extension PaperExchange {
         var remaining = lots
         if var position = books[slot].position, position.side.exitSide == order.side {
             let closing = min(remaining, position.lots)
-            let pnl = position.side.sign * (price - position.entryPrice) * instrument.baseQuantity(lots: closing)
+            let pnl = position.side.pnl(from: position.entryPrice, to: price,
+                                        quantity: instrument.baseQuantity(lots: closing))
             wallet += pnl
             position.margin *= Double(position.lots - closing) / Double(position.lots)
             position.lots -= closing

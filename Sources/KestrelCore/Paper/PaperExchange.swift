@@ -142,7 +142,8 @@ public struct PaperExchange: Sendable {
 
     static func unrealizedPnL(_ book: Book) -> Double {
         guard let position = book.position, let price = book.price else { return 0 }
-        return position.side.sign * (price - position.entryPrice) * book.instrument.baseQuantity(lots: position.lots)
+        return position.side.pnl(from: position.entryPrice, to: price,
+                                 quantity: book.instrument.baseQuantity(lots: position.lots))
     }
 
     /// Wallet plus every position's unrealised PnL.
