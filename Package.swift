@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 /// Kestrel is laid out as a small, dependency-light core and thin outer layers:
@@ -13,6 +14,39 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
+
+/// Profile-guided optimisation of `KestrelCore` in release builds on Linux: the compiler lays out and inlines the
+/// engine's code by how often each branch and call ran in a recorded run of the benchmarks
+/// (`Profiles/KestrelCore.profdata`, recorded by `scripts/update-profile`; see docs/backtesting.md). A function
+/// changed since the recording is compiled as it would be without a profile.
+/// - `KESTREL_PGO=generate` builds the instrumented binary that records a new profile; `KESTREL_PGO=off` builds
+///   without one, as a package that depends on `KestrelCore` must (the flags are unsafe ones).
+/// - The profile's checksum is part of the flags, so a new profile recompiles the module, and LLVM's code is made
+///   again even where the module's source is not new (`-disable-incremental-llvm-codegen`: the compiler otherwise
+///   reuses an object whose unoptimised code is unchanged, profile or not).
+/// - The profile is in the format of Swift 6.3's LLVM, which older compilers cannot read.
+let optimisedRelease = BuildSettingCondition.when(platforms: [.linux], configuration: .release)
+var coreSettings = strictSettings
+var profileLinkSettings: [LinkerSetting] = []
+#if compiler(>=6.3)
+let profile = Context.packageDirectory + "/Profiles/KestrelCore.profdata"
+switch Context.environment["KESTREL_PGO"] {
+case "generate":
+    coreSettings.append(.unsafeFlags(["-Xfrontend", "-ir-profile-generate",
+                                      "-Xfrontend", "-disable-incremental-llvm-codegen"], optimisedRelease))
+    // The driver links the profile runtime, which writes `$LLVM_PROFILE_FILE` (or `default.profraw`) at exit.
+    profileLinkSettings.append(.unsafeFlags(["-profile-generate"], optimisedRelease))
+case "off":
+    break
+default:
+    if let data = FileManager.default.contents(atPath: profile) {
+        let checksum = data.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+        coreSettings.append(.unsafeFlags(["-Xfrontend", "-ir-profile-use=\(profile)",
+                                          "-Xfrontend", "-disable-incremental-llvm-codegen",
+                                          "-DKESTREL_PROFILE_\(String(checksum, radix: 16))"], optimisedRelease))
+    }
+}
+#endif
 
 let package = Package(
     name: "Kestrel",
@@ -39,7 +73,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: coreSettings
         ),
         .target(
             name: "KestrelMarketData",
@@ -97,6 +131,7 @@ let package = Package(
             // - lld, not the default gold: gold warns at every link about Foundation's use of `mktemp`.
             swiftSettings: strictSettings + [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))],
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld"], .when(platforms: [.linux]))]
+                + profileLinkSettings
         ),
         .testTarget(
             name: "KestrelCoreTests",
