@@ -56,4 +56,28 @@ import Testing
         book.removeValue(forKey: "DDDUSDT")
         #expect(book.keys == ["CCCUSDT", "DAAUSDT", "EEEUSDT"])
     }
+
+    /// The engine finds a price's position through a remembered index, checked before use: as positions open and
+    /// close around it (moving it in the book), every lookup still finds its own position, and none for a symbol
+    /// without one.
+    @Test func priceMarksFindEachPositionAsTheBookMoves() {
+        var marks = PriceMarks(symbols: ["CCCUSDT", "AAAUSDT", "BBBUSDT"])
+        var book = PositionBook()
+        func found(_ symbol: String) -> String? {
+            marks.positionIndex(at: marks.slot(symbol), in: book).map { book.values[$0].symbol }
+        }
+        book["CCCUSDT"] = position("CCCUSDT")
+        #expect(found("CCCUSDT") == "CCCUSDT" && found("AAAUSDT") == nil)
+        book["AAAUSDT"] = position("AAAUSDT")  // goes before CCC: CCC's remembered index is stale
+        #expect(found("CCCUSDT") == "CCCUSDT" && found("AAAUSDT") == "AAAUSDT")
+        book["BBBUSDT"] = position("BBBUSDT")
+        #expect(found("CCCUSDT") == "CCCUSDT" && found("BBBUSDT") == "BBBUSDT" && found("AAAUSDT") == "AAAUSDT")
+        book["AAAUSDT"] = nil  // everything after it moves up
+        #expect(found("AAAUSDT") == nil && found("BBBUSDT") == "BBBUSDT" && found("CCCUSDT") == "CCCUSDT")
+        book = PositionBook()
+        #expect(found("BBBUSDT") == nil && found("CCCUSDT") == nil)
+        // A symbol first seen after the marks were made gets a slot of its own.
+        book["DDDUSDT"] = position("DDDUSDT")
+        #expect(found("DDDUSDT") == "DDDUSDT")
+    }
 }

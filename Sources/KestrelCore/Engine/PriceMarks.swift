@@ -17,6 +17,9 @@ struct PriceMarks: Sendable {
     private var symbols: [String] = []
     private var prices: [Double?] = []
     private var valuations: [Valuation?] = []
+    /// Where each symbol's position was last found in the engine's book: a guess, checked before use. A price finds
+    /// its position with one comparison instead of comparing symbols down the book.
+    private var positionHints: [Int] = []
     /// Moves on with every change to a valuation: equity stays the same as long as this and cash do.
     private(set) var valuationVersion = 0
 
@@ -31,6 +34,7 @@ struct PriceMarks: Sendable {
         symbols.append(symbol)
         prices.append(nil)
         valuations.append(nil)
+        positionHints.append(0)
         return symbols.count - 1
     }
 
@@ -39,6 +43,15 @@ struct PriceMarks: Sendable {
     func price(at slot: Int) -> Double? { prices[slot] }
 
     func symbol(at slot: Int) -> String { symbols[slot] }
+
+    /// The index of the position on the symbol in `slot` in `book`, if it has one.
+    mutating func positionIndex(at slot: Int, in book: PositionBook) -> Int? {
+        let hint = positionHints[slot]
+        if hint < book.count, book.values[hint].symbol == symbols[slot] { return hint }
+        guard let index = book.index(forKey: symbols[slot]) else { return nil }
+        positionHints[slot] = index
+        return index
+    }
 
     var count: Int { symbols.count }
 

@@ -41,9 +41,10 @@ extension TradingEngine {
 
     /// Every exit rule on a new price: take profit, partial take-profits, profit lock, break-even and trailing stop.
     /// The stop-loss itself rests on the exchange; the engine moves it and only exits by market for the rest.
-    mutating func manage(_ symbol: String, price: Double, at time: Timestamp, into output: inout Output) {
-        guard let index = positions.index(forKey: symbol) else { return }
+    mutating func manage(slot: Int, price: Double, at time: Timestamp, into output: inout Output) {
+        guard let index = marks.positionIndex(at: slot, in: positions) else { return }
         if Self.hasExitInFlight(&positions.values[index]) { return }
+        let symbol = marks.symbol(at: slot)
         var position = ExitInputs(&positions.values[index])
         if position.side == .long ? price > position.bestPrice : price < position.bestPrice {
             position.bestPrice = price
@@ -162,12 +163,14 @@ extension TradingEngine {
 
     /// Sends a reduce-only market order for the whole position.
     mutating func exit(_ symbol: String, reason: ExitReason, at time: Timestamp, into output: inout Output) {
-        guard let position = positions[symbol], position.exitOrderID == nil else { return }
-        let request = OrderRequest(id: makeOrderID(.exit, symbol), symbol: symbol, side: position.side.exitSide,
-                                   lots: position.lots, kind: .market, reduceOnly: true, leverage: position.leverage,
+        // Read and marked in place: the book's getter copies the whole position, its subscript moves it out and back.
+        guard let index = positions.index(forKey: symbol), positions.values[index].exitOrderID == nil else { return }
+        let request = OrderRequest(id: makeOrderID(.exit, symbol), symbol: symbol,
+                                   side: positions.values[index].side.exitSide, lots: positions.values[index].lots,
+                                   kind: .market, reduceOnly: true, leverage: positions.values[index].leverage,
                                    purpose: .exit(reason))
-        positions[symbol]?.exitOrderID = request.id
-        positions[symbol]?.exitReason = reason
+        positions.values[index].exitOrderID = request.id
+        positions.values[index].exitReason = reason
         output.commands.append(.place(request))
     }
 
@@ -227,7 +230,8 @@ extension TradingEngine {
             }
         case .funding(let symbol, let amount, _):
             cash += amount
-            positions[symbol]?.funding += amount
+            // In place: the book's subscript would move the position out and back.
+            if let index = positions.index(forKey: symbol) { positions.values[index].funding += amount }
         case .orderCancelled(let id, let symbol):
             if pendingEntries.removeValue(forKey: id) != nil { break }
             guard let index = positions.index(forKey: symbol) else { break }

@@ -193,7 +193,7 @@ public struct TradingEngine: Sendable {
     private mutating func record(slot: Int, _ price: Double, at time: Timestamp, into output: inout Output) {
         guard price.isFinite, price > 0 else { return }
         statistics.lastTime = time
-        if marks.record(price, at: slot) { manage(marks.symbol(at: slot), price: price, at: time, into: &output) }
+        if marks.record(price, at: slot) { manage(slot: slot, price: price, at: time, into: &output) }
         // Equity moves only with cash or a valuation. Nearly half the prices are for symbols without a position:
         // they find it where the drawdown last saw it, and it need not be summed again.
         if cash != observedEquityInputs.cash || marks.valuationVersion != observedEquityInputs.valuationVersion {
