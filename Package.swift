@@ -21,9 +21,10 @@ let strictSettings: [SwiftSetting] = [
 /// changed since the recording is compiled as it would be without a profile.
 /// - `KESTREL_PGO=generate` builds the instrumented binary that records a new profile; `KESTREL_PGO=off` builds
 ///   without one, as a package that depends on `KestrelCore` must (the flags are unsafe ones).
-/// - The profile's checksum is part of the flags, so a new profile recompiles the module, and LLVM's code is made
-///   again even where the module's source is not new (`-disable-incremental-llvm-codegen`: the compiler otherwise
-///   reuses an object whose unoptimised code is unchanged, profile or not).
+/// - SwiftPM does not see the profile as an input: a new one takes effect when the module is next compiled (the
+///   script deletes the module's release build for that). `-disable-incremental-llvm-codegen` makes that compile
+///   run LLVM again even where the module's source is unchanged: the compiler otherwise reuses an object whose
+///   unoptimised code is the same, profile or not.
 /// - The profile is in the format of Swift 6.3's LLVM, which older compilers cannot read.
 let optimisedRelease = BuildSettingCondition.when(platforms: [.linux], configuration: .release)
 var coreSettings = strictSettings
@@ -39,11 +40,9 @@ case "generate":
 case "off":
     break
 default:
-    if let data = FileManager.default.contents(atPath: profile) {
-        let checksum = data.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    if FileManager.default.fileExists(atPath: profile) {
         coreSettings.append(.unsafeFlags(["-Xfrontend", "-ir-profile-use=\(profile)",
-                                          "-Xfrontend", "-disable-incremental-llvm-codegen",
-                                          "-DKESTREL_PROFILE_\(String(checksum, radix: 16))"], optimisedRelease))
+                                          "-Xfrontend", "-disable-incremental-llvm-codegen"], optimisedRelease))
     }
 }
 #endif
