@@ -22,7 +22,7 @@ let strictSettings: [SwiftSetting] = [
 /// - `KESTREL_PGO=generate` builds the instrumented binary that records a new profile; `KESTREL_PGO=off` builds
 ///   without one, as a package that depends on `KestrelCore` must (the flags are unsafe ones).
 /// - SwiftPM does not see the profile as an input: a new one takes effect when the module is next compiled (the
-///   script deletes the module's release build for that). `-disable-incremental-llvm-codegen` makes that compile
+///   script deletes the module's release objects for that). `-disable-incremental-llvm-codegen` makes that compile
 ///   run LLVM again even where the module's source is unchanged: the compiler otherwise reuses an object whose
 ///   unoptimised code is the same, profile or not.
 /// - The profile is in the format of Swift 6.3's LLVM, which older compilers cannot read.
