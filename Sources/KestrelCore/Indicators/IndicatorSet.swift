@@ -66,9 +66,8 @@ public struct IndicatorSet: Sendable {
     /// The 50-bar high and low, kept as they move (O(1) a bar on average): a snapshot is taken at every scan.
     private var high50 = RollingExtremum(period: IndicatorSet.profileBars, kind: .maximum)
     private var low50 = RollingExtremum(period: IndicatorSet.profileBars, kind: .minimum)
-    /// The last 50 closes and volumes, read only when the volume profile is asked for (O(50) then).
-    private var recentCloses = RingBuffer(capacity: IndicatorSet.profileBars)
-    private var recentVolumes = RingBuffer(capacity: IndicatorSet.profileBars)
+    /// The last 50 closes and volumes with their bins, read only when the volume profile is asked for.
+    private(set) var profileWindow = VolumeProfileWindow(capacity: IndicatorSet.profileBars)
     public private(set) var count = 0
     public private(set) var lastCandle: Candle?
 
@@ -98,8 +97,7 @@ public struct IndicatorSet: Sendable {
         vwap.update(typicalPrice: candle.typicalPrice, volume: candle.volume)
         high50.update(candle.high)
         low50.update(candle.low)
-        recentCloses.push(close)
-        recentVolumes.push(candle.volume)
+        profileWindow.push(close: close, volume: candle.volume)
         count += 1
         lastCandle = candle
     }
@@ -137,28 +135,6 @@ public struct IndicatorSet: Sendable {
         return s
     }
 
-    /// Supports and resistances of the last `profileBars` bars (computed on demand: O(bars)).
-    public var volumeProfile: VolumeProfile? { recentBars?.volumeProfile }
-
-    /// The closes and volumes the volume profile is made from; nil before the first candle.
-    @inline(__always)
-    var recentBars: RecentBars? {
-        lastCandle.map { RecentBars(closes: recentCloses, volumes: recentVolumes, close: $0.close) }
-    }
-}
-
-/// The last bars' closes and volumes, and the latest close: enough to work out a volume profile later.
-struct RecentBars: Sendable {
-    var closes: RingBuffer
-    var volumes: RingBuffer
-    var close: Double
-
-    var volumeProfile: VolumeProfile? {
-        // The two buffers are pushed together, so their runs line up.
-        closes.withChronologicalRuns { olderCloses, newerCloses in
-            volumes.withChronologicalRuns { olderVolumes, newerVolumes in
-                VolumeProfile(older: (olderCloses, olderVolumes), newer: (newerCloses, newerVolumes), close: close)
-            }
-        }
-    }
+    /// Supports and resistances of the last `profileBars` bars (summed on demand: O(bars)).
+    public var volumeProfile: VolumeProfile? { profileWindow.profile }
 }

@@ -81,9 +81,7 @@ public struct VolumeProfile: Sendable, Equatable {
         let high = max(high0, high1)
         guard high > low else { return nil }
         let width = (high - low) / Double(bins)
-        // The busiest bin and the three strongest local maxima (strongest first; -1: none).
-        let (busiest, peaks) = withUnsafeTemporaryAllocation(of: Double.self, capacity: bins) {
-            histogram -> (Int, (Int, Int, Int)) in
+        self = withUnsafeTemporaryAllocation(of: Double.self, capacity: bins) { histogram in
             histogram.initialize(repeating: 0)
             // Oldest first, so every bin sums its volumes in the same order however the window is held.
             func add(_ closes: UnsafeBufferPointer<Double>, _ volumes: UnsafeBufferPointer<Double>) {
@@ -91,58 +89,68 @@ public struct VolumeProfile: Sendable, Equatable {
             }
             add(older.closes, older.volumes)
             add(newer.closes, newer.volumes)
-            // Selections rather than branches: which bin wins is as good as random, and a mispredicted branch
-            // costs more than both sides of a selection.
-            var busiest = 0
-            var most = histogram[0]
-            for i in 1..<bins {
-                let volume = histogram[i]
-                let more = volume > most
-                busiest = more ? i : busiest
-                most = more ? volume : most
+            return VolumeProfile(histogram: UnsafeBufferPointer(histogram), low: low, width: width, close: close)
+        }
+    }
+
+    /// The levels of the volume summed in each bin of `width` from `low` (at least three bins), at `close`.
+    init(histogram: UnsafeBufferPointer<Double>, low: Double, width: Double, close: Double) {
+        let bins = histogram.count
+        // Selections rather than branches: which bin wins is as good as random, and a mispredicted branch
+        // costs more than both sides of a selection.
+        var busiest = 0
+        var most = histogram[0]
+        for i in 1..<bins {
+            let volume = histogram[i]
+            let more = volume > most
+            busiest = more ? i : busiest
+            most = more ? volume : most
+        }
+        // The three strongest local maxima, strongest first (-1: none). They are gathered first, without a branch,
+        // then ranked: there are only a few.
+        let peaks = withUnsafeTemporaryAllocation(of: Int.self, capacity: bins) { found -> (Int, Int, Int) in
+            var count = 0
+            for i in 1..<(bins - 1) {
+                found[count] = i
+                let isPeak = (histogram[i] > histogram[i - 1] ? 1 : 0) & (histogram[i] > histogram[i + 1] ? 1 : 0)
+                count += isPeak
             }
-            // The local maxima are gathered first, without a branch, then ranked: there are only a few.
-            let peaks = withUnsafeTemporaryAllocation(of: Int.self, capacity: bins) { found -> (Int, Int, Int) in
-                var count = 0
-                for i in 1..<(bins - 1) {
-                    found[count] = i
-                    let isPeak = (histogram[i] > histogram[i - 1] ? 1 : 0) & (histogram[i] > histogram[i + 1] ? 1 : 0)
-                    count += isPeak
+            var peaks = (-1, -1, -1)
+            for i in found[..<count] {
+                // Insertion into a list of at most three: a peak goes before the first weaker one.
+                if peaks.0 < 0 || histogram[i] > histogram[peaks.0] {
+                    peaks = (i, peaks.0, peaks.1)
+                } else if peaks.1 < 0 || histogram[i] > histogram[peaks.1] {
+                    peaks = (peaks.0, i, peaks.1)
+                } else if peaks.2 < 0 || histogram[i] > histogram[peaks.2] {
+                    peaks.2 = i
                 }
-                var peaks = (-1, -1, -1)
-                for i in found[..<count] {
-                    // Insertion into a list of at most three: a peak goes before the first weaker one.
-                    if peaks.0 < 0 || histogram[i] > histogram[peaks.0] {
-                        peaks = (i, peaks.0, peaks.1)
-                    } else if peaks.1 < 0 || histogram[i] > histogram[peaks.1] {
-                        peaks = (peaks.0, i, peaks.1)
-                    } else if peaks.2 < 0 || histogram[i] > histogram[peaks.2] {
-                        peaks.2 = i
-                    }
-                }
-                return peaks
             }
-            return (busiest, peaks)
+            return peaks
         }
         func center(_ index: Int) -> Double { low + (Double(index) + 0.5) * width }
         pointOfControl = center(busiest)
-        // Levels at the close itself are neither support nor resistance. Kept in ascending order by insertion.
+        // The levels' bins, each once (-1: none), put in ascending order: a center rises with its bin, so the
+        // levels come out in price order and are written in turn, with nothing moved.
+        var (a, b, c) = peaks
+        var d = busiest != a && busiest != b && busiest != c ? busiest : -1
+        (a, b) = (min(a, b), max(a, b))
+        (c, d) = (min(c, d), max(c, d))
+        (a, c) = (min(a, c), max(a, c))
+        (b, d) = (min(b, d), max(b, d))
+        (b, c) = (min(b, c), max(b, c))
+        // Levels at the close itself are neither support nor resistance.
         func place(_ index: Int) {
             guard index >= 0 else { return }
             let price = center(index)
             guard price != close else { return }
-            var position = levelCount
-            while position > 0, levels[position - 1] > price {
-                levels[position] = levels[position - 1]
-                position -= 1
-            }
-            levels[position] = price
+            levels[levelCount] = price
             levelCount += 1
             if price < close { supportCount += 1 }
         }
-        place(peaks.0)
-        place(peaks.1)
-        place(peaks.2)
-        if busiest != peaks.0, busiest != peaks.1, busiest != peaks.2 { place(busiest) }
+        place(a)
+        place(b)
+        place(c)
+        place(d)
     }
 }

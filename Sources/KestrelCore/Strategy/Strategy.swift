@@ -10,7 +10,7 @@ public struct TimeframeView: Sendable {
         get {
             switch profileSource {
             case .given(let profile): profile
-            case .recent(let bars): bars.volumeProfile
+            case .window(let window): window.profile
             }
         }
         set { profileSource = .given(newValue) }
@@ -18,7 +18,7 @@ public struct TimeframeView: Sendable {
 
     private enum ProfileSource: Sendable {
         case given(VolumeProfile?)
-        case recent(RecentBars)
+        case window(VolumeProfileWindow)
     }
 
     private var profileSource: ProfileSource
@@ -30,12 +30,12 @@ public struct TimeframeView: Sendable {
         profileSource = .given(profile)
     }
 
-    /// A view whose profile comes from `recent` when it is read.
-    init(timeframe: Timeframe, indicators: IndicatorSnapshot, bars: Int, recent: RecentBars?) {
+    /// A view whose profile comes from `window` when it is read.
+    init(timeframe: Timeframe, indicators: IndicatorSnapshot, bars: Int, window: VolumeProfileWindow) {
         self.timeframe = timeframe
         self.indicators = indicators
         self.bars = bars
-        profileSource = recent.map { .recent($0) } ?? .given(nil)
+        profileSource = .window(window)
     }
 }
 

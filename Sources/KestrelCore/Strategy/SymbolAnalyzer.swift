@@ -68,7 +68,7 @@ public struct SymbolAnalyzer: Sendable {
     private func readyView() -> SymbolView {
         SymbolView(symbol: symbol,
                    primary: TimeframeView(timeframe: requirements[0].timeframe, indicators: primary.snapshot,
-                                          bars: primary.count, recent: primary.recentBars),
+                                          bars: primary.count, window: primary.profileWindow),
                    confirmations: confirmations)
     }
 
