@@ -177,6 +177,12 @@ final class FakeSource: MarketDataSource, Sendable {
         let kept = UniverseFilter().select(all).map(\.base)
         #expect(kept == ["AAA", "BBB", "CCC", "DDD", "EEE", "BTC"])
         #expect(UniverseFilter().keeps(all) == [true, true, true, true, true, false, true, false])
+        // Written over a kept buffer (a backtest's, at every scan), longer or shorter than the listing.
+        for leftover in [[Bool](), Array(repeating: false, count: 12)] {
+            var kept = leftover
+            UniverseFilter().keeps(all, isMajor: UniverseFilter().isMajor(all), into: &kept)
+            #expect(kept == [true, true, true, true, true, false, true, false])
+        }
     }
 
     @Test func relaxesWhenTooFewRemain() {

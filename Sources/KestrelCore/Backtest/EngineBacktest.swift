@@ -171,6 +171,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         // Each scan's verdicts and opportunities, in arrays kept from one scan to the next.
         var results = [SignalResult?](repeating: nil, count: series.count)
         var candidates = [Opportunity]()
+        var universe = [Bool]()
 
         while true {
             var next: Timestamp?
@@ -227,7 +228,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                     listed[index].quoteVolume24h = volumeWindows[index].quoteVolume24h(at: closeTime)
                     listed[index].lastPrice = lastCloses[index] ?? 0
                 }
-                let universe = filter.keeps(listed, isMajor: isMajor)
+                filter.keeps(listed, isMajor: isMajor, into: &universe)
                 for index in analyzers.indices {
                     results[index] = nil
                     // Read where it lies: through the array, the whole analyzer (its indicator state, over a

@@ -64,10 +64,12 @@ extension TradingEngine {
             let drift = abs(price / opportunity.price - 1)
             if drift > settings.maxPriceDrift { return .priceDrift(drift, limit: settings.maxPriceDrift) }
         }
+        // A symbol held or being entered was refused above.
         let refusal = riskManager.gate(
             symbol: symbol, base: opportunity.instrument.base, confidence: opportunity.confidence,
-            minimumConfidence: 0, openSymbols: committedSymbols, availableMargin: availableMargin, equity: equity,
-            state: risk, at: now)
+            // A closure, not `committedCount(inGroup:)` itself: that would capture a copy of the whole engine.
+            minimumConfidence: 0, openCount: committedCount, openInGroup: { committedCount(inGroup: $0) },
+            availableMargin: availableMargin, equity: equity, state: risk, at: now)
         return refusal.map(EntryBlocker.risk)
     }
 
@@ -135,16 +137,10 @@ extension TradingEngine {
                                        lots: fill.lots, kind: .stopMarket(trigger: stop), reduceOnly: true,
                                        leverage: entry.request.leverage, purpose: .stopLoss)
         position.stopOrderID = stopRequest.id
+        output.commands.append(.place(stopRequest))
         // The targets rest on the exchange too, as reduce-only limits: they fill where the price reaches them, even
         // if the bot is not there to see it.
-        let targets = targetOrders(for: position)
-        output.commands.reserveCapacity(output.commands.count + 1 + targets.count)
-        position.targetOrders.reserveCapacity(targets.count)
-        output.commands.append(.place(stopRequest))
-        for target in targets {
-            position.targetOrders[target.id] = target.purpose == .exit(.takeProfit) ? .takeProfit : .partialTakeProfit
-            output.commands.append(.place(target))
-        }
+        placeTargetOrders(for: &position, into: &output)
         positions[fill.symbol] = position
         revalue(fill.symbol)
         statistics.tradesOpened += 1
@@ -157,19 +153,24 @@ extension TradingEngine {
         return Int((Double(position.initialLots) * level.fraction).rounded()) / lotSize * lotSize
     }
 
-    /// The partial take-profits (or, without partials, one take profit at twice the stop distance) as limit orders.
-    mutating func targetOrders(for position: ManagedPosition) -> [OrderRequest] {
+    /// Places the partial take-profits (or, without partials, one take profit at twice the stop distance) as
+    /// limit orders, and files them on `position`. Appended where they go: an array of them made for each trade
+    /// grew three times.
+    mutating func placeTargetOrders(for position: inout ManagedPosition, into output: inout Output) {
         let instrument = position.instrument
         let levels = settings.partialTakeProfits
-        var orders = [OrderRequest]()
-        func order(_ lots: Int, at price: Double, _ reason: ExitReason) -> OrderRequest {
-            OrderRequest(id: makeOrderID(reason == .takeProfit ? .target : .partial, position.symbol),
-                         symbol: position.symbol, side: position.side.exitSide, lots: lots,
-                         kind: .limit(price: instrument.roundToTick(price)), reduceOnly: true,
-                         leverage: position.leverage, purpose: .exit(reason))
+        position.targetOrders.reserveCapacity(max(levels.count, 1))
+        func place(_ lots: Int, at price: Double, _ reason: ExitReason) {
+            let order = OrderRequest(id: makeOrderID(reason == .takeProfit ? .target : .partial, position.symbol),
+                                     symbol: position.symbol, side: position.side.exitSide, lots: lots,
+                                     kind: .limit(price: instrument.roundToTick(price)), reduceOnly: true,
+                                     leverage: position.leverage, purpose: .exit(reason))
+            position.targetOrders[order.id] = reason
+            output.commands.append(.place(order))
         }
         guard !levels.isEmpty else {
-            return [order(position.lots, at: position.takeProfitPrice, .takeProfit)]
+            place(position.lots, at: position.takeProfitPrice, .takeProfit)
+            return
         }
         var remaining = position.lots
         for (index, level) in levels.enumerated() {
@@ -179,9 +180,8 @@ extension TradingEngine {
             guard lots >= instrument.lotSize else { continue }
             remaining -= lots
             let price = position.entryPrice * (1 + position.side.sign * level.leveragedPnL / Double(position.leverage))
-            orders.append(order(lots, at: price, remaining == 0 ? .takeProfit : .partialTakeProfit))
+            place(lots, at: price, remaining == 0 ? .takeProfit : .partialTakeProfit)
             if remaining == 0 { break }
         }
-        return orders
     }
 }

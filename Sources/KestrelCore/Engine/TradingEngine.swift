@@ -139,21 +139,21 @@ public struct TradingEngine: Sendable {
     /// How many symbols have a position or an entry in flight (an entry is only sent for a symbol without one).
     var committedCount: Int { positions.count + pendingEntries.count }
 
-    /// Symbols with a position or an entry in flight, with their base asset (the engine's instrument's, when it
-    /// lists the symbol).
-    var committedSymbols: [(symbol: String, base: String)] {
-        var result = [(symbol: String, base: String)]()
-        result.reserveCapacity(committedCount)
+    /// How many symbols with a position or an entry in flight are in the risk group `group`, by their base asset
+    /// (the engine's instrument's, when it lists the symbol).
+    func committedCount(inGroup group: String) -> Int {
+        var count = 0
         // Read in place: iterating the values would copy each whole position and entry.
         for index in positions.values.indices {
             let symbol = positions.values[index].symbol
-            result.append((symbol, instruments[symbol]?.base ?? positions.values[index].instrument.base))
+            let base = instruments[symbol]?.base ?? positions.values[index].instrument.base
+            if RiskManager.group(ofBase: base) == group { count += 1 }
         }
-        for index in pendingEntries.values.indices {
-            result.append((pendingEntries.values[index].request.symbol,
-                           pendingEntries.values[index].opportunity.instrument.base))
+        for index in pendingEntries.values.indices
+        where RiskManager.group(ofBase: pendingEntries.values[index].opportunity.instrument.base) == group {
+            count += 1
         }
-        return result
+        return count
     }
 
     mutating func makeOrderID(_ role: ClientOrderID.Role, _ symbol: String) -> ClientOrderID {

@@ -46,16 +46,26 @@ public struct RiskManager: Sendable {
                      openSymbols: [(symbol: String, base: String)], availableMargin: Double, equity: Double,
                      state: RiskState, at time: Timestamp) -> Refusal? {
         if openSymbols.contains(where: { $0.symbol == symbol }) { return .alreadyInPosition }
+        return gate(symbol: symbol, base: base, confidence: confidence, minimumConfidence: minimumConfidence,
+                    openCount: openSymbols.count,
+                    openInGroup: { group in openSymbols.count(where: { Self.group(ofBase: $0.base) == group }) },
+                    availableMargin: availableMargin, equity: equity, state: state, at: time)
+    }
+
+    /// The gates after the first, for a caller that has refused a symbol it holds already: `openCount` symbols are
+    /// open, and `openInGroup` counts those of a group. The engine asks at every look at an opportunity, and
+    /// counts where its positions lie rather than list them.
+    func gate(symbol: String, base: String, confidence: Double, minimumConfidence: Double, openCount: Int,
+              openInGroup: (String) -> Int, availableMargin: Double, equity: Double, state: RiskState,
+              at time: Timestamp) -> Refusal? {
         if availableMargin <= 0 { return .noFreeBalance }
         // Fewer symbols open than a group may hold cannot fill one: the groups (a hash each) are not looked up.
         let limit = max(2, Int(0.4 * Double(settings.maxOpenPositions)))
-        if openSymbols.count >= limit {
+        if openCount >= limit {
             let group = Self.group(ofBase: base)
-            if group != "other", openSymbols.count(where: { Self.group(ofBase: $0.base) == group }) >= limit {
-                return .groupFull(group, limit: limit)
-            }
+            if group != "other", openInGroup(group) >= limit { return .groupFull(group, limit: limit) }
         }
-        if openSymbols.count >= settings.maxOpenPositions { return .maxOpenPositions(settings.maxOpenPositions) }
+        if openCount >= settings.maxOpenPositions { return .maxOpenPositions(settings.maxOpenPositions) }
         if confidence < minimumConfidence { return .confidenceBelowMinimum(minimumConfidence) }
         let loss = state.dailyLoss(equity: equity)
         if loss >= settings.dailyLossLimit { return .dailyLossLimit(loss: loss, limit: settings.dailyLossLimit) }

@@ -36,15 +36,27 @@ public struct UniverseFilter: Sendable, Equatable {
 
     /// `keeps(_:)` with `isMajor(instruments)` worked out already.
     public func keeps(_ instruments: [Instrument], isMajor: [Bool]) -> [Bool] {
+        var kept = [Bool]()
+        keeps(instruments, isMajor: isMajor, into: &kept)
+        return kept
+    }
+
+    /// `keeps(_:isMajor:)` written over `kept`, whose storage a caller asking at every scan (a backtest) keeps.
+    public func keeps(_ instruments: [Instrument], isMajor: [Bool], into kept: inout [Bool]) {
         precondition(isMajor.count == instruments.count, "one major flag per instrument")
-        // Counted first and built once: a backtest asks at every scan.
-        func kept(_ index: Int, _ threshold: Double) -> Bool {
+        func passes(_ index: Int, _ threshold: Double) -> Bool {
             instruments[index].isActive && (instruments[index].quoteVolume24h >= threshold || isMajor[index])
         }
-        for threshold in [minimumQuoteVolume, relaxedQuoteVolume]
-        where instruments.indices.count(where: { kept($0, threshold) }) >= minimumUniverse {
-            return instruments.indices.map { kept($0, threshold) }
+        // Counted first, then written once.
+        var threshold: Double?
+        if instruments.indices.count(where: { passes($0, minimumQuoteVolume) }) >= minimumUniverse {
+            threshold = minimumQuoteVolume
+        } else if instruments.indices.count(where: { passes($0, relaxedQuoteVolume) }) >= minimumUniverse {
+            threshold = relaxedQuoteVolume
         }
-        return instruments.map(\.isActive)
+        kept.removeAll(keepingCapacity: true)
+        for index in instruments.indices {
+            kept.append(threshold.map { passes(index, $0) } ?? instruments[index].isActive)
+        }
     }
 }
