@@ -11,14 +11,17 @@ struct VolumeProfileWindowTests {
         closes += closes[60..<120]                            // the same moves again, so the same ranges return
         closes += (0..<80).map { 100 + Double($0 % 7) }       // few distinct closes: extremes tie and leave together
         let volumes = closes.indices.map { Double(($0 * 37) % 101) + 0.25 }
+        // And a window that keeps no bins (a confirming timeframe's), which works its profile out when asked.
         var window = VolumeProfileWindow(capacity: 50)
+        var plain = VolumeProfileWindow(capacity: 50, keepsBins: false)
         var mismatches = [Int]()
         for index in closes.indices {
             window.push(close: closes[index], volume: volumes[index])
+            plain.push(close: closes[index], volume: volumes[index])
             let start = max(0, index - 49)
             let expected = VolumeProfile(closes: closes[start...index], volumes: volumes[start...index],
                                          close: closes[index])
-            if window.profile != expected { mismatches.append(index) }
+            if window.profile != expected || plain.profile != expected { mismatches.append(index) }
         }
         #expect(mismatches.isEmpty)
         // A flat window has no range to bin, and says so as the batch does. Here the range that follows it is the

@@ -73,6 +73,12 @@ public struct IndicatorSet: Sendable {
 
     public init() {}
 
+    /// A set whose volume profile is seldom read (a confirming timeframe's) keeps no bins for it: its profile is
+    /// worked out from the closes when asked.
+    init(keepsProfileBins: Bool) {
+        profileWindow = VolumeProfileWindow(capacity: IndicatorSet.profileBars, keepsBins: keepsProfileBins)
+    }
+
     /// Builds the set from history, oldest first.
     public init(candles: some Sequence<Candle>) {
         for candle in candles { update(candle) }

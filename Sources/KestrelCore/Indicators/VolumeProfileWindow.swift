@@ -5,9 +5,14 @@
 /// arrives or leaves): only then are all the bins worked out again; any other bar works out its own. The bins and
 /// their sums are the ones `VolumeProfile` works out from the closes themselves, in the same order, so the profile
 /// is the same to the last bit.
+///
+/// A window whose profile is seldom read (a confirming timeframe's) need not keep the bins: it works its profile out
+/// from the closes when asked, as `VolumeProfile` does.
 struct VolumeProfileWindow: Sendable {
     let capacity: Int
     let bins: Int
+    /// Whether the bins (and the range they need) are kept as bars arrive.
+    let keepsBins: Bool
     /// Three rings in one allocation, so that a strategy's view of the window retains one buffer: the closes in
     /// `0..<capacity`, the volumes next, then the bin of each close for the range `binnedLow...binnedHigh`, held as
     /// the bit pattern of the whole number (read back as it was written, never used as a `Double`).
@@ -23,10 +28,11 @@ struct VolumeProfileWindow: Sendable {
     /// The newest close.
     private(set) var close = Double.nan
 
-    init(capacity: Int = VolumeProfile.defaultBars, bins: Int = VolumeProfile.defaultBins) {
+    init(capacity: Int = VolumeProfile.defaultBars, bins: Int = VolumeProfile.defaultBins, keepsBins: Bool = true) {
         precondition(capacity > 0 && bins >= 3, "a volume profile window holds a bar and bins at least three")
         self.capacity = capacity
         self.bins = bins
+        self.keepsBins = keepsBins
         storage = [Double](repeating: 0, count: 3 * capacity)
     }
 
@@ -38,6 +44,7 @@ struct VolumeProfileWindow: Sendable {
         head = slot + 1 == capacity ? 0 : slot + 1
         if count < capacity { count += 1 }
         self.close = close
+        guard keepsBins else { return }
         lowAge += 1
         highAge += 1
         // `<=` and `>=`: of equal closes the newest is kept, as it leaves last. A NaN is never an extreme, as
@@ -92,6 +99,7 @@ struct VolumeProfileWindow: Sendable {
 
     /// The profile of the window at its newest close: nil for fewer than two bars or a flat price.
     var profile: VolumeProfile? {
+        guard keepsBins else { return profileFromCloses }
         guard count >= 2, high > low else { return nil }
         let width = (high - low) / Double(bins)
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: bins) { histogram in
@@ -112,6 +120,21 @@ struct VolumeProfileWindow: Sendable {
                 }
             }
             return VolumeProfile(histogram: UnsafeBufferPointer(histogram), low: low, width: width, close: close)
+        }
+    }
+
+    /// The profile worked out from the closes and volumes, oldest first, as they lie in the rings.
+    private var profileFromCloses: VolumeProfile? {
+        storage.withUnsafeBufferPointer { storage in
+            let closes = UnsafeBufferPointer(rebasing: storage[0..<capacity])
+            let volumes = UnsafeBufferPointer(rebasing: storage[capacity..<(2 * capacity)])
+            func run(_ values: UnsafeBufferPointer<Double>, _ range: Range<Int>) -> UnsafeBufferPointer<Double> {
+                UnsafeBufferPointer(rebasing: values[range])
+            }
+            let older = count == capacity ? head..<capacity : 0..<count
+            let newer = count == capacity ? 0..<head : 0..<0
+            return VolumeProfile(older: (run(closes, older), run(volumes, older)),
+                                 newer: (run(closes, newer), run(volumes, newer)), close: close, bins: bins)
         }
     }
 }

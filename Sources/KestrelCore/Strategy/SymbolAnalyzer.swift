@@ -19,7 +19,8 @@ public struct SymbolAnalyzer: Sendable {
         self.symbol = symbol
         self.requirements = requirements
         primary = IndicatorSet()
-        confirming = Array(repeating: IndicatorSet(), count: requirements.count - 1)
+        // Only the primary timeframe's volume profile is read, at nearly every scan.
+        confirming = Array(repeating: IndicatorSet(keepsProfileBins: false), count: requirements.count - 1)
     }
 
     /// Builds the state from history: `candles[i]` belongs to `requirements[i]`, oldest first.
