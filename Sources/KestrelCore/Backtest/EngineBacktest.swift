@@ -40,16 +40,21 @@ public struct EngineBacktest<S: Strategy>: Sendable {
 
     /// The latest verdict per symbol: the backtest's re-validation reads what its own scan computed.
     final class LatestSignals: SignalRevalidator {
-        /// The symbols, in the order of `results`: a handful are found faster by comparing than by hashing.
-        let symbols: [String]
-        /// Each symbol's index in `results`, for a universe too large to search.
-        let indices: [String: Int]
+        /// Each symbol's slot, and the index in `results` of the symbol in each slot (its first place in the list).
+        let slots: SymbolSlots
+        let indexBySlot: [Int]
         /// By symbol index; nil where the last scan had no verdict.
         let results: Mutex<[SignalResult?]>
 
         init(symbols: [String]) {
-            self.symbols = symbols
-            indices = Dictionary(symbols.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            var slots = SymbolSlots()
+            var indexBySlot = [Int]()
+            for (index, symbol) in symbols.enumerated() where slots.slot(of: symbol) == nil {
+                _ = slots.slot(adding: symbol)
+                indexBySlot.append(index)
+            }
+            self.slots = slots
+            self.indexBySlot = indexBySlot
             results = Mutex(Array(repeating: nil, count: symbols.count))
         }
 
@@ -63,9 +68,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
             return results.withLock { results in results[index].map { ($0.momentum, $0.rsi) } }
         }
 
-        private func index(of symbol: String) -> Int? {
-            symbols.count <= 16 ? symbols.firstIndex(of: symbol) : indices[symbol]
-        }
+        private func index(of symbol: String) -> Int? { slots.slot(of: symbol).map { indexBySlot[$0] } }
     }
 
     /// One symbol's candles on one timeframe, fed to its analyzer as they close. The feeds of a run are kept in one

@@ -1,6 +1,6 @@
 /// The latest price of every symbol the engine has heard of and, for each symbol with a position, what equity needs
 /// of it. Kept by slot (a symbol's index, given on first sight and never reused), so a price costs the engine one
-/// dictionary lookup and equity is a walk over a short array.
+/// lookup in `SymbolSlots` and equity is a walk over a short array.
 struct PriceMarks: Sendable {
     /// What equity needs of an open position: side, size in the base asset, entry and latest price.
     struct Valuation: Sendable {
@@ -13,8 +13,7 @@ struct PriceMarks: Sendable {
         var unrealizedPnL: Double { sign * (price - entry) * quantity }
     }
 
-    private var slots: [String: Int] = [:]
-    private var symbols: [String] = []
+    private var slots = SymbolSlots()
     private var prices: [Double?] = []
     private var valuations: [Valuation?] = []
     /// Where each symbol's position was last found in the engine's book: a guess, checked before use. A price finds
@@ -29,31 +28,30 @@ struct PriceMarks: Sendable {
 
     /// The slot of `symbol`, made on first sight.
     mutating func slot(_ symbol: String) -> Int {
-        if let slot = slots[symbol] { return slot }
-        slots[symbol] = symbols.count
-        symbols.append(symbol)
+        if let slot = slots.slot(of: symbol) { return slot }
         prices.append(nil)
         valuations.append(nil)
         positionHints.append(0)
-        return symbols.count - 1
+        return slots.slot(adding: symbol)
     }
 
-    func price(_ symbol: String) -> Double? { slots[symbol].flatMap { prices[$0] } }
+    func price(_ symbol: String) -> Double? { slots.slot(of: symbol).flatMap { prices[$0] } }
 
     func price(at slot: Int) -> Double? { prices[slot] }
 
-    func symbol(at slot: Int) -> String { symbols[slot] }
+    func symbol(at slot: Int) -> String { slots.symbols[slot] }
 
     /// The index of the position on the symbol in `slot` in `book`, if it has one.
     mutating func positionIndex(at slot: Int, in book: PositionBook) -> Int? {
         let hint = positionHints[slot]
-        if hint < book.count, book.values[hint].symbol == symbols[slot] { return hint }
-        guard let index = book.index(forKey: symbols[slot]) else { return nil }
+        let symbol = slots.symbols[slot]
+        if hint < book.count, book.values[hint].symbol == symbol { return hint }
+        guard let index = book.index(forKey: symbol) else { return nil }
         positionHints[slot] = index
         return index
     }
 
-    var count: Int { symbols.count }
+    var count: Int { slots.count }
 
     /// Records a price; true when the symbol has a position (its valuation moved too).
     mutating func record(_ price: Double, for symbol: String) -> Bool { record(price, at: slot(symbol)) }
@@ -99,8 +97,8 @@ struct PriceMarks: Sendable {
 
     /// Every known price, by symbol.
     var dictionary: [String: Double] {
-        var result = [String: Double](minimumCapacity: symbols.count)
-        for (slot, symbol) in symbols.enumerated() { result[symbol] = prices[slot] }
+        var result = [String: Double](minimumCapacity: slots.count)
+        for (slot, symbol) in slots.symbols.enumerated() { result[symbol] = prices[slot] }
         return result
     }
 }

@@ -20,7 +20,7 @@ extension PaperExchange: Codable {
         lastTime = try container.decodeIfPresent(Timestamp.self, forKey: .lastTime)
         usedIDs = try container.decode(RecentIDs.self, forKey: .usedIDs)
         for (symbol, price) in try container.decode([String: Double].self, forKey: .prices) {
-            guard let slot = slots[symbol] else { continue }
+            guard let slot = slots.slot(of: symbol) else { continue }
             books[slot].price = price
         }
         for (symbol, position) in try container.decode([String: ExchangePosition].self, forKey: .positions) {
@@ -28,14 +28,14 @@ extension PaperExchange: Codable {
                 throw DecodingError.dataCorruptedError(forKey: .positions, in: container,
                                                        debugDescription: "the position under \(symbol) is on \(position.symbol)")
             }
-            guard let slot = slots[symbol] else {
+            guard let slot = slots.slot(of: symbol) else {
                 throw DecodingError.dataCorruptedError(forKey: .positions, in: container,
                                                        debugDescription: "a position on unknown symbol \(symbol)")
             }
             books[slot].position = position
         }
         for order in try container.decode([OrderRequest].self, forKey: .restingOrders) {
-            guard let slot = slots[order.symbol] else {
+            guard let slot = slots.slot(of: order.symbol) else {
                 throw DecodingError.dataCorruptedError(forKey: .restingOrders, in: container,
                                                        debugDescription: "an order on unknown symbol \(order.symbol)")
             }

@@ -7,12 +7,12 @@ extension PaperExchange {
     public mutating func updatePrice(_ symbol: String, _ price: Double, at time: Timestamp, continuous: Bool = true)
         -> [ExchangeEvent]
     {
-        guard let slot = slots[symbol] else { return [] }
+        guard let slot = slots.slot(of: symbol) else { return [] }
         return updatePrice(slot: slot, price, at: time, continuous: continuous)
     }
 
     /// The slot of `symbol`, for callers that send it many prices (`updatePrice(slot:...)`).
-    public func slot(of symbol: String) -> Int? { slots[symbol] }
+    public func slot(of symbol: String) -> Int? { slots.slot(of: symbol) }
 
     /// Whether `slot` is `symbol`'s.
     public func slot(_ slot: Int, is symbol: String) -> Bool {

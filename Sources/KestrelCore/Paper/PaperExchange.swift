@@ -97,7 +97,7 @@ public struct PaperExchange: Sendable {
     /// The slot of each resting order, in step with `restingOrders`.
     var restingSlots: [Int] = []
     var books: [Book]
-    var slots: [String: Int]
+    var slots: SymbolSlots
     /// Slots in symbol order: funding and liquidations go through positions in this order, so runs are repeatable.
     let slotsBySymbol: [Int]
     /// Client ids of the most recent orders, to refuse a repeated id and to answer `hasSeen` after a restart.
@@ -109,10 +109,10 @@ public struct PaperExchange: Sendable {
 
     public init(instruments: [Instrument], settings: PaperExchangeSettings = PaperExchangeSettings()) {
         self.settings = settings
-        var slots = [String: Int]()
+        var slots = SymbolSlots()
         var books = [Book]()
-        for instrument in instruments where slots[instrument.symbol] == nil {
-            slots[instrument.symbol] = books.count
+        for instrument in instruments where slots.slot(of: instrument.symbol) == nil {
+            _ = slots.slot(adding: instrument.symbol)
             books.append(Book(instrument: instrument))
         }
         self.slots = slots
@@ -136,7 +136,7 @@ public struct PaperExchange: Sendable {
     }
 
     public func unrealizedPnL(_ symbol: String) -> Double {
-        guard let slot = slots[symbol] else { return 0 }
+        guard let slot = slots.slot(of: symbol) else { return 0 }
         return Self.unrealizedPnL(books[slot])
     }
 
@@ -161,7 +161,7 @@ public struct PaperExchange: Sendable {
 
     /// The price at which an isolated position would be liquidated.
     public func liquidationPrice(_ symbol: String) -> Double? {
-        guard let slot = slots[symbol], let position = books[slot].position else { return nil }
+        guard let slot = slots.slot(of: symbol), let position = books[slot].position else { return nil }
         return Self.liquidationPrice(side: position.side, entry: position.entryPrice, leverage: position.leverage,
                                      maintenanceRate: settings.maintenanceMarginRate)
     }
@@ -192,7 +192,7 @@ public struct PaperExchange: Sendable {
     public mutating func submit(_ order: OrderRequest, at time: Timestamp, into events: inout [ExchangeEvent])
         -> OrderRejection?
     {
-        guard let slot = slots[order.symbol] else { return .unknownSymbol(order.symbol) }
+        guard let slot = slots.slot(of: order.symbol) else { return .unknownSymbol(order.symbol) }
         let instrument = books[slot].instrument
         guard instrument.lotSize > 0, instrument.maxLeverage >= 1, instrument.contractMultiplier > 0,
               instrument.tickSize > 0 else { return .unknownSymbol(order.symbol) }
