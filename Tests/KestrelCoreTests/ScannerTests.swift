@@ -97,6 +97,10 @@ final class FakeSource: MarketDataSource, Sendable {
             for top in [0, 1, 3, 5, 20, 50] {
                 #expect(MarketScanner<DefaultStrategy>.rank(opportunities, top: top).map(\.price)
                     == sorted.prefix(top).map(\.price))
+                // Ranked where they lie (a backtest's), the same.
+                var inPlace = opportunities
+                MarketScanner<DefaultStrategy>.rank(&inPlace, top: top)
+                #expect(inPlace.map(\.price) == sorted.prefix(top).map(\.price))
             }
         }
     }

@@ -171,9 +171,12 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         var listed = instruments
         let isMajor = filter.isMajor(listed)
         var volumeWindows = series.map(\.volumeWindow)
-        // Each scan's verdicts and opportunities, in arrays kept from one scan to the next.
+        // Each scan's verdicts and opportunities, in arrays kept from one scan to the next. The opportunities are
+        // ranked where they lie and go to the engine as the snapshot's. Two arrays take turns: the one a scan fills
+        // is the one the engine let go of when the previous snapshot replaced it, so it is not shared.
         var results = [SignalResult?](repeating: nil, count: series.count)
         var candidates = [Opportunity]()
+        var previousCandidates = [Opportunity]()
         var universe = [Bool]()
 
         while true {
@@ -226,6 +229,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                 }
             }
             if changed {
+                swap(&candidates, &previousCandidates)
                 candidates.removeAll(keepingCapacity: true)
                 for index in listed.indices {
                     listed[index].quoteVolume24h = volumeWindows[index].quoteVolume24h(at: closeTime)
@@ -248,8 +252,9 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                 // Swapped, not copied: the next scan overwrites this array in place, unshared.
                 signals.results.withLock { swap(&$0, &results) }
                 sequence += 1
-                let snapshot = ScanSnapshot(sequence: sequence, opportunities: MarketScanner<S>.rank(candidates, top: top),
-                                            scanStarted: closeTime, scanFinished: closeTime)
+                MarketScanner<S>.rank(&candidates, top: top)
+                let snapshot = ScanSnapshot(sequence: sequence, opportunities: candidates, scanStarted: closeTime,
+                                            scanFinished: closeTime)
                 _ = desk.handle(.snapshot(snapshot), at: closeTime)
             }
             equity.append((closeTime, desk.engine.equity))

@@ -83,11 +83,21 @@ public struct MarketScanner<S: Strategy>: Sendable {
                           duration: clock.now - started)
     }
 
+    /// Whether `a` ranks before `b`: the better score, then the higher confidence, then the symbol first in order.
+    static func ranksBefore(_ a: Opportunity, _ b: Opportunity) -> Bool {
+        (a.score, a.confidence, b.symbol) > (b.score, b.confidence, a.symbol)
+    }
+
+    /// `rank(_:top:)` where the opportunities lie: sorted in place (stably, as `rank` sorts) and cut to the `top`.
+    /// A backtest ranks at every scan into an array it keeps, and so copies and allocates nothing.
+    public static func rank(_ opportunities: inout [Opportunity], top: Int) {
+        opportunities.sort(by: ranksBefore)
+        if opportunities.count > max(0, top) { opportunities.removeSubrange(max(0, top)...) }
+    }
+
     /// Best score first; ties broken by confidence, then symbol, so a ranking is reproducible.
     public static func rank(_ opportunities: [Opportunity], top: Int) -> [Opportunity] {
-        func before(_ a: Opportunity, _ b: Opportunity) -> Bool {
-            (a.score, a.confidence, b.symbol) > (b.score, b.confidence, a.symbol)
-        }
+        let before = ranksBefore
         guard opportunities.count <= 16 else { return Array(opportunities.sorted(by: before).prefix(max(0, top))) }
         // A backtest ranks a handful at every scan: their positions are sorted by insertion (stable, as `sorted`
         // is), and only the `top` are copied, once.
