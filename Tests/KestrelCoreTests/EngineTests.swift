@@ -384,6 +384,45 @@ struct EngineHarness {
         #expect(noted.desk.engine.equity == silent.desk.engine.equity)
     }
 
+    /// A backtest feeds prices, snapshots and ticks without asking for steps back: the desk must trade the same.
+    @Test func feedingEventsTradesAsHandlingThem() throws {
+        var handled = EngineHarness(), fed = EngineHarness()
+        for harness in [handled, fed] {
+            harness.signals.set("AAAUSDT", .buy)
+            harness.signals.set("BBBUSDT", .sell)
+        }
+        let snapshot = ScanSnapshot(sequence: 1, opportunities: [handled.opportunity("AAAUSDT"),
+                                                                 handled.opportunity("BBBUSDT", .sell, price: 50)],
+                                    scanStarted: t0, scanFinished: t0)
+        var routes = [PaperDesk.PriceRoute]()
+        for symbol in ["AAAUSDT", "BBBUSDT"] {
+            let route = fed.desk.route(symbol)
+            routes.append(try #require(route))
+        }
+        handled.price("AAAUSDT", 100, at: t0)
+        handled.price("BBBUSDT", 50, at: t0)
+        fed.desk.feed(routes[0], 100, at: t0, continuous: false)
+        fed.desk.feed(routes[1], 50, at: t0, continuous: false)
+        handled.send(.snapshot(snapshot), at: t0)
+        fed.desk.feed(.snapshot(snapshot), at: t0)
+        #expect(fed.desk.engine.positions.count == 2)
+        // Targets and a stop fill on the way; ticks look at what is left.
+        for (step, (a, b)) in [(101.0, 49.0), (104, 48), (103, 53), (95, 55)].enumerated() {
+            let time = t0 + Int64(600 * (step + 1))
+            handled.price("AAAUSDT", a, at: time)
+            handled.price("BBBUSDT", b, at: time)
+            handled.send(.tick(time), at: time)
+            fed.desk.feed(routes[0], a, at: time, continuous: true)
+            fed.desk.feed(routes[1], b, at: time, continuous: true)
+            fed.desk.feed(.tick(time), at: time)
+        }
+        #expect(!handled.closed.isEmpty)
+        #expect(fed.closed == handled.closed)
+        #expect(fed.desk.exchange.positions == handled.desk.exchange.positions)
+        #expect(fed.desk.exchange.restingOrders == handled.desk.exchange.restingOrders)
+        #expect(fed.desk.engine.equity == handled.desk.engine.equity)
+    }
+
     @Test func shutdownClosesPositionsOnlyWhenAsked() {
         for close in [false, true] {
             var h = EngineHarness(settings: EngineSettings(closePositionsOnShutdown: close))

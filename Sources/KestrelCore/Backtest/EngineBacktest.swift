@@ -207,7 +207,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                 }
             }
             let closeTime = time + seconds
-            _ = desk.handle(.tick(closeTime), at: closeTime)
+            desk.feed(.tick(closeTime), at: closeTime)
             bars += batch.count
             for index in batch {
                 lastCloses[index] = bases[index][baseCursor[index]].close
@@ -255,7 +255,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                 MarketScanner<S>.rank(&candidates, top: top)
                 let snapshot = ScanSnapshot(sequence: sequence, opportunities: candidates, scanStarted: closeTime,
                                             scanFinished: closeTime)
-                _ = desk.handle(.snapshot(snapshot), at: closeTime)
+                desk.feed(.snapshot(snapshot), at: closeTime)
             }
             equity.append((closeTime, desk.engine.equity))
             if bars - reported >= 5_000 {

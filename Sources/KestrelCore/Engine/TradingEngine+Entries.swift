@@ -86,7 +86,7 @@ extension TradingEngine {
               signal.signal == opportunity.signal else {
             return skip("signal no longer holds on the latest data")
         }
-        let instrument = instruments[symbol] ?? opportunity.instrument
+        let instrument = listedInstrument(symbol) ?? opportunity.instrument
         let price = marks.price(symbol) ?? opportunity.price
         let stopDistance = RiskManager.stopDistance(volatility: signal.bbWidth)
         let inputs = RiskManager.LeverageInputs(volatility: signal.bbWidth, confidence: signal.confidence,

@@ -39,6 +39,9 @@ public struct TradingEngine: Sendable {
     public let settings: EngineSettings
     public let riskManager: RiskManager
     public internal(set) var instruments: [String: Instrument]
+    /// The same instruments by slot, for the lookups made at every entry and every look at an opportunity.
+    private let listedSlots: SymbolSlots
+    private let listed: [Instrument]
     let revalidator: any SignalRevalidator
 
     // Portfolio.
@@ -115,6 +118,14 @@ public struct TradingEngine: Sendable {
         self.settings = settings
         riskManager = RiskManager(settings: settings.risk, maintenanceMarginRate: settings.maintenanceMarginRate)
         self.instruments = Dictionary(instruments.map { ($0.symbol, $0) }, uniquingKeysWith: { first, _ in first })
+        var listedSlots = SymbolSlots()
+        var listed = [Instrument]()
+        for instrument in instruments where listedSlots.slot(of: instrument.symbol) == nil {
+            _ = listedSlots.slot(adding: instrument.symbol)
+            listed.append(instrument)
+        }
+        self.listedSlots = listedSlots
+        self.listed = listed
         self.revalidator = revalidator
         marks = PriceMarks(symbols: instruments.map(\.symbol))
         cash = startingCash
@@ -139,6 +150,9 @@ public struct TradingEngine: Sendable {
     /// How many symbols have a position or an entry in flight (an entry is only sent for a symbol without one).
     var committedCount: Int { positions.count + pendingEntries.count }
 
+    /// The engine's instrument for `symbol`: `instruments[symbol]`, found by slot.
+    func listedInstrument(_ symbol: String) -> Instrument? { listedSlots.slot(of: symbol).map { listed[$0] } }
+
     /// How many symbols with a position or an entry in flight are in the risk group `group`, by their base asset
     /// (the engine's instrument's, when it lists the symbol).
     func committedCount(inGroup group: String) -> Int {
@@ -146,7 +160,7 @@ public struct TradingEngine: Sendable {
         // Read in place: iterating the values would copy each whole position and entry.
         for index in positions.values.indices {
             let symbol = positions.values[index].symbol
-            let base = instruments[symbol]?.base ?? positions.values[index].instrument.base
+            let base = listedInstrument(symbol)?.base ?? positions.values[index].instrument.base
             if RiskManager.group(ofBase: base) == group { count += 1 }
         }
         for index in pendingEntries.values.indices

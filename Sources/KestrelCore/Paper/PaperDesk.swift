@@ -141,6 +141,19 @@ public struct PaperDesk: Sendable {
         return step
     }
 
+    /// `handle(_:at:)` for a caller that reads nothing back (a backtest): an event that asks nothing of the
+    /// exchange, nearly every tick, makes no step at all.
+    public mutating func feed(_ event: EngineEvent, at time: Timestamp) {
+        scratch.output.recordsNotes = engine.settings.recordsNotes
+        engine.handle(event, into: &scratch.output)
+        if scratch.output.commands.isEmpty, scratch.output.notes.isEmpty { return }
+        withScratch { desk, scratch in
+            var step = Step(time: time)
+            desk.absorb(&scratch, at: time, into: &step, submitting: { _ in })
+            desk.run(&scratch, at: time, into: &step, submitting: { _ in })
+        }
+    }
+
     /// Reconciles the engine with the exchange and carries out what that requires (new stops).
     public mutating func reconcile(at time: Timestamp, submitting: (OrderRequest) throws -> Void = { _ in })
         -> (ReconciliationReport, Step) {

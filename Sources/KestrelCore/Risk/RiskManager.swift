@@ -87,7 +87,18 @@ public struct RiskManager: Sendable {
     static let groupOfBase: [String: String] = Dictionary(
         groups.flatMap { group, bases in bases.map { ($0, group) } }, uniquingKeysWith: { first, _ in first })
 
-    public static func group(ofBase base: String) -> String { groupOfBase[base.upperCasedAssetName] ?? "other" }
+    public static func group(ofBase base: String) -> String {
+        // The engine asks for every open position at every look at an opportunity: a base written as the groups
+        // write it is found by its bytes, without hashing or upper-casing it.
+        if let slot = groupedBases.slots.slot(of: base) { return groupedBases.groups[slot] }
+        return groupOfBase[base.upperCasedAssetName] ?? "other"
+    }
+
+    /// Every base of `groups` as written there, and its group by slot.
+    private static let groupedBases: (slots: SymbolSlots, groups: [String]) = {
+        let bases = groupOfBase.keys.sorted()
+        return (SymbolSlots(bases), bases.map { groupOfBase[$0] ?? "other" })
+    }()
 
     // MARK: Stops
 
