@@ -11,13 +11,16 @@ public struct Instrument: Hashable, Sendable, Codable {
     /// Smallest order, in lots; orders are whole multiples of it.
     public var lotSize: Int
     /// Smallest price increment.
-    public var tickSize: Double
+    public var tickSize: Double { didSet { tickPlaces = Self.tickPlaces(of: tickSize) } }
     public var maxLeverage: Int
     /// Quote-currency volume traded over the last 24 hours.
     public var quoteVolume24h: Double
     /// Last traded price when the instrument was listed; 0 when unknown.
     public var lastPrice: Double
     public var isActive: Bool
+    /// The tick's decimal places, worked out once: prices are rounded to the tick at every order and stop move, and
+    /// finding the places costs a few calls into the C library each time. A byte, held where the struct has room.
+    private var tickPlaces: UInt8
 
     public init(
         symbol: String, base: String, quote: String, contractMultiplier: Double, lotSize: Int = 1,
@@ -29,6 +32,7 @@ public struct Instrument: Hashable, Sendable, Codable {
         self.contractMultiplier = contractMultiplier
         self.lotSize = lotSize
         self.tickSize = tickSize
+        tickPlaces = Self.tickPlaces(of: tickSize)
         self.maxLeverage = maxLeverage
         self.quoteVolume24h = quoteVolume24h
         self.lastPrice = lastPrice
@@ -36,18 +40,24 @@ public struct Instrument: Hashable, Sendable, Codable {
     }
 
     /// Rounds a price to the nearest tick, as it must be before it leaves the process.
-    public func roundToTick(_ price: Double) -> Double { Self.round(price, toTick: tickSize) }
+    public func roundToTick(_ price: Double) -> Double { Self.round(price, toTick: tickSize, places: Int(tickPlaces)) }
 
     /// Rounds `price` to the nearest multiple of `tickSize`.
     public static func round(_ price: Double, toTick tickSize: Double) -> Double {
+        round(price, toTick: tickSize, places: decimalPlaces(of: tickSize))
+    }
+
+    /// `round(_:toTick:)` for a tick of `places` decimal places.
+    private static func round(_ price: Double, toTick tickSize: Double, places: Int) -> Double {
         let ticks = (price / tickSize).rounded()
         // Re-derive through the tick's decimal places so 0.1 + 0.2 style residue does not reach the exchange.
-        let places = decimalPlaces(of: tickSize)
         guard places > 0, places <= 15 else { return ticks * tickSize }
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
         return (ticks * (tickSize * scale).rounded()) / scale
     }
+
+    private static func tickPlaces(of tickSize: Double) -> UInt8 { UInt8(decimalPlaces(of: tickSize)) }
 
     /// Number of decimal places of the tick size (0.01 -> 2).
     static func decimalPlaces(of tickSize: Double) -> Int {
@@ -69,4 +79,24 @@ public struct Instrument: Hashable, Sendable, Codable {
 
     /// Base-asset quantity of a number of lots.
     public func baseQuantity(lots: Int) -> Double { Double(lots) * contractMultiplier }
+
+    private enum CodingKeys: String, CodingKey {
+        case symbol, base, quote, contractMultiplier, lotSize, tickSize, maxLeverage, quoteVolume24h, lastPrice,
+             isActive
+    }
+
+    /// Decoded through the initialiser, which works the tick's scale out.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(symbol: try container.decode(String.self, forKey: .symbol),
+                  base: try container.decode(String.self, forKey: .base),
+                  quote: try container.decode(String.self, forKey: .quote),
+                  contractMultiplier: try container.decode(Double.self, forKey: .contractMultiplier),
+                  lotSize: try container.decode(Int.self, forKey: .lotSize),
+                  tickSize: try container.decode(Double.self, forKey: .tickSize),
+                  maxLeverage: try container.decode(Int.self, forKey: .maxLeverage),
+                  quoteVolume24h: try container.decode(Double.self, forKey: .quoteVolume24h),
+                  lastPrice: try container.decode(Double.self, forKey: .lastPrice),
+                  isActive: try container.decode(Bool.self, forKey: .isActive))
+    }
 }
