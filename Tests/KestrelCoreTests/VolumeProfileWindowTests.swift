@@ -37,4 +37,33 @@ struct VolumeProfileWindowTests {
             if index == 6 { #expect(flat.profile == nil) }
         }
     }
+
+    /// The levels from a histogram, as the definition reads: the busiest bin (the first of equals) and the three
+    /// strongest local maxima (of equals, the lower bin first), their centers in price order, none at the close.
+    static func plainLevels(_ histogram: [Double], low: Double, width: Double, close: Double)
+        -> (pointOfControl: Double, supports: [Double], resistances: [Double]) {
+        let busiest = histogram.indices.max { histogram[$0] < histogram[$1] || (histogram[$0] == histogram[$1] && $0 > $1) }!
+        let peaks = (1..<(histogram.count - 1)).filter { histogram[$0] > histogram[$0 - 1] && histogram[$0] > histogram[$0 + 1] }
+        let strongest = peaks.sorted { (histogram[$0], -$0) > (histogram[$1], -$1) }.prefix(3)
+        func center(_ index: Int) -> Double { low + (Double(index) + 0.5) * width }
+        let levels = Set(strongest + [busiest]).sorted().map(center).filter { $0 != close }
+        return (center(busiest), levels.filter { $0 < close }.reversed(), levels.filter { $0 > close })
+    }
+
+    @Test func levelsAreTheBusiestBinAndTheStrongestPeaks() {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<2_000 {
+            // Few distinct volumes, so that ties between bins and between peaks are common.
+            var histogram = (0..<19).map { _ in Double(Int.random(in: 0...6, using: &generator)) }
+            if round % 3 == 0 { histogram = histogram.map { $0 * 1.37 + Double.random(in: 0...0.01, using: &generator) } }
+            let close = 100 + Double(Int.random(in: 0...19, using: &generator)) * 0.5 + 0.25
+            let profile = histogram.withUnsafeBufferPointer {
+                VolumeProfile(histogram: $0, low: 100, width: 0.5, close: close)
+            }
+            let expected = Self.plainLevels(histogram, low: 100, width: 0.5, close: close)
+            #expect(profile.pointOfControl == expected.pointOfControl)
+            #expect(profile.supports == expected.supports && profile.resistances == expected.resistances,
+                    "histogram \(histogram), close \(close)")
+        }
+    }
 }

@@ -96,37 +96,39 @@ public struct VolumeProfile: Sendable, Equatable {
     /// The levels of the volume summed in each bin of `width` from `low` (at least three bins), at `close`.
     init(histogram: UnsafeBufferPointer<Double>, low: Double, width: Double, close: Double) {
         let bins = histogram.count
-        // Selections rather than branches: which bin wins is as good as random, and a mispredicted branch
-        // costs more than both sides of a selection.
-        var busiest = 0
-        var most = histogram[0]
-        for i in 1..<bins {
-            let volume = histogram[i]
-            let more = volume > most
-            busiest = more ? i : busiest
-            most = more ? volume : most
-        }
-        // The three strongest local maxima, strongest first (-1: none). They are gathered first, without a branch,
-        // then ranked: there are only a few.
-        let peaks = withUnsafeTemporaryAllocation(of: Int.self, capacity: bins) { found -> (Int, Int, Int) in
+        // One pass finds the busiest bin and gathers the local maxima; the three strongest of those are then
+        // ranked. Selections rather than branches throughout: which bin wins is as good as random, and a
+        // mispredicted branch costs more than both sides of a selection.
+        let (busiest, peaks) = withUnsafeTemporaryAllocation(of: Int.self, capacity: bins) {
+            found -> (Int, (Int, Int, Int)) in
+            var busiest = 0
+            var most = histogram[0]
             var count = 0
             for i in 1..<(bins - 1) {
+                let volume = histogram[i]
+                let more = volume > most
+                busiest = more ? i : busiest
+                most = more ? volume : most
                 found[count] = i
-                let isPeak = (histogram[i] > histogram[i - 1] ? 1 : 0) & (histogram[i] > histogram[i + 1] ? 1 : 0)
-                count += isPeak
+                count += (volume > histogram[i - 1] ? 1 : 0) & (volume > histogram[i + 1] ? 1 : 0)
             }
-            var peaks = (-1, -1, -1)
+            if histogram[bins - 1] > most { busiest = bins - 1 }
+            // The strongest first (-1: none); a peak goes before the first weaker one, so of equals the lower bin
+            // leads. An empty place holds minus infinity, which any peak beats.
+            var (first, second, third) = (-1, -1, -1)
+            var (firstVolume, secondVolume, thirdVolume) = (-Double.infinity, -Double.infinity, -Double.infinity)
             for i in found[..<count] {
-                // Insertion into a list of at most three: a peak goes before the first weaker one.
-                if peaks.0 < 0 || histogram[i] > histogram[peaks.0] {
-                    peaks = (i, peaks.0, peaks.1)
-                } else if peaks.1 < 0 || histogram[i] > histogram[peaks.1] {
-                    peaks = (peaks.0, i, peaks.1)
-                } else if peaks.2 < 0 || histogram[i] > histogram[peaks.2] {
-                    peaks.2 = i
-                }
+                let volume = histogram[i]
+                let beatsFirst = volume > firstVolume, beatsSecond = volume > secondVolume
+                let beatsThird = volume > thirdVolume
+                third = beatsSecond ? second : beatsThird ? i : third
+                thirdVolume = beatsSecond ? secondVolume : beatsThird ? volume : thirdVolume
+                second = beatsFirst ? first : beatsSecond ? i : second
+                secondVolume = beatsFirst ? firstVolume : beatsSecond ? volume : secondVolume
+                first = beatsFirst ? i : first
+                firstVolume = beatsFirst ? volume : firstVolume
             }
-            return peaks
+            return (busiest, (first, second, third))
         }
         func center(_ index: Int) -> Double { low + (Double(index) + 0.5) * width }
         pointOfControl = center(busiest)
@@ -139,18 +141,27 @@ public struct VolumeProfile: Sendable, Equatable {
         (a, c) = (min(a, c), max(a, c))
         (b, d) = (min(b, d), max(b, d))
         (b, c) = (min(b, c), max(b, c))
-        // Levels at the close itself are neither support nor resistance.
-        func place(_ index: Int) {
-            guard index >= 0 else { return }
-            let price = center(index)
-            guard price != close else { return }
-            levels[levelCount] = price
-            levelCount += 1
-            if price < close { supportCount += 1 }
+        // Levels at the close itself are neither support nor resistance. Written to scalars and stored as a vector
+        // once: a lane of `levels` written at a varying index is a store and a reload of the whole vector.
+        var placed = (0.0, 0.0, 0.0, 0.0)
+        var count = 0, below = 0
+        withUnsafeMutableBytes(of: &placed) { bytes in
+            let placed = bytes.bindMemory(to: Double.self)
+            func place(_ index: Int) {
+                guard index >= 0 else { return }
+                let price = center(index)
+                guard price != close else { return }
+                placed[count] = price
+                count += 1
+                if price < close { below += 1 }
+            }
+            place(a)
+            place(b)
+            place(c)
+            place(d)
         }
-        place(a)
-        place(b)
-        place(c)
-        place(d)
+        levels = SIMD4(placed.0, placed.1, placed.2, placed.3)
+        levelCount = count
+        supportCount = below
     }
 }
