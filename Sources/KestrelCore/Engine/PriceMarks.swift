@@ -13,9 +13,23 @@ struct PriceMarks: Sendable {
         var unrealizedPnL: Double { sign * (price - entry) * quantity }
     }
 
+    /// A symbol's latest price and, while it has a position, its valuation: one array, so that a price is recorded
+    /// with one access to it (each access to an array that changes it first checks that nothing else shares it).
+    private struct Mark: Sendable {
+        var price: Double?
+        var valuation: Valuation?
+
+        /// Records `price`; true when there is a valuation (it moved too).
+        mutating func record(_ price: Double) -> Bool {
+            self.price = price
+            guard valuation != nil else { return false }
+            valuation!.price = price
+            return true
+        }
+    }
+
     private var slots = SymbolSlots()
-    private var prices: [Double?] = []
-    private var valuations: [Valuation?] = []
+    private var marks: [Mark] = []
     /// Where each symbol's position was last found in the engine's book: a guess, checked before use. A price finds
     /// its position with one comparison instead of comparing symbols down the book.
     private var positionHints: [Int] = []
@@ -29,15 +43,14 @@ struct PriceMarks: Sendable {
     /// The slot of `symbol`, made on first sight.
     mutating func slot(_ symbol: String) -> Int {
         if let slot = slots.slot(of: symbol) { return slot }
-        prices.append(nil)
-        valuations.append(nil)
+        marks.append(Mark())
         positionHints.append(0)
         return slots.slot(adding: symbol)
     }
 
-    func price(_ symbol: String) -> Double? { slots.slot(of: symbol).flatMap { prices[$0] } }
+    func price(_ symbol: String) -> Double? { slots.slot(of: symbol).flatMap { marks[$0].price } }
 
-    func price(at slot: Int) -> Double? { prices[slot] }
+    func price(at slot: Int) -> Double? { marks[slot].price }
 
     func symbol(at slot: Int) -> String { slots.symbols[slot] }
 
@@ -57,28 +70,26 @@ struct PriceMarks: Sendable {
     mutating func record(_ price: Double, for symbol: String) -> Bool { record(price, at: slot(symbol)) }
 
     mutating func record(_ price: Double, at slot: Int) -> Bool {
-        prices[slot] = price
-        guard valuations[slot] != nil else { return false }
-        valuations[slot]!.price = price
+        guard marks[slot].record(price) else { return false }
         valuationVersion &+= 1
         return true
     }
 
     mutating func setValuation(_ valuation: Valuation?, at slot: Int) {
-        valuations[slot] = valuation
+        marks[slot].valuation = valuation
         valuationVersion &+= 1
     }
 
     mutating func removeAllValuations() {
-        valuations = Array(repeating: nil, count: valuations.count)
+        for slot in marks.indices { marks[slot].valuation = nil }
         valuationVersion &+= 1
     }
 
     /// Cash plus every open position's unrealised PnL at its latest price.
     func equity(cash: Double) -> Double {
         var equity = cash
-        for valuation in valuations {
-            guard let valuation else { continue }
+        for mark in marks {
+            guard let valuation = mark.valuation else { continue }
             equity += valuation.unrealizedPnL
         }
         return equity
@@ -87,8 +98,8 @@ struct PriceMarks: Sendable {
     /// Cash less each open position's margin (entry notional / leverage) and unrealised loss.
     func cashLessMarginAndLosses(cash: Double) -> Double {
         var available = cash
-        for valuation in valuations {
-            guard let valuation else { continue }
+        for mark in marks {
+            guard let valuation = mark.valuation else { continue }
             available -= valuation.quantity * valuation.entry / valuation.leverage
             available += min(0, valuation.unrealizedPnL)
         }
@@ -98,7 +109,7 @@ struct PriceMarks: Sendable {
     /// Every known price, by symbol.
     var dictionary: [String: Double] {
         var result = [String: Double](minimumCapacity: slots.count)
-        for (slot, symbol) in slots.symbols.enumerated() { result[symbol] = prices[slot] }
+        for (slot, symbol) in slots.symbols.enumerated() { result[symbol] = marks[slot].price }
         return result
     }
 }
