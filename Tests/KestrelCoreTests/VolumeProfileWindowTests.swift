@@ -11,23 +11,33 @@ struct VolumeProfileWindowTests {
         closes += closes[60..<120]                            // the same moves again, so the same ranges return
         closes += (0..<80).map { 100 + Double($0 % 7) }       // few distinct closes: extremes tie and leave together
         let volumes = closes.indices.map { Double(($0 * 37) % 101) + 0.25 }
-        // And a window that keeps no bins (a confirming timeframe's), which works its profile out when asked.
+        // And a window that keeps no bins (as every window starts), which works its profile out when asked, and one
+        // that starts keeping them part of the way through.
         var window = VolumeProfileWindow(capacity: 50)
-        var plain = VolumeProfileWindow(capacity: 50, keepsBins: false)
+        window.keepBins()
+        var plain = VolumeProfileWindow(capacity: 50)
+        var late = VolumeProfileWindow(capacity: 50), later = VolumeProfileWindow(capacity: 50)
         var mismatches = [Int]()
         for index in closes.indices {
             window.push(close: closes[index], volume: volumes[index])
             plain.push(close: closes[index], volume: volumes[index])
+            late.push(close: closes[index], volume: volumes[index])
+            later.push(close: closes[index], volume: volumes[index])
+            if index == 77 { late.keepBins() }  // mid-walk
+            if index == 150 { later.keepBins() }  // in the flat stretch
             let start = max(0, index - 49)
             let expected = VolumeProfile(closes: closes[start...index], volumes: volumes[start...index],
                                          close: closes[index])
-            if window.profile != expected || plain.profile != expected { mismatches.append(index) }
+            if [window, plain, late, later].contains(where: { $0.profile != expected }) {
+                mismatches.append(index)
+            }
         }
         #expect(mismatches.isEmpty)
         // A flat window has no range to bin, and says so as the batch does. Here the range that follows it is the
         // one binned before it, to the last bit: the bars of the flat stretch must still be binned.
         let small = [2.0, 1, 5, 5, 5, 5, 5, 1, 3, 5]
         var flat = VolumeProfileWindow(capacity: 5)
+        flat.keepBins()
         for index in small.indices {
             flat.push(close: small[index], volume: Double(index + 1))
             let start = max(0, index - 4)

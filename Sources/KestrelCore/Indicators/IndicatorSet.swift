@@ -66,18 +66,17 @@ public struct IndicatorSet: Sendable {
     /// The 50-bar high and low, kept as they move (O(1) a bar on average): a snapshot is taken at every scan.
     private var high50 = RollingExtremum(period: IndicatorSet.profileBars, kind: .maximum)
     private var low50 = RollingExtremum(period: IndicatorSet.profileBars, kind: .minimum)
-    /// The last 50 closes and volumes with their bins, read only when the volume profile is asked for.
+    /// The last 50 closes and volumes (and, once asked to keep them, their bins), read only when the volume profile
+    /// is asked for.
     private(set) var profileWindow = VolumeProfileWindow(capacity: IndicatorSet.profileBars)
     public private(set) var count = 0
     public private(set) var lastCandle: Candle?
 
     public init() {}
 
-    /// A set whose volume profile is seldom read (a confirming timeframe's) keeps no bins for it: its profile is
-    /// worked out from the closes when asked.
-    init(keepsProfileBins: Bool) {
-        profileWindow = VolumeProfileWindow(capacity: IndicatorSet.profileBars, keepsBins: keepsProfileBins)
-    }
+    /// From now on, keeps what makes the volume profile cheap to read at every bar (see `VolumeProfileWindow`):
+    /// for a set whose profile is read bar after bar.
+    mutating func keepProfileBins() { profileWindow.keepBins() }
 
     /// Builds the set from history, oldest first.
     public init(candles: some Sequence<Candle>) {

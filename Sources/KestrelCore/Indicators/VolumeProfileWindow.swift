@@ -6,13 +6,15 @@
 /// their sums are the ones `VolumeProfile` works out from the closes themselves, in the same order, so the profile
 /// is the same to the last bit.
 ///
-/// A window whose profile is seldom read (a confirming timeframe's) need not keep the bins: it works its profile out
-/// from the closes when asked, as `VolumeProfile` does.
+/// Keeping the bins pays only where profiles are read bar after bar (a symbol evaluated at every scan, as a backtest
+/// does); elsewhere (a confirming timeframe, a symbol evaluated once) it is work for nothing. So a window starts
+/// without them, working its profile out from the closes when asked as `VolumeProfile` does, and keeps them from
+/// `keepBins()` on.
 struct VolumeProfileWindow: Sendable {
     let capacity: Int
     let bins: Int
     /// Whether the bins (and the range they need) are kept as bars arrive.
-    let keepsBins: Bool
+    private(set) var keepsBins = false
     /// Three rings in one allocation, so that a strategy's view of the window retains one buffer: the closes in
     /// `0..<capacity`, the volumes next, then the bin of each close for the range `binnedLow...binnedHigh`, held as
     /// the bit pattern of the whole number (read back as it was written, never used as a `Double`).
@@ -28,15 +30,25 @@ struct VolumeProfileWindow: Sendable {
     /// The newest close.
     private(set) var close = Double.nan
 
-    init(capacity: Int = VolumeProfile.defaultBars, bins: Int = VolumeProfile.defaultBins, keepsBins: Bool = true) {
+    init(capacity: Int = VolumeProfile.defaultBars, bins: Int = VolumeProfile.defaultBins) {
         precondition(capacity > 0 && bins >= 3, "a volume profile window holds a bar and bins at least three")
         self.capacity = capacity
         self.bins = bins
-        self.keepsBins = keepsBins
         storage = [Double](repeating: 0, count: 3 * capacity)
     }
 
-    /// Adds a bar, evicting the oldest once the window is full.
+    /// Keeps the bins from now on: the range and every bin are worked out once, then kept as bars arrive.
+    mutating func keepBins() {
+        guard !keepsBins else { return }
+        keepsBins = true
+        (low, lowAge) = newestExtreme(isBetter: <, start: .infinity)
+        (high, highAge) = newestExtreme(isBetter: >, start: -.infinity)
+        binAll()
+    }
+
+    /// Adds a bar, evicting the oldest once the window is full. Inlined into every indicator update; the upkeep of
+    /// the bins is not.
+    @inline(__always)
     mutating func push(close: Double, volume: Double) {
         let slot = head
         storage[slot] = close
@@ -44,7 +56,11 @@ struct VolumeProfileWindow: Sendable {
         head = slot + 1 == capacity ? 0 : slot + 1
         if count < capacity { count += 1 }
         self.close = close
-        guard keepsBins else { return }
+        if keepsBins { keepBins(afterPushing: close, at: slot) }
+    }
+
+    /// The range and the bins after `close` was written to `slot`.
+    private mutating func keepBins(afterPushing close: Double, at slot: Int) {
         lowAge += 1
         highAge += 1
         // `<=` and `>=`: of equal closes the newest is kept, as it leaves last. A NaN is never an extreme, as
@@ -61,19 +77,24 @@ struct VolumeProfileWindow: Sendable {
         } else if highAge >= capacity {
             (high, highAge) = newestExtreme(isBetter: >, start: -.infinity)
         }
+        if high > low, low == binnedLow, high == binnedHigh {
+            storage[2 * capacity + slot] = bin(close, low: low, width: (high - low) / Double(bins))
+        } else {
+            binAll()
+        }
+    }
+
+    /// Works every bin out for the current range.
+    private mutating func binAll() {
         guard high > low else {
             // No bins for a flat window: the bars pushed now have none worked out, whatever range comes next.
             binnedLow = .nan
             return
         }
         let width = (high - low) / Double(bins)
-        if low == binnedLow, high == binnedHigh {
-            storage[2 * capacity + slot] = bin(close, low: low, width: width)
-        } else {
-            binnedLow = low
-            binnedHigh = high
-            for slot in 0..<count { storage[2 * capacity + slot] = bin(storage[slot], low: low, width: width) }
-        }
+        binnedLow = low
+        binnedHigh = high
+        for slot in 0..<count { storage[2 * capacity + slot] = bin(storage[slot], low: low, width: width) }
     }
 
     /// The bin of `close`, as stored.

@@ -19,8 +19,7 @@ public struct SymbolAnalyzer: Sendable {
         self.symbol = symbol
         self.requirements = requirements
         primary = IndicatorSet()
-        // Only the primary timeframe's volume profile is read, at nearly every scan.
-        confirming = Array(repeating: IndicatorSet(keepsProfileBins: false), count: requirements.count - 1)
+        confirming = Array(repeating: IndicatorSet(), count: requirements.count - 1)
     }
 
     /// Builds the state from history: `candles[i]` belongs to `requirements[i]`, oldest first.
@@ -73,12 +72,15 @@ public struct SymbolAnalyzer: Sendable {
                    confirmations: confirmations)
     }
 
-    /// `evaluate(_:context:)` for an analyzer kept in an array, called on the element where it lies
-    /// (`analyzers[i].evaluateInPlace(...)`); it changes nothing. Called on an array element, the non-mutating form
-    /// first copies the whole analyzer out (some four kilobytes of indicator state and forty references): a backtest,
-    /// which evaluates every symbol at every scan, spent a twentieth of its time on those copies.
+    /// `evaluate(_:context:)` for an analyzer kept in an array and evaluated at every scan, called on the element
+    /// where it lies (`analyzers[i].evaluateInPlace(...)`). Called on an array element, the non-mutating form first
+    /// copies the whole analyzer out (some four kilobytes of indicator state and forty references): a backtest,
+    /// which evaluates every symbol at every scan, spent a twentieth of its time on those copies. The verdict is
+    /// the same; the analyzer changes only in keeping, from the first call on, what makes the primary timeframe's
+    /// volume profile cheap to read at every scan.
     mutating func evaluateInPlace(_ strategy: some Strategy, context: StrategyContext) -> SignalResult? {
         guard isReady else { return nil }
+        primary.keepProfileBins()
         return strategy.evaluate(readyView(), context: context)
     }
 
