@@ -81,6 +81,8 @@ enum BacktestFiles {
         var bars: Int
         var bars_per_second: Double
         var trade_count: Int
+        var orders_sent: Int
+        var stops_replaced: Int
         var starting_balance: Double
         var final_balance: Double
         var max_drawdown: Double
@@ -95,7 +97,8 @@ enum BacktestFiles {
         let s = report.summary
         let document = Document(
             strategy: strategy, bars: result.bars, bars_per_second: result.barsPerSecond,
-            trade_count: result.trades.count, starting_balance: result.startingBalance,
+            trade_count: result.trades.count, orders_sent: result.ordersSent, stops_replaced: result.stopsReplaced,
+            starting_balance: result.startingBalance,
             final_balance: result.finalBalance, max_drawdown: s.maxDrawdown, summary: s, per_symbol: report.bySymbol,
             exit_reasons: report.byExitReason,
             trades: result.trades.map {

@@ -20,7 +20,8 @@ struct JournalBenchmark {
         let t0 = Timestamp(parsing: "2019-06-01T00:00:00Z")!
         _ = exchange.updatePrice("BTCUSD", 10_000, at: t0)
         let engine = TradingEngine(settings: EngineSettings(), instruments: [instrument], startingCash: 10_000,
-                                   revalidator: NoRevalidation(), startTime: t0).state
+                                   revalidator: NoRevalidation(), startTime: t0,
+                                   runID: RunID(startedAt: t0, entropy: 0)).state
         let clock = ContinuousClock()
 
         var orderTimes = [Double]()

@@ -88,6 +88,9 @@ struct RunCommand: AsyncParsableCommand {
         var engine: TradingEngine
         let paper: PaperExchange
         let instruments = market.listing(at: range.lowerBound)
+        // A new run's orders carry a new run id; a resumed run keeps its own (see `ClientOrderID`).
+        let newRunID = RunID(startedAt: Timestamp(seconds: Int64(Date().timeIntervalSince1970)),
+                             entropy: UInt64.random(in: 0..<UInt64.max))
         if let saved {
             // Start-up after a crash and after a clean stop take this same path: load, then reconcile below.
             guard from == nil else {
@@ -100,7 +103,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             start = saved.savedAt
             engine = TradingEngine(settings: settings.engine, instruments: instruments, revalidator: revalidator,
-                                   restoring: saved.engine, closedTrades: saved.closedTrades)
+                                   restoring: saved.engine, closedTrades: saved.closedTrades, newRunID: newRunID)
             paper = saved.exchange
             let resumed = "♻️ Resuming the run in \(path) at \(start): \(saved.engine.positions.count) open position(s), "
                 + "cash \(NumberText.compact(saved.engine.cash)), \(saved.closedTrades.count) closed trade(s)"
@@ -108,10 +111,12 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             start = try replayStart(range: range)
             engine = TradingEngine(settings: settings.engine, instruments: instruments,
-                                   startingCash: settings.startingBalance, revalidator: revalidator, startTime: start)
+                                   startingCash: settings.startingBalance, revalidator: revalidator, startTime: start,
+                                   runID: newRunID)
             paper = PaperExchange(instruments: instruments, settings: settings.exchange)
         }
-        engine.reserveOrderNumbers(through: try journal.highestOrderNumber())
+        engine.reserveOrderNumbers(through: try journal.highestOrderNumber(run: engine.runID))
+        engine.remember(tradeIDs: try journal.recentTradeIDs(limit: 2_048))
         for id in try journal.unresolvedIntents() {
             let reached = paper.hasSeen(id)
             try journal.resolveIntent(id, as: reached ? "open" : "not_placed",

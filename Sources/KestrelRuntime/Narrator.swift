@@ -42,6 +42,10 @@ final class Narrator: Sendable {
                 return (.debug, "Order \(request.id) for \(request.symbol) not needed: the position is already closed")
             }
             return (.warning, "⚠️  Order \(request.id) for \(request.symbol) rejected: \(rejection)")
+        case .duplicateFill(let fill):
+            return (.info, "🔁 \(fill.symbol) fill \(fill.tradeID) of order \(fill.orderID) reported again: counted once")
+        case .unprotected(let symbol, let seconds):
+            return (.error, "🚨 \(symbol) has had no stop on the exchange for \(seconds)s: closing it at market")
         case .monitor(let positions, let equity):
             // Position updates at most once per interval of engine time: a replay ticks hundreds of times a second.
             let due = lastPositionLog.withLock { last -> Bool in

@@ -22,7 +22,7 @@ public final class SQLiteJournal: TradingJournal {
     private let decoder = JSONDecoder()
 
     static let applicationID = "kestrel"
-    static let schemaVersion = "1"
+    static let schemaVersion = "2"
 
     /// Opens (or creates) the journal at `path`. Refuses a file that is not Kestrel's, or is damaged.
     public init(path: String, durability: JournalDurability = .normal, maxPageCount: Int? = nil)
@@ -102,6 +102,17 @@ public final class SQLiteJournal: TradingJournal {
                     sequence INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL,
                     duration_ms REAL NOT NULL, opportunities TEXT NOT NULL);
                 CREATE TABLE state (name TEXT PRIMARY KEY, json BLOB NOT NULL, updated_at INTEGER NOT NULL);
+                """)
+        }
+        // v2: a fill is kept once by the venue's trade id (a venue can report one twice), and an order knows how
+        // much of it has filled, so a partly filled order reads as such.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE fills ADD COLUMN trade_id TEXT;
+                CREATE UNIQUE INDEX fills_trade ON fills (trade_id);
+                ALTER TABLE orders ADD COLUMN filled_lots INTEGER NOT NULL DEFAULT 0;
+                UPDATE orders SET filled_lots = lots WHERE state = 'filled';
+                UPDATE kestrel_meta SET value = '2' WHERE key = 'schema';
                 """)
         }
         return migrator
@@ -210,11 +221,14 @@ public final class SQLiteJournal: TradingJournal {
                 }
             }
             for fill in entry.fills {
+                // A trade id recorded already is the same fill reported again: it is not counted twice.
                 try db.execute(sql: """
-                    INSERT INTO fills (client_order_id, symbol, side, lots, price, fee, time, is_maker, is_liquidation)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [fill.orderID.rawValue, fill.symbol, fill.side.rawValue, fill.lots, fill.price,
-                                     fill.fee, fill.time.seconds, fill.isMaker, fill.isLiquidation])
+                    INSERT OR IGNORE INTO fills (client_order_id, trade_id, symbol, side, lots, price, fee, time,
+                                                 is_maker, is_liquidation)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [fill.orderID.rawValue, fill.tradeID.rawValue, fill.symbol, fill.side.rawValue, fill.lots,
+                                     fill.price, fill.fee, fill.time.seconds, fill.isMaker, fill.isLiquidation])
+                guard db.changesCount > 0 else { continue }
                 if fill.isLiquidation {
                     // The exchange made this order itself: record it so every fill has its order.
                     try db.execute(sql: """
@@ -223,7 +237,11 @@ public final class SQLiteJournal: TradingJournal {
                         VALUES (?, ?, ?, ?, 'market', 1, 1, 'exit:liquidation', 'intent', ?, ?)
                         """, arguments: [fill.orderID.rawValue, fill.symbol, fill.side.rawValue, fill.lots, at, at])
                 }
-                try setState(fill.orderID.rawValue, "filled", "\(fill.lots) lots @ \(fill.price)")
+                try db.execute(sql: "UPDATE orders SET filled_lots = filled_lots + ? WHERE client_order_id = ?",
+                               arguments: [fill.lots, fill.orderID.rawValue])
+                let (lots, filled) = try Self.size(of: fill.orderID.rawValue, in: db)
+                try setState(fill.orderID.rawValue, filled < lots ? "partially_filled" : "filled",
+                             "\(fill.lots) lots @ \(fill.price) (\(filled) of \(lots))")
             }
             for payment in entry.funding {
                 try db.execute(sql: "INSERT INTO funding (symbol, amount, time) VALUES (?, ?, ?)",
@@ -285,6 +303,14 @@ public final class SQLiteJournal: TradingJournal {
         try write { db in try Self.setState(of: id.rawValue, to: state, detail: detail, at: time.seconds, in: db) }
     }
 
+    /// An order's lots and how many of them have filled (a fill for an order not recorded counts as whole).
+    private static func size(of id: String, in db: Database) throws -> (lots: Int, filled: Int) {
+        let row = try Row.fetchOne(db, sql: "SELECT lots, filled_lots FROM orders WHERE client_order_id = ?",
+                                   arguments: [id])
+        guard let row else { return (0, 0) }
+        return (row["lots"], row["filled_lots"])
+    }
+
     /// Moves an order to `state` and logs the move; a nil `detail` keeps the order's last one.
     private static func setState(of id: String, to state: String, detail: String?, at time: Int64,
                                  in db: Database) throws {
@@ -340,11 +366,12 @@ public final class SQLiteJournal: TradingJournal {
         }
     }
 
-    /// The highest order number in Kestrel's client order ids (`kst-<number>-...`), or 0.
-    public func highestOrderNumber() throws(StorageError) -> Int {
+    /// The highest order number in the client order ids of run `run` (`kst-<run>-<number>-...`), or 0.
+    public func highestOrderNumber(run: RunID) throws(StorageError) -> Int {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT client_order_id FROM orders WHERE client_order_id LIKE 'kst-%'")
-                .compactMap { Int($0.dropFirst(4).prefix { $0 != "-" }) }.max() ?? 0
+            try String.fetchAll(db, sql: "SELECT client_order_id FROM orders WHERE client_order_id LIKE ?",
+                                arguments: ["\(ClientOrderID.prefix)\(run.text)-%"])
+                .compactMap { ClientOrderID($0).runAndNumber }.filter { $0.run == run }.map(\.number).max() ?? 0
         }
     }
 
@@ -382,11 +409,24 @@ public final class SQLiteJournal: TradingJournal {
     public func fills() throws(StorageError) -> [Fill] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM fills ORDER BY id").map { row in
-                Fill(orderID: ClientOrderID(row["client_order_id"]), symbol: row["symbol"],
+                // Fills recorded before trade ids were kept are told apart by their row.
+                Fill(orderID: ClientOrderID(row["client_order_id"]),
+                     tradeID: TradeID(row["trade_id"] ?? "row-\(row["id"] as Int64)"), symbol: row["symbol"],
                      side: OrderSide(rawValue: row["side"]) ?? .buy, lots: row["lots"], price: row["price"],
                      fee: row["fee"], time: Timestamp(seconds: row["time"]), isMaker: row["is_maker"],
                      isLiquidation: row["is_liquidation"])
             }
+        }
+    }
+
+    /// The trade ids of the latest `limit` fills, oldest first: the fills the engine has counted (see
+    /// `TradingEngine.remember(tradeIDs:)`).
+    public func recentTradeIDs(limit: Int) throws(StorageError) -> [TradeID] {
+        try read { db in
+            try String.fetchAll(db, sql: """
+                SELECT trade_id FROM (SELECT id, trade_id FROM fills WHERE trade_id IS NOT NULL ORDER BY id DESC LIMIT ?)
+                ORDER BY id
+                """, arguments: [limit]).map { TradeID($0) }
         }
     }
 
@@ -402,7 +442,7 @@ public final class SQLiteJournal: TradingJournal {
 
     public func openOrders() throws(StorageError) -> [OpenOrder] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE state IN ('intent', 'open') ORDER BY created_at")
+            try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE state IN ('intent', 'open', 'partially_filled') ORDER BY created_at")
                 .map { row in
                     OpenOrder(clientOrderID: row["client_order_id"], symbol: row["symbol"], side: row["side"],
                               lots: row["lots"], kind: row["kind"], price: row["price"], state: row["state"])

@@ -32,7 +32,8 @@ struct EngineHarness {
 
     init(settings: EngineSettings = EngineSettings(), balance: Double = 10_000) {
         let engine = TradingEngine(settings: settings, instruments: Self.instruments, startingCash: balance,
-                                   revalidator: signals, startTime: Self.t0)
+                                   revalidator: signals, startTime: Self.t0,
+                                   runID: RunID(startedAt: Self.t0, entropy: 0))
         desk = PaperDesk(engine: engine, exchange: PaperExchange(
             instruments: Self.instruments, settings: PaperExchangeSettings(startingBalance: balance, slippage: 0,
                                                                             fundingRate: 0)))
@@ -105,7 +106,8 @@ struct EngineHarness {
         var h = EngineHarness()
         h.desk.engine.reserveOrderNumbers(through: 41)
         h.openLong()
-        #expect(try #require(h.entries.first).id.rawValue.hasPrefix("kst-42-entry-"))
+        let run = h.desk.engine.runID
+        #expect(try #require(h.entries.first).id.rawValue == "kst-\(run.text)-42-e-AAAUSDT")
     }
 
     @Test func neverEntersTheSameOpportunityTwice() {
@@ -166,10 +168,12 @@ struct EngineHarness {
         // 2% leveraged PnL: the first quarter.
         h.price("AAAUSDT", 100 * (1 + 0.021 / leverage), at: t0 + 60)
         #expect(h.desk.engine.positions["AAAUSDT"]?.lots == position.initialLots - Int((Double(position.initialLots) * 0.25).rounded()))
-        // The stop stays the same order (reduce-only, it covers what is left), and the other targets rest too.
+        // The stop covers what is left (reduce-only, a stop sized for more closes only that; one moved since is
+        // sized for what is left), and the other targets rest too.
         let resting = h.desk.exchange.restingOrders
         let stop = resting.first { if case .stopMarket = $0.kind { true } else { false } }
-        #expect(stop?.id == position.stopOrderID && stop?.lots == position.initialLots)
+        let left = try #require(h.desk.engine.positions["AAAUSDT"]?.lots)
+        #expect(stop?.id == h.desk.engine.positions["AAAUSDT"]?.stopOrderID && (stop?.lots ?? 0) >= left)
         #expect(resting.filter { if case .limit = $0.kind { true } else { false } }.count == 2)
         // Targets fill at their own price, not at wherever the price was seen.
         #expect(h.desk.engine.positions["AAAUSDT"]?.partialsTaken == 1)
@@ -213,7 +217,7 @@ struct EngineHarness {
         // Not again at once: the next price within a minute sends nothing; one after it sends the partial again,
         // and its fill takes the first quarter.
         var sent = 0
-        _ = h.desk.price("AAAUSDT", firstLevel, at: t0 + 90) { _ in sent += 1 }
+        _ = h.desk.price("AAAUSDT", firstLevel, at: t0 + 90) { if $0.purpose == .exit(.partialTakeProfit) { sent += 1 } }
         #expect(sent == 0)
         h.price("AAAUSDT", firstLevel, at: t0 + 120)
         #expect(h.desk.engine.positions["AAAUSDT"]?.partialsTaken == 1)
@@ -242,6 +246,7 @@ struct EngineHarness {
         let stopPrice = position.stopPrice
         h.price("AAAUSDT", 100 * (1 + 0.021 / Double(position.leverage)), at: t0 + 60)
         let left = try #require(h.desk.engine.positions["AAAUSDT"]?.lots)
+        let stopID = h.desk.engine.positions["AAAUSDT"]?.stopOrderID
         #expect(left < position.initialLots)
         // Down through the stop: the stop, still sized for the whole position, closes the rest and no more.
         let step = h.desk.price("AAAUSDT", stopPrice * 0.99, at: t0 + 120)
@@ -250,7 +255,7 @@ struct EngineHarness {
         #expect(h.desk.engine.positions["AAAUSDT"] == nil)
         #expect(h.desk.exchange.positions.isEmpty && h.desk.exchange.restingOrders.isEmpty)
         let stopFill = step.journal.fills.last
-        #expect(stopFill?.orderID == position.stopOrderID && stopFill?.lots == left)
+        #expect(stopFill?.orderID == stopID && stopFill?.lots == left)
         #expect(h.desk.engine.statistics.rejections == 0)
     }
 
@@ -264,8 +269,9 @@ struct EngineHarness {
             stops.append(try #require(h.desk.engine.positions["AAAUSDT"]).stopPrice)
         }
         #expect(stops == stops.sorted())  // never loosens
-        let exchangeStop = try #require(h.desk.exchange.restingOrders.first)
-        #expect(exchangeStop.kind == .stopMarket(trigger: stops.last!))
+        let exchangeStops = h.desk.exchange.restingOrders.filter { if case .stopMarket = $0.kind { true } else { false } }
+        #expect(exchangeStops.map(\.kind) == [.stopMarket(trigger: stops.last!)])
+        #expect(exchangeStops.first?.id == h.desk.engine.positions["AAAUSDT"]?.stopOrderID)
         #expect(stops.last! > 100.5)  // beyond break-even
         // The price falls back through the trailing stop: the exchange fills it and the engine books it.
         h.price("AAAUSDT", 100, at: t0 + 600)
@@ -324,7 +330,7 @@ struct EngineHarness {
         #expect(h.entries.count == 2)
     }
 
-    @Test func aRefusedStopMeansTheEngineWatchesTheStopItself() throws {
+    @Test func aStopTheExchangeDroppedIsPlacedAgain() throws {
         var h = EngineHarness()
         h.openLong()
         let stop = try #require(h.desk.exchange.restingOrders.first)
@@ -332,11 +338,18 @@ struct EngineHarness {
         _ = h.desk.exchange.cancel(stop.id)
         h.send(.exchange(.orderCancelled(stop.id, symbol: "AAAUSDT")), at: t0 + 1)
         #expect(h.desk.engine.positions["AAAUSDT"]?.stopOrderID == nil)
+        #expect(h.desk.engine.positions["AAAUSDT"]?.stopState == .missing)
+        // The next monitor tick places a new one, and the exchange's stop closes the position.
+        h.send(.tick(t0 + 2), at: t0 + 2)
+        let again = try #require(h.desk.engine.positions["AAAUSDT"])
+        #expect(again.stopState == .acknowledged && again.stopOrderID != nil && again.stopOrderID != stop.id)
+        #expect(h.desk.exchange.restingOrders.contains { $0.id == again.stopOrderID })
         h.price("AAAUSDT", 91.5, at: t0 + 60)
         #expect(h.closed.first?.reason == .stopLoss)
+        #expect(h.desk.engine.statistics.maxUnprotectedSeconds == 2)
     }
 
-    @Test func movingAStopTheExchangeLostTellsTheEngineToWatchIt() throws {
+    @Test func aStopTheExchangeLostSilentlyIsPlacedAnewWhenItMoves() throws {
         var h = EngineHarness(settings: EngineSettings(partialTakeProfits: []))
         h.openLong()
         let position = try #require(h.desk.engine.positions["AAAUSDT"])
@@ -346,8 +359,9 @@ struct EngineHarness {
         h.price("AAAUSDT", 101.6, at: t0 + 60)
         let moved = try #require(h.desk.engine.positions["AAAUSDT"])
         #expect(moved.stopPrice > position.stopPrice)
-        #expect(moved.stopOrderID == nil)
-        // Without an exchange stop the engine exits by market when the price crosses its stop.
+        // The replacement is placed although the old stop is gone: the position has a stop again.
+        #expect(moved.stopState == .acknowledged && moved.standingStopID == nil)
+        #expect(h.desk.exchange.restingOrders.filter { $0.purpose == .stopLoss }.map(\.id) == [moved.stopOrderID])
         h.price("AAAUSDT", moved.stopPrice - 0.05, at: t0 + 120)
         #expect(h.closed.first?.reason == .breakEven || h.closed.first?.reason == .trailingStop)
         #expect(h.desk.exchange.positions.isEmpty)

@@ -3,7 +3,7 @@ import Testing
 @testable import KestrelCore
 
 @Suite struct OrderIDMapTests {
-    let ids = (1...12).map { ClientOrderID(number: $0, role: .target, symbol: "XBTUSDTM") }
+    let ids = (1...12).map { ClientOrderID(run: RunID(value: 1), number: $0, role: .target, symbol: "XBTUSDTM") }
 
     @Test func behavesAsADictionaryInIDOrder() {
         var map = OrderIDMap<ExitReason>()

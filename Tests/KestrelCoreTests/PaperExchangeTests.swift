@@ -72,7 +72,7 @@ import Testing
     @Test func limitOrdersRestAndFillAsMaker() throws {
         var paper = exchange()
         let resting = try paper.submit(order("limit", .buy, 50, .limit(price: 9_900)), at: t0).get()
-        #expect(resting.isEmpty)
+        #expect(resting == [.accepted(ClientOrderID("limit"), symbol: "BTCUSDTM")])
         let events = paper.updatePrice("BTCUSDTM", 9_890, at: t0 + 60)
         let fill = try #require(fills(events).first)
         #expect(fill.isMaker && fill.price == 9_900)
@@ -234,10 +234,10 @@ import Testing
 
 @Suite struct RecentIDsTests {
     @Test func remembersAtLeastTheLastCapacityIDsAndAtMostTwiceThat() throws {
-        var recent = RecentIDs(capacity: 3)
+        var recent = RecentIDs<ClientOrderID>(capacity: 3)
         var inserted = [ClientOrderID]()
         for number in 1...20 {
-            let id = ClientOrderID(number: number, role: .entry, symbol: "AAAUSDT")
+            let id = ClientOrderID(run: RunID(value: 1), number: number, role: .entry, symbol: "AAAUSDT")
             recent.insert(id)
             inserted.append(id)
             #expect(inserted.suffix(3).allSatisfy(recent.contains))
@@ -245,17 +245,17 @@ import Testing
         }
         #expect(!recent.contains(inserted[0]))
         // Saved and restored, the newest ids are still known.
-        let restored = try JSONDecoder().decode(RecentIDs.self, from: JSONEncoder().encode(recent))
+        let restored = try JSONDecoder().decode(RecentIDs<ClientOrderID>.self, from: JSONEncoder().encode(recent))
         #expect(inserted.suffix(3).allSatisfy(restored.contains) && !restored.contains(inserted[0]))
     }
 
     @Test func tellsIDsApartByAllTheirTextNotOnlyByNumber() {
-        var recent = RecentIDs(capacity: 64)
-        let first = ClientOrderID(number: 7, role: .entry, symbol: "AAAUSDT")
+        var recent = RecentIDs<ClientOrderID>(capacity: 64)
+        let first = ClientOrderID(run: RunID(value: 1), number: 7, role: .entry, symbol: "AAAUSDT")
         // Same number, another role or symbol: another id. Text ids are held by their text.
-        let outcomes = [first, first, ClientOrderID(number: 7, role: .stop, symbol: "AAAUSDT"),
-                        ClientOrderID(number: 7, role: .entry, symbol: "BBBUSDT"), ClientOrderID("manual-1"),
-                        ClientOrderID("manual-1"), ClientOrderID("kst-7-entry-AAAUSDT")].map { recent.insert($0) }
+        let outcomes = [first, first, ClientOrderID(run: RunID(value: 1), number: 7, role: .stop, symbol: "AAAUSDT"),
+                        ClientOrderID(run: RunID(value: 1), number: 7, role: .entry, symbol: "BBBUSDT"), ClientOrderID("manual-1"),
+                        ClientOrderID("manual-1"), ClientOrderID(ClientOrderID(run: RunID(value: 1), number: 7, role: .entry, symbol: "AAAUSDT").rawValue)].map { recent.insert($0) }
         #expect(outcomes == [true, false, true, true, true, false, false])
         #expect(!recent.contains(ClientOrderID("manual-2")))
     }
@@ -263,10 +263,10 @@ import Testing
     @Test func answersAsTwoGenerationsOfASetWouldThroughManyTurnovers() {
         // Numbers that share places in a small table, repeats, and text ids, checked after every insert against
         // the two generations kept as plain arrays.
-        var recent = RecentIDs(capacity: 5)
+        var recent = RecentIDs<ClientOrderID>(capacity: 5)
         var previous = [ClientOrderID](), current = [ClientOrderID]()
         let candidates = (0..<64).map { pick in
-            pick < 8 ? ClientOrderID("text-\(pick)") : ClientOrderID(number: pick * 16, role: .stop, symbol: "X")
+            pick < 8 ? ClientOrderID("text-\(pick)") : ClientOrderID(run: RunID(value: 1), number: pick * 16, role: .stop, symbol: "X")
         }
         var state: UInt64 = 3
         for _ in 0..<2_000 {
@@ -286,22 +286,22 @@ import Testing
     }
 
     @Test func aSavedListThatRepeatsAnIDStillKnowsIt() throws {
-        let json = Data(#"{"capacity": 4, "order": [{"rawValue": "a"}, {"rawValue": "kst-3-stop-X"}, {"rawValue": "a"}]}"#.utf8)
-        var recent = try JSONDecoder().decode(RecentIDs.self, from: json)
-        #expect(recent.contains(ClientOrderID("a")) && recent.contains(ClientOrderID(number: 3, role: .stop, symbol: "X")))
-        let outcomes = [ClientOrderID("a"), ClientOrderID("b"), ClientOrderID("kst-3-stop-X")].map { recent.insert($0) }
+        let json = Data(#"{"capacity": 4, "order": [{"rawValue": "a"}, {"rawValue": "kst-00000001-3-s-X"}, {"rawValue": "a"}]}"#.utf8)
+        var recent = try JSONDecoder().decode(RecentIDs<ClientOrderID>.self, from: json)
+        #expect(recent.contains(ClientOrderID("a")) && recent.contains(ClientOrderID(run: RunID(value: 1), number: 3, role: .stop, symbol: "X")))
+        let outcomes = [ClientOrderID("a"), ClientOrderID("b"), ClientOrderID("kst-00000001-3-s-X")].map { recent.insert($0) }
         #expect(outcomes == [false, true, false])
     }
 
     @Test func aSavedCapacityBelowOneIsKeptAsOne() throws {
         let json = Data(#"{"capacity": -5, "order": [{"rawValue": "a"}, {"rawValue": "b"}]}"#.utf8)
-        let recent = try JSONDecoder().decode(RecentIDs.self, from: json)
+        let recent = try JSONDecoder().decode(RecentIDs<ClientOrderID>.self, from: json)
         #expect(recent.capacity == 1)
         #expect(recent.contains(ClientOrderID("b")) && !recent.contains(ClientOrderID("a")))
     }
 
     @Test func refusesASavedCapacityTooLargeToHold() {
         let json = Data(#"{"capacity": 1000000000000, "order": []}"#.utf8)
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RecentIDs.self, from: json) }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RecentIDs<ClientOrderID>.self, from: json) }
     }
 }

@@ -21,7 +21,7 @@ import Testing
         #expect(book.count == 3 && Set(book.keys) == ["AAAUSDT", "BBBUSDT", "CCCUSDT"])
         // Changed in place, added through the optional, removed by nil: the others are untouched.
         book["BBBUSDT"]?.lots = 4
-        book["BBBUSDT"]?.targetOrders[ClientOrderID("t")] = .takeProfit
+        book["BBBUSDT"]?.targetOrders[ClientOrderID("t")] = .init(reason: .takeProfit, lots: 2)
         book["DDDUSDT"]?.lots = 1
         #expect(book["BBBUSDT"]?.lots == 4 && book["BBBUSDT"]?.targetOrders.count == 1 && book["DDDUSDT"] == nil)
         book["AAAUSDT"] = nil

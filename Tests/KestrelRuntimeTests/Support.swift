@@ -111,7 +111,8 @@ struct Rig {
         let engine = TradingEngine(
             settings: EngineSettings(risk: RiskSettings(maxOpenPositions: maxOpenPositions, symbolCooldownSeconds: 0),
                                      partialTakeProfits: []),
-            instruments: testInstruments, startingCash: 10_000, revalidator: revalidator, startTime: t0)
+            instruments: testInstruments, startingCash: 10_000, revalidator: revalidator, startTime: t0,
+            runID: RunID(startedAt: t0, entropy: 0))
         let exchange = PaperExchange(instruments: exchangeInstruments,
                                      settings: PaperExchangeSettings(slippage: 0, fundingRate: 0))
         desk = TradingDesk(desk: PaperDesk(engine: engine, exchange: exchange), recorder: recorder,

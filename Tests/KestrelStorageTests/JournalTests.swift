@@ -40,7 +40,7 @@ func temporaryPath(_ name: String = "journal.sqlite") -> String {
         entry.fills = events.compactMap { if case .fill(let fill) = $0 { fill } else { nil } }
         entry.exchange = exchange
         let engine = TradingEngine(settings: EngineSettings(), instruments: [instrument], startingCash: exchange.wallet,
-                                   revalidator: NoSignals(), startTime: t0)
+                                   revalidator: NoSignals(), startTime: t0, runID: RunID(startedAt: t0, entropy: 1))
         entry.engine = engine.state
         entry.equity = engine.equity
         try journal.commit(entry)
@@ -59,13 +59,41 @@ func temporaryPath(_ name: String = "journal.sqlite") -> String {
         #expect(try reopened.unresolvedIntents().isEmpty)
     }
 
-    @Test func knowsTheHighestOrderNumberItHasSeen() throws {
+    @Test func knowsTheHighestOrderNumberOfARun() throws {
         let journal = try SQLiteJournal(path: temporaryPath())
-        #expect(try journal.highestOrderNumber() == 0)
-        try journal.recordIntent(order("kst-7-entry-BTCUSD"), at: t0)
-        try journal.recordIntent(order("kst-41-stop-BTCUSD"), at: t0)
+        let run = RunID(startedAt: t0, entropy: 5)
+        let other = RunID(startedAt: t0, entropy: 6)
+        #expect(try journal.highestOrderNumber(run: run) == 0)
+        try journal.recordIntent(order(ClientOrderID(run: run, number: 7, role: .entry, symbol: "BTCUSD").rawValue), at: t0)
+        try journal.recordIntent(order(ClientOrderID(run: run, number: 41, role: .stop, symbol: "BTCUSD").rawValue), at: t0)
+        try journal.recordIntent(order(ClientOrderID(run: other, number: 99, role: .stop, symbol: "BTCUSD").rawValue),
+                                 at: t0)
+        try journal.recordIntent(order("kst-120-entry-BTCUSD"), at: t0)
         try journal.recordIntent(order("liquidation-BTCUSD-1"), at: t0)
-        #expect(try journal.highestOrderNumber() == 41)
+        #expect(try journal.highestOrderNumber(run: run) == 41)
+        #expect(try journal.highestOrderNumber(run: other) == 99)
+    }
+
+    @Test func aFillReportedTwiceIsRecordedOnceAndAPartlyFilledOrderSaysSo() throws {
+        let journal = try SQLiteJournal(path: temporaryPath())
+        try journal.recordIntent(order("a"), at: t0)
+        let lots = order("a").lots
+        func fill(_ trade: String, _ filled: Int) -> Fill {
+            Fill(orderID: ClientOrderID("a"), tradeID: TradeID(trade), symbol: "BTCUSD", side: .buy, lots: filled,
+                 price: 10_000, fee: 1, time: t0)
+        }
+        var entry = JournalEntry(time: t0)
+        entry.fills = [fill("t1", 1), fill("t1", 1)]
+        try journal.commit(entry)
+        #expect(try journal.counts().fills == 1)
+        #expect(try journal.openOrders().first { $0.clientOrderID == "a" }?.state == "partially_filled")
+        entry.fills = [fill("t1", 1), fill("t2", lots - 1)]
+        try journal.commit(entry)
+        let counts = try journal.counts()
+        #expect(counts.fills == 2 && counts.fees == 2)
+        #expect(try journal.fills().map(\.tradeID) == ["t1", "t2"])
+        #expect(try journal.recentTradeIDs(limit: 1) == ["t2"] && journal.recentTradeIDs(limit: 5) == ["t1", "t2"])
+        #expect(try journal.openOrders().isEmpty)
     }
 
     @Test func anOrderIDCanBeRecordedOnlyOnce() throws {

@@ -43,9 +43,15 @@ public struct BacktestResult: Sendable {
     public var wallSeconds: Double
     /// First and last close of each symbol, for the market change.
     public var marketMoves: [String: (first: Double, last: Double)]
+    /// Orders the engine sent and stops it moved (each move a replacement): the requests a venue would have seen.
+    public var ordersSent: Int
+    public var stopsReplaced: Int
 
     public init(trades: [BacktestTrade], equity: [(time: Timestamp, equity: Double)], startingBalance: Double,
-                bars: Int, wallSeconds: Double, marketMoves: [String: (first: Double, last: Double)]) {
+                bars: Int, wallSeconds: Double, marketMoves: [String: (first: Double, last: Double)],
+                ordersSent: Int = 0, stopsReplaced: Int = 0) {
+        self.ordersSent = ordersSent
+        self.stopsReplaced = stopsReplaced
         self.trades = trades
         self.equity = equity
         self.startingBalance = startingBalance

@@ -127,7 +127,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         settings.recordsNotes = false
         let engine = TradingEngine(settings: settings, instruments: instruments,
                                    startingCash: exchangeSettings.startingBalance, revalidator: signals,
-                                   startTime: from)
+                                   startTime: from, runID: RunID(startedAt: from, entropy: 0))
         var desk = PaperDesk(engine: engine, exchange: PaperExchange(instruments: instruments,
                                                                      settings: exchangeSettings))
         desk.recordsJournal = false
@@ -278,6 +278,6 @@ public struct EngineBacktest<S: Strategy>: Sendable {
             wallSeconds: elapsed.totalSeconds,
             marketMoves: Dictionary(uniqueKeysWithValues: symbols.indices.compactMap { index in
                 firstPrices[index].map { (symbols[index], ($0, lastCloses[index] ?? $0)) }
-            }))
+            }), ordersSent: desk.engine.ordersMade, stopsReplaced: desk.engine.statistics.stopsReplaced)
     }
 }

@@ -9,6 +9,8 @@ public struct EngineState: Sendable, Codable, Equatable {
     public var latestSnapshot: ScanSnapshot?
     var actedOn: Set<String>
     var nextOrderNumber: Int
+    /// The run the engine's order ids carry; nil in a state saved before runs had ids.
+    public var runID: RunID?
     /// Counters and measurements, without the closed trades and snapshot ages (see `TradingEngine.state`).
     public var statistics: EngineStatistics
 }
@@ -21,6 +23,14 @@ extension TradingEngine {
         nextOrderNumber = max(nextOrderNumber, number + 1)
     }
 
+    /// Remembers the trade ids of fills already counted, oldest first: after a restart, the journal's latest fills
+    /// (the journal records each fill in the same transaction as the state that counted it), so that a venue
+    /// reporting them again is not counted twice. Kept out of the saved state, which would otherwise carry thousands
+    /// of ids at every step.
+    public mutating func remember(tradeIDs: [TradeID]) {
+        for id in tradeIDs { seenTradeIDs.insert(id) }
+    }
+
     /// The state to persist. Closed trades are left out (the journal has them in a table of their own), and so are
     /// the per-order snapshot ages (a measurement of this session): the saved state stays the same size however
     /// long the bot runs.
@@ -31,14 +41,15 @@ extension TradingEngine {
         return EngineState(cash: cash, positions: positions.dictionary, lastPrices: lastPrices,
                            pendingEntries: pendingEntries.dictionary,
                            risk: risk, latestSnapshot: latestSnapshot, actedOn: Set(actedOn.map(\.text)),
-                           nextOrderNumber: nextOrderNumber, statistics: stats)
+                           nextOrderNumber: nextOrderNumber, runID: runID, statistics: stats)
     }
 
-    /// An engine that carries on from a saved state; `closedTrades` come back from the journal.
+    /// An engine that carries on from a saved state; `closedTrades` come back from the journal. The run keeps its
+    /// id; a state saved before runs had ids takes `newRunID`.
     public init(settings: EngineSettings, instruments: [Instrument], revalidator: any SignalRevalidator,
-                restoring saved: EngineState, closedTrades: [ClosedTrade]) {
+                restoring saved: EngineState, closedTrades: [ClosedTrade], newRunID: RunID) {
         self.init(settings: settings, instruments: instruments, startingCash: saved.cash, revalidator: revalidator,
-                  startTime: saved.statistics.lastTime ?? Timestamp(seconds: 0))
+                  startTime: saved.statistics.lastTime ?? Timestamp(seconds: 0), runID: saved.runID ?? newRunID)
         cash = saved.cash
         positions = PositionBook(saved.positions)
         for (symbol, price) in saved.lastPrices.sorted(by: { $0.key < $1.key }) { _ = marks.record(price, for: symbol) }

@@ -40,8 +40,10 @@ public enum EngineEvent: Sendable {
 public enum EngineCommand: Sendable, Equatable {
     case place(OrderRequest)
     case cancel(ClientOrderID, symbol: String)
-    /// Move a resting stop's trigger.
-    case amendStop(ClientOrderID, symbol: String, trigger: Double)
+    /// Replace a resting stop by a new one (a new trigger or size): the new one is placed first and the old one
+    /// cancelled only once it is, so the position is never without a stop, and both being reduce-only, never
+    /// over-closed. A venue that can amend in place may do that, reporting the new id.
+    case replaceStop(ClientOrderID, with: OrderRequest)
 }
 
 /// What the engine has to say about what it did, for logs and reports; it never affects decisions.
@@ -58,6 +60,10 @@ public enum EngineNote: Sendable, Equatable {
     case partialExit(symbol: String, lots: Int, price: Double, pnl: Double)
     indirect case closed(ClosedTrade)
     indirect case orderRejected(OrderRequest, OrderRejection)
+    /// A fill whose trade id was counted already (a venue reported it twice): ignored.
+    indirect case duplicateFill(Fill)
+    /// No acknowledged stop has protected the position for `seconds`: it is being closed.
+    case unprotected(symbol: String, seconds: Int64)
     case monitor(positions: Int, equity: Double)
 }
 
@@ -120,6 +126,14 @@ public struct EngineSettings: Sendable, Equatable {
     public var profitLockGiveBack: Double
     public var partialTakeProfits: [PartialTakeProfit]
     public var closePositionsOnShutdown: Bool
+    /// A position whose stop the venue has not acknowledged for this long is closed at market.
+    public var stopGraceSeconds: Int64
+    /// How long after a refused stop a new one is sent.
+    public var stopRetrySeconds: Int64
+    /// A stop is moved at most this often, and only by at least `stopAmendMinStep` of its price (and a tick): each
+    /// move costs requests, and trailing on every tick would spend a venue's rate limit.
+    public var stopAmendIntervalSeconds: Int64
+    public var stopAmendMinStep: Double
     /// The venue's fees and maintenance rate, which sizing accounts for.
     public var takerFee: Double
     public var maintenanceMarginRate: Double
@@ -134,7 +148,8 @@ public struct EngineSettings: Sendable, Equatable {
                 partialTakeProfits: [PartialTakeProfit] = [.init(leveragedPnL: 0.02, fraction: 0.25),
                                                            .init(leveragedPnL: 0.04, fraction: 0.25),
                                                            .init(leveragedPnL: 0.06, fraction: 0.5)],
-                closePositionsOnShutdown: Bool = false, takerFee: Double = 0.0006,
+                closePositionsOnShutdown: Bool = false, stopGraceSeconds: Int64 = 10, stopRetrySeconds: Int64 = 2,
+                stopAmendIntervalSeconds: Int64 = 0, stopAmendMinStep: Double = 0.0005, takerFee: Double = 0.0006,
                 maintenanceMarginRate: Double = 0.005) {
         self.risk = risk
         self.maxOpportunityAgeSeconds = maxOpportunityAgeSeconds
@@ -146,6 +161,10 @@ public struct EngineSettings: Sendable, Equatable {
         self.profitLockGiveBack = profitLockGiveBack
         self.partialTakeProfits = partialTakeProfits
         self.closePositionsOnShutdown = closePositionsOnShutdown
+        self.stopGraceSeconds = stopGraceSeconds
+        self.stopRetrySeconds = stopRetrySeconds
+        self.stopAmendIntervalSeconds = stopAmendIntervalSeconds
+        self.stopAmendMinStep = stopAmendMinStep
         self.takerFee = takerFee
         self.maintenanceMarginRate = maintenanceMarginRate
     }

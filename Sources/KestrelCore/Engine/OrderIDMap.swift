@@ -6,7 +6,8 @@
 /// id order). Saved and compared as the dictionary it stands for.
 public struct OrderIDMap<Value: Sendable>: Sendable {
     public private(set) var keys: [ClientOrderID] = []
-    public private(set) var values: [Value] = []
+    /// Changed in place by the engine (a target filling in pieces); the keys stay as they are.
+    public internal(set) var values: [Value] = []
 
     public init() {}
 

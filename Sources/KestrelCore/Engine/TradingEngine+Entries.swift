@@ -116,7 +116,8 @@ extension TradingEngine {
         return true
     }
 
-    /// An entry filled: the position exists, and its protective stop goes to the exchange at once.
+    /// An entry filled (or its first piece did): the position exists, and its protective stop goes to the exchange
+    /// at once, for what has filled. The targets go out once the whole entry has filled.
     mutating func opened(_ fill: Fill, entry: PendingEntry, into output: inout Output) {
         let instrument = entry.opportunity.instrument
         let side: PositionSide = fill.side == .buy ? .long : .short
@@ -132,15 +133,15 @@ extension TradingEngine {
             takeProfitPrice: target, trailDistance: trail, bestPrice: fill.price, partialsTaken: 0, exitOrderID: nil,
             exitReason: nil, equityAtEntry: equity, fees: fill.fee, funding: 0, realizedPnL: 0, exitValue: 0,
             exitedLots: 0)
+        if fill.lots < entry.request.lots {
+            position.entryOrderID = entry.request.id
+            position.entryLotsLeft = entry.request.lots - fill.lots
+        }
         cash -= fill.fee
-        let stopRequest = OrderRequest(id: makeOrderID(.stop, fill.symbol), symbol: fill.symbol, side: side.exitSide,
-                                       lots: fill.lots, kind: .stopMarket(trigger: stop), reduceOnly: true,
-                                       leverage: entry.request.leverage, purpose: .stopLoss)
-        position.stopOrderID = stopRequest.id
-        output.commands.append(.place(stopRequest))
+        sendStop(for: &position, at: fill.time, into: &output)
         // The targets rest on the exchange too, as reduce-only limits: they fill where the price reaches them, even
         // if the bot is not there to see it.
-        placeTargetOrders(for: &position, into: &output)
+        if position.entryOrderID == nil { placeTargetOrders(for: &position, into: &output) }
         positions[fill.symbol] = position
         revalue(fill.symbol)
         statistics.tradesOpened += 1
@@ -165,7 +166,7 @@ extension TradingEngine {
                                      symbol: position.symbol, side: position.side.exitSide, lots: lots,
                                      kind: .limit(price: instrument.roundToTick(price)), reduceOnly: true,
                                      leverage: position.leverage, purpose: .exit(reason))
-            position.targetOrders[order.id] = reason
+            position.targetOrders[order.id] = ManagedPosition.TargetOrder(reason: reason, lots: lots)
             output.commands.append(.place(order))
         }
         guard !levels.isEmpty else {

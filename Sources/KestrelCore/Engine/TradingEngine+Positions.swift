@@ -13,7 +13,9 @@ extension TradingEngine {
         var trailDistance: Double
         var leverage: Int
         var tickSize: Double
-        var hasStopOrder: Bool
+        /// Whether the venue acknowledged the stop at `stopPrice`; if not, the engine watches that price itself.
+        var stopAcknowledged: Bool
+        /// Whether take-profit orders rest on the exchange, or will once the entry has filled.
         var hasTargetOrders: Bool
 
         /// `inout` only to read in place: a dictionary's getter copies the whole position, its modify accessor does
@@ -28,8 +30,8 @@ extension TradingEngine {
             trailDistance = position.trailDistance
             leverage = position.leverage
             tickSize = position.instrument.tickSize
-            hasStopOrder = position.stopOrderID != nil
-            hasTargetOrders = !position.targetOrders.isEmpty
+            stopAcknowledged = position.stopState == .acknowledged
+            hasTargetOrders = !position.targetOrders.isEmpty || position.entryOrderID != nil
         }
 
         func move(at price: Double) -> Double { ManagedPosition.move(side, from: entryPrice, to: price) }
@@ -44,6 +46,7 @@ extension TradingEngine {
     mutating func manage(slot: Int, price: Double, at time: Timestamp, into output: inout Output) {
         guard let index = marks.positionIndex(at: slot, in: positions) else { return }
         if Self.hasExitInFlight(&positions.values[index]) { return }
+        if positions.values[index].stopState != .acknowledged, secureStop(at: index, at: time, into: &output) { return }
         let symbol = marks.symbol(at: slot)
         var position = ExitInputs(&positions.values[index])
         if position.side == .long ? price > position.bestPrice : price < position.bestPrice {
@@ -53,9 +56,9 @@ extension TradingEngine {
         let move = position.move(at: price)
         let bestMove = position.move(at: position.bestPrice)
 
-        // The stop was crossed but no exchange stop protects the position (it was refused): exit now.
+        // The stop was crossed but the venue has not acknowledged a stop there (not yet, refused or gone): exit now.
         let stopCrossed = position.side == .long ? price <= position.stopPrice : price >= position.stopPrice
-        if stopCrossed, !position.hasStopOrder {
+        if stopCrossed, !position.stopAcknowledged {
             exit(symbol, reason: Self.stopReason(position.stopKind), at: time, into: &output)
             return
         }
@@ -71,7 +74,83 @@ extension TradingEngine {
         if !position.hasTargetOrders, takePartialProfits(symbol, move: move, at: time, into: &output) {
             return
         }
-        adjustStop(symbol, at: index, position: position, price: price, move: move, into: &output)
+        adjustStop(symbol, at: index, position: position, price: price, move: move, at: time, into: &output)
+    }
+
+    /// For a position without an acknowledged stop: a refused or vanished stop is sent again (after
+    /// `stopRetrySeconds`), and a position no stop has protected for `stopGraceSeconds` is closed at market. True
+    /// when it sent that exit.
+    mutating func secureStop(at index: Int, at time: Timestamp, into output: inout Output) -> Bool {
+        guard positions.values[index].exitOrderID == nil else { return false }
+        let position = StopInputs(&positions.values[index])
+        // The grace runs out only for a stop that had its chance: one in flight, or one sent since the position
+        // lost its stop (a stop found gone after a long silence is sent again first).
+        let hadItsChance = position.state == .pending || (position.sentAt.map { $0 > position.unprotectedSince } ?? false)
+        if !position.isProtected, hadItsChance, time - position.unprotectedSince >= settings.stopGraceSeconds {
+            let symbol = positions.values[index].symbol
+            output.note(.unprotected(symbol: symbol, seconds: time - position.unprotectedSince))
+            statistics.closedUnprotected += 1
+            exit(symbol, reason: .noStop, at: time, into: &output)
+            return true
+        }
+        if position.state == .missing, position.retryAfter.map({ time >= $0 }) ?? true {
+            sendStop(at: index, at: time, into: &output)
+        }
+        return false
+    }
+
+    /// What `secureStop` reads of a position, read in place.
+    private struct StopInputs {
+        var state: ManagedPosition.StopState
+        var isProtected: Bool
+        var unprotectedSince: Timestamp
+        var sentAt: Timestamp?
+        var retryAfter: Timestamp?
+
+        init(_ position: inout ManagedPosition) {
+            state = position.stopState
+            isProtected = position.isProtected
+            unprotectedSince = position.unprotectedSince ?? position.openedAt
+            sentAt = position.stopSentAt
+            retryAfter = position.stopRetryAfter
+        }
+    }
+
+    /// Sends a stop for the whole position at its stop price: placed, or replacing the stop that rests (new first,
+    /// old cancelled after). One stop request is in flight at a time: callers wait while one is pending.
+    mutating func sendStop(for position: inout ManagedPosition, at time: Timestamp, into output: inout Output) {
+        let id = makeOrderID(.stop, position.symbol)
+        if Self.sendStop(id, for: &position, at: time, into: &output) { statistics.stopsReplaced += 1 }
+    }
+
+    /// `sendStop(for:at:into:)` for the position at `index` in the book, in place.
+    mutating func sendStop(at index: Int, at time: Timestamp, into output: inout Output) {
+        let id = makeOrderID(.stop, positions.values[index].symbol)
+        if Self.sendStop(id, for: &positions.values[index], at: time, into: &output) { statistics.stopsReplaced += 1 }
+    }
+
+    /// Sends stop `id` for `position`; true when it replaces one.
+    private static func sendStop(_ id: ClientOrderID, for position: inout ManagedPosition, at time: Timestamp,
+                                 into output: inout Output) -> Bool {
+        let request = OrderRequest(id: id, symbol: position.symbol,
+                                   side: position.side.exitSide, lots: position.lots,
+                                   kind: .stopMarket(trigger: position.stopPrice), reduceOnly: true,
+                                   leverage: position.leverage, purpose: .stopLoss)
+        // The stop that protects the position until the new one is acknowledged.
+        let resting = position.stopState == .acknowledged ? position.stopOrderID : position.standingStopID
+        if let resting {
+            output.commands.append(.replaceStop(resting, with: request))
+        } else {
+            output.commands.append(.place(request))
+        }
+        position.standingStopID = resting
+        position.stopOrderID = request.id
+        position.stopLots = position.lots
+        position.stopState = .pending
+        position.stopSentAt = time
+        position.stopRetryAfter = nil
+        if resting == nil, position.unprotectedSince == nil { position.unprotectedSince = time }
+        return resting != nil
     }
 
     /// How long after a refused fallback partial take-profit the engine waits before sending it again.
@@ -103,14 +182,16 @@ extension TradingEngine {
                                    purpose: .exit(.partialTakeProfit))
         positions[symbol]?.exitOrderID = request.id
         positions[symbol]?.exitReason = .partialTakeProfit
+        positions[symbol]?.exitLotsLeft = lots
         output.commands.append(.place(request))
         return true
     }
 
     /// Break-even once the price has moved 1.5% in favour, then a trailing stop while in profit; a stop only ever
-    /// tightens, and only moves that matter (at least a tick and 0.05%) are sent to the exchange.
-    private mutating func adjustStop(_ symbol: String, at index: Int,
-                                     position: ExitInputs, price: Double, move: Double, into output: inout Output) {
+    /// tightens, and only moves that matter (at least a tick and `stopAmendMinStep`, no more often than
+    /// `stopAmendIntervalSeconds`) are sent to the exchange.
+    private mutating func adjustStop(_ symbol: String, at index: Int, position: ExitInputs, price: Double,
+                                     move: Double, at time: Timestamp, into output: inout Output) {
         var candidate = position.stopPrice
         var kind = position.stopKind
         if move >= settings.breakEvenTrigger {
@@ -132,7 +213,7 @@ extension TradingEngine {
                 kind = .trailing
             }
         }
-        let minimumMove = max(position.tickSize, 0.0005 * position.stopPrice)
+        let minimumMove = max(position.tickSize, settings.stopAmendMinStep * position.stopPrice)
         // Rounding to the tick moves the candidate by half a tick at most: one that falls short of the minimum move
         // by more than that cannot make it once rounded, so most prices end here without the rounding.
         let tightening = position.side == .long ? candidate - position.stopPrice : position.stopPrice - candidate
@@ -143,15 +224,19 @@ extension TradingEngine {
         else { return }
         // Never move the stop through the current price: it would fire at once as a worse market order.
         guard position.side == .long ? candidate < price : candidate > price else { return }
+        if position.stopAcknowledged {
+            // Spaced in time; the move is looked at again on a later price.
+            if let sent = positions.values[index].stopSentAt, time - sent < settings.stopAmendIntervalSeconds { return }
+        } else if positions.values[index].stopState == .pending {
+            // One stop request at a time: the move waits for the venue's answer.
+            return
+        }
         positions.values[index].stopPrice = candidate
         positions.values[index].stopKind = kind
         output.note(.stopMoved(symbol: symbol, from: position.stopPrice, to: candidate, kind: kind))
-        if let id = Self.stopOrderID(&positions.values[index]) {
-            output.commands.append(.amendStop(id, symbol: symbol, trigger: candidate))
-        }
+        // Without a stop on the venue the engine watches the new price itself, until a stop is placed there.
+        if position.stopAcknowledged { sendStop(at: index, at: time, into: &output) }
     }
-
-    private static func stopOrderID(_ position: inout ManagedPosition) -> ClientOrderID? { position.stopOrderID }
 
     static func stopReason(_ kind: ManagedPosition.StopKind) -> ExitReason {
         switch kind {
@@ -171,6 +256,7 @@ extension TradingEngine {
                                    purpose: .exit(reason))
         positions.values[index].exitOrderID = request.id
         positions.values[index].exitReason = reason
+        positions.values[index].exitLotsLeft = request.lots
         output.commands.append(.place(request))
     }
 
@@ -201,6 +287,7 @@ extension TradingEngine {
     private mutating func checkTimeAndMomentum(at index: Int, at time: Timestamp, into output: inout Output) {
         // Read in place: the book's getter would copy the whole position at every tick.
         guard !Self.hasExitInFlight(&positions.values[index]) else { return }
+        if positions.values[index].stopState != .acknowledged, secureStop(at: index, at: time, into: &output) { return }
         let symbol = positions.values[index].symbol
         if time - positions.values[index].openedAt >= settings.maxHoldSeconds {
             exit(symbol, reason: .maxHold, at: time, into: &output)
@@ -220,14 +307,27 @@ extension TradingEngine {
         switch event {
         case .fill(let fill):
             statistics.lastTime = max(statistics.lastTime ?? fill.time, fill.time)
+            guard seenTradeIDs.insert(fill.tradeID) else {
+                statistics.duplicateFills += 1
+                output.note(.duplicateFill(fill))
+                return
+            }
             if let entry = pendingEntries.removeValue(forKey: fill.orderID) {
                 opened(fill, entry: entry, into: &output)
-            } else if positions.index(forKey: fill.symbol) != nil {
-                reduced(fill, into: &output)
+            } else if let index = positions.index(forKey: fill.symbol) {
+                if positions.values[index].entryOrderID == fill.orderID {
+                    grew(fill, at: index, into: &output)
+                } else {
+                    reduced(fill, into: &output)
+                }
             } else {
                 // A fill for nothing the engine holds (e.g. a late duplicate): only the cash changes.
                 cash -= fill.fee
             }
+        case .accepted(let id, let symbol):
+            guard let index = positions.index(forKey: symbol), positions.values[index].stopOrderID == id,
+                  positions.values[index].stopState == .pending else { break }
+            stopAcknowledged(at: index, into: &output)
         case .funding(let symbol, let amount, _):
             cash += amount
             // In place: the book's subscript would move the position out and back.
@@ -235,18 +335,79 @@ extension TradingEngine {
         case .orderCancelled(let id, let symbol):
             if pendingEntries.removeValue(forKey: id) != nil { break }
             guard let index = positions.index(forKey: symbol) else { break }
-            Self.forget(id, in: &positions.values[index])
+            if positions.values[index].entryOrderID == id {
+                // The rest of the entry will not fill: the position is what filled, and its targets go out now.
+                positions.values[index].entryOrderID = nil
+                positions.values[index].entryLotsLeft = 0
+                var position = positions.values[index]
+                placeTargetOrders(for: &position, into: &output)
+                positions.values[index] = position
+            }
+            Self.forget(id, in: &positions.values[index], at: statistics.lastTime)
         }
     }
 
-    /// Drops every reference `position` holds to order `id`, in place.
-    private static func forget(_ id: ClientOrderID, in position: inout ManagedPosition) {
-        if position.stopOrderID == id { position.stopOrderID = nil }
+    /// The venue acknowledged the position's newest stop: it is protected. A stop sent before the entry finished
+    /// filling is resized now to the whole position.
+    private mutating func stopAcknowledged(at index: Int, into output: inout Output) {
+        positions.values[index].stopState = .acknowledged
+        if let since = positions.values[index].unprotectedSince, let now = statistics.lastTime {
+            statistics.maxUnprotectedSeconds = max(statistics.maxUnprotectedSeconds, now - since)
+        }
+        positions.values[index].unprotectedSince = nil
+        if positions.values[index].stopLots < positions.values[index].lots, positions.values[index].exitOrderID == nil {
+            sendStop(at: index, at: statistics.lastTime ?? positions.values[index].openedAt, into: &output)
+        }
+    }
+
+    /// Drops every reference `position` holds to order `id`, in place: the order is gone (refused, cancelled or
+    /// removed by the venue). A position that loses its stop this way is unprotected from `time` on.
+    private static func forget(_ id: ClientOrderID, in position: inout ManagedPosition, at time: Timestamp?) {
+        if position.standingStopID == id { position.standingStopID = nil }
+        if position.stopOrderID == id {
+            position.stopOrderID = nil
+            position.stopState = .missing
+        }
+        if !position.isProtected, position.unprotectedSince == nil { position.unprotectedSince = time }
         position.targetOrders[id] = nil
         if position.exitOrderID == id {
             position.exitOrderID = nil
             position.exitReason = nil
+            position.exitLotsLeft = 0
         }
+    }
+
+    /// Another piece of the entry filled: the position grows, its stop (and take profit, while the stop is the
+    /// initial one) follow the average entry, and its stop is resized to cover the whole position. The targets go
+    /// out once the entry has filled.
+    private mutating func grew(_ fill: Fill, at index: Int, into output: inout Output) {
+        var position = positions.values[index]
+        let total = position.lots + fill.lots
+        position.entryPrice = (position.entryPrice * Double(position.lots) + fill.price * Double(fill.lots))
+            / Double(total)
+        position.lots = total
+        position.initialLots = total
+        position.fees += fill.fee
+        cash -= fill.fee
+        position.entryLotsLeft -= fill.lots
+        if position.stopKind == .initial {
+            position.stopPrice = position.instrument.roundToTick(
+                position.entryPrice * (1 - position.side.sign * position.stopDistance))
+            position.takeProfitPrice = position.instrument.roundToTick(
+                position.entryPrice * (1 + position.side.sign * 2 * position.stopDistance))
+        }
+        let complete = position.entryLotsLeft <= 0
+        if complete {
+            position.entryOrderID = nil
+            position.entryLotsLeft = 0
+        }
+        // A pending stop is resized once acknowledged (one stop request at a time).
+        if position.exitOrderID == nil, position.stopState != .pending {
+            sendStop(for: &position, at: fill.time, into: &output)
+        }
+        if complete { placeTargetOrders(for: &position, into: &output) }
+        positions.values[index] = position
+        revalue(fill.symbol)
     }
 
     private mutating func reduced(_ fill: Fill, into output: inout Output) {
@@ -265,7 +426,10 @@ extension TradingEngine {
         guard let position = positions.removeValue(forKey: fill.symbol) else { return }
         revalue(fill.symbol)
         if let stop = position.stopOrderID { output.commands.append(.cancel(stop, symbol: fill.symbol)) }
+        if let standing = position.standingStopID { output.commands.append(.cancel(standing, symbol: fill.symbol)) }
         for target in position.targetOrders.keys { output.commands.append(.cancel(target, symbol: fill.symbol)) }
+        // An entry still filling would open the position again: what is left of it is cancelled.
+        if let entry = position.entryOrderID { output.commands.append(.cancel(entry, symbol: fill.symbol)) }
         let trade = position.closedTrade(exitPrice: position.exitValue / Double(max(position.exitedLots, 1)),
                                          at: fill.time, reason: reason)
         statistics.closedTrades.append(trade)
@@ -276,8 +440,8 @@ extension TradingEngine {
         considerEntries(at: fill.time, announce: false, into: &output)
     }
 
-    /// Books an exit fill on `position`: its size, PnL, fees and exit price, and the order it used up. Returns the
-    /// lots it closed, their PnL before fees, and why they were closed.
+    /// Books an exit fill (or a piece of one) on `position`: its size, PnL, fees and exit price, and what is left of
+    /// the order it came from. Returns the lots it closed, their PnL before fees, and why they were closed.
     private static func reduce(_ position: inout ManagedPosition, by fill: Fill)
         -> (lots: Int, pnl: Double, reason: ExitReason) {
         let lots = min(fill.lots, position.lots)
@@ -291,19 +455,37 @@ extension TradingEngine {
         let reason: ExitReason
         if fill.isLiquidation {
             reason = .liquidation
-        } else if let target = position.targetOrders.removeValue(forKey: fill.orderID) {
-            reason = target
-            if target == .partialTakeProfit { position.partialsTaken += 1 }
+        } else if let index = position.targetOrders.index(forKey: fill.orderID) {
+            // A target counts as taken once it has filled whole (it may fill in pieces).
+            reason = position.targetOrders.values[index].reason
+            position.targetOrders.values[index].lots -= fill.lots
+            if position.targetOrders.values[index].lots <= 0 {
+                position.targetOrders.removeValue(forKey: fill.orderID)
+                if reason == .partialTakeProfit { position.partialsTaken += 1 }
+            }
         } else if fill.orderID == position.stopOrderID {
             reason = stopReason(position.stopKind)
-            position.stopOrderID = nil
+            // A stop smaller than the position (resized after the entry grew, not yet replaced) is used up.
+            position.stopLots -= fill.lots
+            if position.stopLots <= 0, position.lots > 0 {
+                position.stopOrderID = nil
+                position.stopState = .missing
+                if !position.isProtected { position.unprotectedSince = fill.time }
+            }
+        } else if fill.orderID == position.standingStopID {
+            reason = stopReason(position.stopKind)
+            position.standingStopID = nil
         } else {
             reason = position.exitReason ?? .stopLoss
-            if fill.orderID == position.exitOrderID, reason == .partialTakeProfit { position.partialsTaken += 1 }
         }
         if fill.orderID == position.exitOrderID {
-            position.exitOrderID = nil
-            position.exitReason = nil
+            position.exitLotsLeft -= fill.lots
+            if position.exitLotsLeft <= 0 || position.lots == 0 {
+                if position.exitReason == .partialTakeProfit { position.partialsTaken += 1 }
+                position.exitOrderID = nil
+                position.exitReason = nil
+                position.exitLotsLeft = 0
+            }
         }
         return (lots, pnl, reason)
     }
@@ -321,7 +503,11 @@ extension TradingEngine {
             // order a tick.
             positions.values[index].partialRetryAfter = time + Self.partialRetryDelaySeconds
         }
-        // A refused stop leaves the engine watching the stop price itself; a refused exit can be sent again.
-        Self.forget(request.id, in: &positions.values[index])
+        if positions.values[index].stopOrderID == request.id, !rejection.isPositionAlreadyGone(for: request) {
+            // Sent again shortly; meanwhile the engine watches the stop price itself.
+            positions.values[index].stopRetryAfter = time + settings.stopRetrySeconds
+        }
+        // A refused exit can be sent again.
+        Self.forget(request.id, in: &positions.values[index], at: time)
     }
 }

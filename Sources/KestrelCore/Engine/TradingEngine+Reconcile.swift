@@ -106,6 +106,10 @@ extension TradingEngine {
                    return order.symbol == symbol && order.reduceOnly && order.side == position.side.exitSide
                }), case .stopMarket(let trigger) = existing.kind {
                 position.stopOrderID = existing.id
+                position.stopLots = existing.lots
+                position.stopState = .acknowledged
+                position.standingStopID = nil
+                position.unprotectedSince = nil
                 position.stopPrice = trigger
                 if !report.adopted.contains(symbol) { report.restopped.append(symbol) }
             }
@@ -115,12 +119,15 @@ extension TradingEngine {
                 output.commands.append(.cancel(id, symbol: symbol))
                 position.stopOrderID = nil
             }
+            if let id = position.stopOrderID, resting[id] != nil {
+                position.stopState = .acknowledged
+                position.unprotectedSince = nil
+            }
             if position.stopOrderID.map({ resting[$0] == nil }) ?? true {
-                let stop = OrderRequest(id: makeOrderID(.stop, symbol), symbol: symbol, side: position.side.exitSide,
-                                        lots: position.lots, kind: .stopMarket(trigger: position.stopPrice),
-                                        reduceOnly: true, leverage: position.leverage, purpose: .stopLoss)
-                position.stopOrderID = stop.id
-                output.commands.append(.place(stop))
+                position.stopOrderID = nil
+                position.stopState = .missing
+                position.standingStopID = nil
+                sendStop(for: &position, at: time, into: &output)
                 if !report.adopted.contains(symbol), !report.restopped.contains(symbol) { report.restopped.append(symbol) }
             }
             positions[symbol] = position

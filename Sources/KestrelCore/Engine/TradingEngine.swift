@@ -38,6 +38,8 @@ public struct TradingEngine: Sendable {
 
     public let settings: EngineSettings
     public let riskManager: RiskManager
+    /// The run every order id carries (see `ClientOrderID`).
+    public let runID: RunID
     public internal(set) var instruments: [String: Instrument]
     /// The same instruments by slot, for the lookups made at every entry and every look at an opportunity.
     private let listedSlots: SymbolSlots
@@ -83,6 +85,9 @@ public struct TradingEngine: Sendable {
         actedOn.contains { $0.sequence == sequence && $0.symbol == symbol }
     }
     var nextOrderNumber = 1
+    /// The trade ids of the fills already counted: at least the last 2,048 (a venue's snapshot of recent fills holds
+    /// fewer; KuCoin's, a day's, at most 1,000).
+    var seenTradeIDs = RecentIDs<TradeID>(capacity: 2_048)
     /// The cash and valuations the drawdown last saw equity at (see `record(slot:_:at:into:)`).
     private var observedEquityInputs: (cash: Double, valuationVersion: Int) = (.nan, -1)
 
@@ -114,8 +119,9 @@ public struct TradingEngine: Sendable {
     }
 
     public init(settings: EngineSettings, instruments: [Instrument], startingCash: Double,
-                revalidator: any SignalRevalidator, startTime: Timestamp) {
+                revalidator: any SignalRevalidator, startTime: Timestamp, runID: RunID) {
         self.settings = settings
+        self.runID = runID
         riskManager = RiskManager(settings: settings.risk, maintenanceMarginRate: settings.maintenanceMarginRate)
         self.instruments = Dictionary(instruments.map { ($0.symbol, $0) }, uniquingKeysWith: { first, _ in first })
         var listedSlots = SymbolSlots()
@@ -170,9 +176,12 @@ public struct TradingEngine: Sendable {
         return count
     }
 
+    /// How many orders the engine has made ids for (in this run, across restarts).
+    public var ordersMade: Int { nextOrderNumber - 1 }
+
     mutating func makeOrderID(_ role: ClientOrderID.Role, _ symbol: String) -> ClientOrderID {
         defer { nextOrderNumber += 1 }
-        return ClientOrderID(number: nextOrderNumber, role: role, symbol: symbol)
+        return ClientOrderID(run: runID, number: nextOrderNumber, role: role, symbol: symbol)
     }
 
     // MARK: Events
@@ -258,7 +267,7 @@ public struct TradingEngine: Sendable {
 }
 
 /// Counters and measurements for the run summary.
-public struct EngineStatistics: Sendable, Equatable, Codable {
+public struct EngineStatistics: Sendable, Equatable {
     public var snapshots = 0
     public var entriesSubmitted = 0
     public var tradesOpened = 0
@@ -272,6 +281,16 @@ public struct EngineStatistics: Sendable, Equatable, Codable {
     public var equityPeak = 0.0
     public var maxDrawdown = 0.0
     public var lastTime: Timestamp?
+    /// Fills reported again (the same trade id) and ignored.
+    public var duplicateFills = 0
+    /// Stops replaced by a new one (moved or resized).
+    public var stopsReplaced = 0
+    /// The longest a position was open without an acknowledged stop, engine seconds.
+    public var maxUnprotectedSeconds: Int64 = 0
+    /// Positions closed because no stop could be placed in time.
+    public var closedUnprotected = 0
+
+    public init() {}
 
     mutating func observe(equity: Double) {
         equityPeak = max(equityPeak, equity)
@@ -283,5 +302,54 @@ public struct EngineStatistics: Sendable, Equatable, Codable {
     public var realizedPnL: Double { closedTrades.reduce(0) { $0 + $1.pnl } }
     public var winRate: Double {
         closedTrades.isEmpty ? 0 : Double(closedTrades.filter { $0.pnl > 0 }.count) / Double(closedTrades.count)
+    }
+}
+
+extension EngineStatistics: Codable {
+    enum CodingKeys: String, CodingKey {
+        case snapshots, entriesSubmitted, tradesOpened, closedTrades, rejections, snapshotAges, monitorTicks
+        case lastMonitorTick, maxMonitorGapSeconds, equityPeak, maxDrawdown, lastTime, duplicateFills, stopsReplaced
+        case maxUnprotectedSeconds, closedUnprotected
+    }
+
+    /// Reads this version's saved form and earlier ones, which lack the later counters (they start at 0).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        snapshots = try c.decode(Int.self, forKey: .snapshots)
+        entriesSubmitted = try c.decode(Int.self, forKey: .entriesSubmitted)
+        tradesOpened = try c.decode(Int.self, forKey: .tradesOpened)
+        closedTrades = try c.decode([ClosedTrade].self, forKey: .closedTrades)
+        rejections = try c.decode(Int.self, forKey: .rejections)
+        snapshotAges = try c.decode([Int64].self, forKey: .snapshotAges)
+        monitorTicks = try c.decode(Int.self, forKey: .monitorTicks)
+        lastMonitorTick = try c.decodeIfPresent(Timestamp.self, forKey: .lastMonitorTick)
+        maxMonitorGapSeconds = try c.decode(Int64.self, forKey: .maxMonitorGapSeconds)
+        equityPeak = try c.decode(Double.self, forKey: .equityPeak)
+        maxDrawdown = try c.decode(Double.self, forKey: .maxDrawdown)
+        lastTime = try c.decodeIfPresent(Timestamp.self, forKey: .lastTime)
+        duplicateFills = try c.decodeIfPresent(Int.self, forKey: .duplicateFills) ?? 0
+        stopsReplaced = try c.decodeIfPresent(Int.self, forKey: .stopsReplaced) ?? 0
+        maxUnprotectedSeconds = try c.decodeIfPresent(Int64.self, forKey: .maxUnprotectedSeconds) ?? 0
+        closedUnprotected = try c.decodeIfPresent(Int.self, forKey: .closedUnprotected) ?? 0
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(snapshots, forKey: .snapshots)
+        try c.encode(entriesSubmitted, forKey: .entriesSubmitted)
+        try c.encode(tradesOpened, forKey: .tradesOpened)
+        try c.encode(closedTrades, forKey: .closedTrades)
+        try c.encode(rejections, forKey: .rejections)
+        try c.encode(snapshotAges, forKey: .snapshotAges)
+        try c.encode(monitorTicks, forKey: .monitorTicks)
+        try c.encodeIfPresent(lastMonitorTick, forKey: .lastMonitorTick)
+        try c.encode(maxMonitorGapSeconds, forKey: .maxMonitorGapSeconds)
+        try c.encode(equityPeak, forKey: .equityPeak)
+        try c.encode(maxDrawdown, forKey: .maxDrawdown)
+        try c.encodeIfPresent(lastTime, forKey: .lastTime)
+        try c.encode(duplicateFills, forKey: .duplicateFills)
+        try c.encode(stopsReplaced, forKey: .stopsReplaced)
+        try c.encode(maxUnprotectedSeconds, forKey: .maxUnprotectedSeconds)
+        try c.encode(closedUnprotected, forKey: .closedUnprotected)
     }
 }

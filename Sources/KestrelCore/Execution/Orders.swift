@@ -28,118 +28,6 @@ public enum PositionSide: String, Sendable, Codable, Hashable {
     }
 }
 
-/// The id Kestrel gives an order before sending it, so that a retry or a restart can always tell whether the
-/// exchange already has it.
-///
-/// The engine's own ids read "kst-<number>-<role>-<symbol>" and are held as those parts: a backtest makes a dozen
-/// per trade and looks each up several times, so no text is built or hashed until something (a log, the journal, an
-/// exchange) asks for `rawValue`. Any other text is held as it is. Parsing is exact: an id is held as parts only
-/// when writing them out gives back the same text, so two ids are equal exactly when their texts are.
-public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Comparable {
-    /// What an order made by the engine is for, as its id says.
-    public enum Role: String, Sendable, CaseIterable {
-        case entry, stop, target, partial, exit
-    }
-
-    /// The engine's number for the order; -1 for an id held as text. Compared first: ids that differ nearly
-    /// always differ here, and an engine looks its orders up by id again and again.
-    private let number: Int
-    /// The role of an engine id (unused for text).
-    private let role: Role
-    /// The symbol of an engine id, or the whole text of any other.
-    private let text: String
-
-    /// The engine's id for its `number`th order, for `role` on `symbol`.
-    public init(number: Int, role: Role, symbol: String) {
-        // Held as parts only when its text would parse back into them: a symbol that began with a combining mark
-        // would merge with the "-" before it into one character.
-        let partsRoundTrip = number >= 0 && (symbol.utf8.first.map { $0 < 0x80 } ?? true)
-        if partsRoundTrip {
-            self.init(number: number, role: role, text: symbol)
-        } else {
-            self.init(number: -1, role: .entry, text: Self.text(number: number, role: role, symbol: symbol))
-        }
-    }
-
-    private init(number: Int, role: Role, text: String) {
-        self.number = number
-        self.role = role
-        self.text = text
-    }
-
-    /// How the engine writes its ids.
-    private static func text(number: Int, role: Role, symbol: String) -> String {
-        "kst-\(number)-\(role.rawValue)-\(symbol)"
-    }
-
-    public init(_ rawValue: String) {
-        if let parts = Self.parts(of: rawValue) {
-            self.init(number: parts.number, role: parts.role, symbol: parts.symbol)
-        } else {
-            self.init(number: -1, role: .entry, text: rawValue)
-        }
-    }
-
-    /// The parts of an engine id, when `text` is one written exactly as the engine writes them.
-    private static func parts(of text: String) -> (number: Int, role: Role, symbol: String)? {
-        guard text.hasPrefix("kst-") else { return nil }
-        let fields = text.dropFirst(4).split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
-        guard fields.count == 3, let number = Int(fields[0]), number >= 0, let role = Role(rawValue: String(fields[1]))
-        else { return nil }
-        let symbol = String(fields[2])
-        // "kst-007-..." or "kst-+7-..." parse to 7 but are not what the engine writes: such text stays text.
-        guard Self.text(number: number, role: role, symbol: symbol) == text else { return nil }
-        return (number, role, symbol)
-    }
-
-    private var isText: Bool { number < 0 }
-
-    public var rawValue: String { isText ? text : Self.text(number: number, role: role, symbol: text) }
-
-    public var description: String { rawValue }
-
-    public static func == (lhs: ClientOrderID, rhs: ClientOrderID) -> Bool {
-        // The role of a text id is a placeholder, the same in every one.
-        lhs.number == rhs.number && lhs.role == rhs.role && lhs.text == rhs.text
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        // Numbers are unique within an engine: neither the symbol nor the role need be hashed too (a role is a
-        // String-backed enum, which hashes its name).
-        if isText { hasher.combine(text) } else { hasher.combine(number) }
-    }
-
-    /// A hash for tables that mix it themselves (`RecentIDs`): an engine id's number as it is, which is unique
-    /// within an engine, or the text's hash. Equal ids have equal hashes.
-    var tableHash: Int { isText ? text.hashValue : number }
-
-    /// The engine's ids in the order they were made, then any others by their text.
-    public static func < (lhs: ClientOrderID, rhs: ClientOrderID) -> Bool {
-        switch (lhs.isText, rhs.isText) {
-        case (false, false) where lhs.number != rhs.number: lhs.number < rhs.number
-        case (false, true): true
-        case (true, false): false
-        default: lhs.rawValue < rhs.rawValue
-        }
-    }
-}
-
-extension ClientOrderID: Codable {
-    /// The saved form is the text under "rawValue", as it has always been.
-    private enum CodingKeys: String, CodingKey {
-        case rawValue
-    }
-
-    public init(from decoder: any Decoder) throws {
-        self.init(try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .rawValue))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(rawValue, forKey: .rawValue)
-    }
-}
-
 public enum OrderKind: Sendable, Hashable, Codable {
     case market
     case limit(price: Double)
@@ -168,6 +56,9 @@ public enum ExitReason: String, Sendable, Codable, Hashable, CaseIterable {
     case shutdown
     /// The exchange no longer had the position when Kestrel reconciled (closed while Kestrel was away).
     case reconciliation
+    /// The venue did not acknowledge a stop for the position within `STOP_GRACE_SECONDS`: closed rather than left
+    /// unprotected.
+    case noStop = "no_stop"
 }
 
 public struct OrderRequest: Sendable, Hashable, Codable {
@@ -198,6 +89,9 @@ public struct OrderRequest: Sendable, Hashable, Codable {
 /// An execution reported by the exchange.
 public struct Fill: Sendable, Hashable, Codable {
     public var orderID: ClientOrderID
+    /// The venue's id for this execution: a venue may report one fill twice (on its stream and again in a REST
+    /// snapshot), and the engine and the journal count a trade id once.
+    public var tradeID: TradeID
     public var symbol: String
     public var side: OrderSide
     public var lots: Int
@@ -208,9 +102,10 @@ public struct Fill: Sendable, Hashable, Codable {
     public var isMaker: Bool
     public var isLiquidation: Bool
 
-    public init(orderID: ClientOrderID, symbol: String, side: OrderSide, lots: Int, price: Double, fee: Double,
-                time: Timestamp, isMaker: Bool = false, isLiquidation: Bool = false) {
+    public init(orderID: ClientOrderID, tradeID: TradeID, symbol: String, side: OrderSide, lots: Int, price: Double,
+                fee: Double, time: Timestamp, isMaker: Bool = false, isLiquidation: Bool = false) {
         self.orderID = orderID
+        self.tradeID = tradeID
         self.symbol = symbol
         self.side = side
         self.lots = lots

@@ -203,29 +203,38 @@ public struct PaperDesk: Sendable {
         for command in scratch.output.commands {
             switch command {
             case .place(let request):
-                do {
-                    try submitting(request)
-                } catch {
-                    scratch.queue.append(.rejected(request, .notRecorded("\(error)"), time: time))
-                    continue
-                }
-                if !scratch.exchangeEvents.isEmpty { scratch.exchangeEvents.removeAll(keepingCapacity: true) }
-                if let rejection = exchange.submit(request, at: time, into: &scratch.exchangeEvents) {
-                    scratch.queue.append(.rejected(request, rejection, time: time))
-                } else {
-                    if recordsJournal { step.journal.outcomes.append(.accepted(request.id)) }
-                    for event in scratch.exchangeEvents { scratch.queue.append(.exchange(event)) }
+                send(request, &scratch, at: time, into: &step, submitting: submitting) { exchange, events in
+                    exchange.submit(request, at: time, into: &events)
                 }
             case .cancel(let id, _):
                 // Already gone (filled or dropped with its position) is the outcome a cancel wants.
                 if case .success = exchange.cancel(id), recordsJournal { step.journal.outcomes.append(.cancelled(id)) }
-            case .amendStop(let id, let symbol, let trigger):
-                // A stop the exchange no longer has is gone: the engine hears so and watches the stop itself. Any
-                // other refusal leaves the stop resting where it was, still protecting the position.
-                if case .failure(.unknownOrder) = exchange.amend(id, price: trigger) {
-                    scratch.queue.append(.exchange(.orderCancelled(id, symbol: symbol)))
+            case .replaceStop(let old, let request):
+                // A refused replacement leaves the old stop resting where it was, still protecting the position.
+                send(request, &scratch, at: time, into: &step, submitting: submitting) { exchange, events in
+                    exchange.replace(old, with: request, at: time, into: &events)
                 }
             }
+        }
+    }
+
+    /// Sends one order (`order` does, on the exchange) once `submitting` let it go; the rejection or what the
+    /// exchange did goes on `scratch.queue`, for the engine to hear next.
+    private mutating func send(_ request: OrderRequest, _ scratch: inout Scratch, at time: Timestamp,
+                               into step: inout Step, submitting: (OrderRequest) throws -> Void,
+                               _ order: (inout PaperExchange, inout [ExchangeEvent]) -> OrderRejection?) {
+        do {
+            try submitting(request)
+        } catch {
+            scratch.queue.append(.rejected(request, .notRecorded("\(error)"), time: time))
+            return
+        }
+        if !scratch.exchangeEvents.isEmpty { scratch.exchangeEvents.removeAll(keepingCapacity: true) }
+        if let rejection = order(&exchange, &scratch.exchangeEvents) {
+            scratch.queue.append(.rejected(request, rejection, time: time))
+        } else {
+            if recordsJournal { step.journal.outcomes.append(.accepted(request.id)) }
+            for event in scratch.exchangeEvents { scratch.queue.append(.exchange(event)) }
         }
     }
 

@@ -117,8 +117,10 @@ extension PaperExchange {
                                                         margin: addedMargin)
             }
         }
-        events.append(.fill(Fill(orderID: order.id, symbol: order.symbol, side: order.side, lots: lots, price: price,
-                                 fee: fee, time: time, isMaker: isMaker, isLiquidation: isLiquidation)))
+        tradeCount += 1
+        events.append(.fill(Fill(orderID: order.id, tradeID: TradeID(number: Int64(tradeCount)), symbol: order.symbol, side: order.side,
+                                 lots: lots, price: price, fee: fee, time: time, isMaker: isMaker,
+                                 isLiquidation: isLiquidation)))
         if books[slot].restingCount > 0 { dropOrphanedReduceOnly(slot: slot, into: &events) }
     }
 

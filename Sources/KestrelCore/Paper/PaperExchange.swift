@@ -1,11 +1,3 @@
-/// How margin is shared between positions.
-public enum MarginMode: String, Sendable, Codable, CaseIterable {
-    /// Each position has its own margin and can lose at most that.
-    case isolated
-    /// All positions share the wallet; a liquidation closes them all.
-    case cross
-}
-
 public struct PaperExchangeSettings: Sendable, Equatable, Codable {
     public var startingBalance: Double
     public var takerFee: Double
@@ -30,26 +22,6 @@ public struct PaperExchangeSettings: Sendable, Equatable, Codable {
         self.maintenanceMarginRate = maintenanceMarginRate
         self.marginMode = marginMode
     }
-}
-
-/// A position as the exchange holds it (one net position per symbol).
-public struct ExchangePosition: Sendable, Hashable, Codable {
-    public var symbol: String
-    public var side: PositionSide
-    public var lots: Int
-    public var entryPrice: Double
-    public var leverage: Int
-    /// Margin set aside for the position (entry notional / leverage).
-    public var margin: Double
-}
-
-/// What happened on the exchange, reported back to the engine.
-public enum ExchangeEvent: Sendable, Hashable {
-    case fill(Fill)
-    /// Funding credited to the wallet (negative: paid).
-    case funding(symbol: String, amount: Double, time: Timestamp)
-    /// A resting order the exchange removed by itself (a reduce-only order whose position is gone).
-    case orderCancelled(ClientOrderID, symbol: String)
 }
 
 /// A simulated perpetual-futures exchange: the default venue of `kestrel run` and the one backtests fill against.
@@ -102,7 +74,9 @@ public struct PaperExchange: Sendable {
     let slotsBySymbol: [Int]
     /// Client ids of the most recent orders, to refuse a repeated id and to answer `hasSeen` after a restart.
     /// Bounded, so the exchange's saved state does not grow with every order ever placed.
-    var usedIDs = RecentIDs(capacity: 256)
+    var usedIDs = RecentIDs<ClientOrderID>(capacity: 256)
+    /// How many fills the exchange has made: the next one's trade id is this plus one.
+    var tradeCount = 0
     /// The first funding time after `lastTime`, as last worked out: it moves once per funding interval, and every
     /// price asks for it.
     var nextFunding = Int64.max
@@ -192,6 +166,13 @@ public struct PaperExchange: Sendable {
     public mutating func submit(_ order: OrderRequest, at time: Timestamp, into events: inout [ExchangeEvent])
         -> OrderRejection?
     {
+        submit(order, at: time, into: &events, inPlaceOf: nil)
+    }
+
+    /// `submit(_:at:into:)`; an order that comes to rest takes the place of the resting order at `replaced` (on the
+    /// same symbol), which is gone then.
+    private mutating func submit(_ order: OrderRequest, at time: Timestamp, into events: inout [ExchangeEvent],
+                                 inPlaceOf replaced: Int?) -> OrderRejection? {
         guard let slot = slots.slot(of: order.symbol) else { return .unknownSymbol(order.symbol) }
         let instrument = books[slot].instrument
         guard instrument.lotSize > 0, instrument.maxLeverage >= 1, instrument.contractMultiplier > 0,
@@ -232,7 +213,13 @@ public struct PaperExchange: Sendable {
         // An id is taken only by an order the exchange accepts; checking and taking it in one step hashes it once.
         guard usedIDs.insert(order.id) else { return .duplicateOrderID(order.id) }
         if !marketable {
-            addResting(order, slot: slot)
+            if let replaced, restingSlots[replaced] == slot {
+                restingOrders[replaced] = order
+                remakeReach(slot: slot)
+            } else {
+                addResting(order, slot: slot)
+            }
+            events.append(.accepted(order.id, symbol: order.symbol))
             return nil
         }
         var fillPrice = slipped(price, side: order.side)
@@ -240,6 +227,20 @@ public struct PaperExchange: Sendable {
             fillPrice = order.side == .buy ? min(fillPrice, limit) : max(fillPrice, limit)
         }
         execute(order, slot: slot, price: fillPrice, time: time, isMaker: false, isLiquidation: false, into: &events)
+        return nil
+    }
+
+    /// Replaces resting order `old` by `new` (a stop moved or resized): `new` is checked and placed as any order is,
+    /// and `old` is removed only once `new` is accepted, so a refused replacement leaves `old` where it was. `old`
+    /// that no longer rests is reported gone all the same.
+    public mutating func replace(_ old: ClientOrderID, with new: OrderRequest, at time: Timestamp,
+                                 into events: inout [ExchangeEvent]) -> OrderRejection? {
+        // In the old one's place, as an amendment would leave it: the orders of a symbol fill in the order they rest.
+        let index = restingOrders.firstIndex { $0.id == old }
+        if let rejection = submit(new, at: time, into: &events, inPlaceOf: index) { return rejection }
+        let replacedInPlace = index.map { restingOrders.indices.contains($0) && restingOrders[$0].id == new.id } ?? false
+        if !replacedInPlace, let index = restingOrders.firstIndex(where: { $0.id == old }) { removeResting(at: index) }
+        events.append(.orderCancelled(old, symbol: new.symbol))
         return nil
     }
 
@@ -278,7 +279,7 @@ public struct PaperExchange: Sendable {
     }
 
     /// Works out again which prices reach an order on `slot`, from the orders resting there.
-    private mutating func remakeReach(slot: Int) {
+    mutating func remakeReach(slot: Int) {
         books[slot].fillsAtOrBelow = -.infinity
         books[slot].fillsAtOrAbove = .infinity
         guard books[slot].restingCount > 0 else { return }
