@@ -69,10 +69,41 @@ import Testing
         #expect(fills(gapped.updatePrice("BTCUSDTM", 9_600, at: t0 + 1800, continuous: false)).map(\.price) == [9_600])
     }
 
+    @Test func aStopIsReplacedWhereItRestsAndARefusedReplacementLeavesIt() throws {
+        var paper = exchange()
+        _ = try paper.submit(order("long", .buy, 50), at: t0).get()
+        _ = try paper.submit(order("target", .sell, 20, .limit(price: 10_500), reduceOnly: true), at: t0).get()
+        _ = try paper.submit(order("stop", .sell, 50, .stopMarket(trigger: 9_500), reduceOnly: true), at: t0).get()
+        _ = try paper.submit(order("target2", .sell, 30, .limit(price: 11_000), reduceOnly: true), at: t0).get()
+        var events = [ExchangeEvent]()
+        // Moved: the new stop takes the old one's place, the old one is reported gone.
+        let moved = order("stop2", .sell, 50, .stopMarket(trigger: 9_700), reduceOnly: true)
+        #expect(paper.replace(ClientOrderID("stop"), with: moved, at: t0 + 1, into: &events) == nil)
+        #expect(events == [.accepted(moved.id, symbol: "BTCUSDTM"), .orderCancelled(ClientOrderID("stop"), symbol: "BTCUSDTM")])
+        #expect(paper.restingOrders.map(\.id.rawValue) == ["target", "stop2", "target2"])
+        // A replacement the exchange refuses (its id is taken) leaves the stop resting as it was.
+        events = []
+        let refused = order("target", .sell, 50, .stopMarket(trigger: 9_800), reduceOnly: true)
+        #expect(paper.replace(moved.id, with: refused, at: t0 + 2, into: &events) == .duplicateOrderID(refused.id))
+        #expect(events.isEmpty && paper.restingOrders.map(\.id.rawValue) == ["target", "stop2", "target2"])
+        // The price reaches the moved trigger, not the old one.
+        #expect(fills(paper.updatePrice("BTCUSDTM", 9_690, at: t0 + 3)).map(\.orderID.rawValue) == ["stop2"])
+        // A stop replaced after it is gone is placed all the same (and the old one reported gone).
+        _ = try paper.submit(order("again", .buy, 10), at: t0 + 4).get()
+        events = []
+        let fresh = order("stop3", .sell, 10, .stopMarket(trigger: 9_000), reduceOnly: true)
+        #expect(paper.replace(ClientOrderID("gone"), with: fresh, at: t0 + 5, into: &events) == nil)
+        #expect(events == [.accepted(fresh.id, symbol: "BTCUSDTM"), .orderCancelled(ClientOrderID("gone"), symbol: "BTCUSDTM")])
+        #expect(paper.restingOrders.map(\.id.rawValue) == ["stop3"])
+    }
+
     @Test func limitOrdersRestAndFillAsMaker() throws {
         var paper = exchange()
         let resting = try paper.submit(order("limit", .buy, 50, .limit(price: 9_900)), at: t0).get()
-        #expect(resting == [.accepted(ClientOrderID("limit"), symbol: "BTCUSDTM")])
+        // Only a stop's acknowledgement is reported (the one the engine acts on).
+        #expect(resting.isEmpty)
+        let stop = try paper.submit(order("stop", .sell, 50, .stopMarket(trigger: 9_000)), at: t0).get()
+        #expect(stop == [.accepted(ClientOrderID("stop"), symbol: "BTCUSDTM")])
         let events = paper.updatePrice("BTCUSDTM", 9_890, at: t0 + 60)
         let fill = try #require(fills(events).first)
         #expect(fill.isMaker && fill.price == 9_900)

@@ -68,9 +68,15 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
 
     /// `symbol` in the characters an id may hold, cut to `room` of them.
     private static func idSafe(_ symbol: String, room: Int) -> String {
-        if symbol.utf8.count <= room, symbol.utf8.allSatisfy(isAllowed) { return symbol }
+        if symbol.utf8.count <= room, isAllowed(symbol) { return symbol }
         let bytes = symbol.utf8.prefix(max(0, room)).map { isAllowed($0) ? $0 : UInt8(ascii: "_") }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Whether every byte of `text` may stand in an id. A plain loop: the engine asks for every id it makes.
+    private static func isAllowed(_ text: String) -> Bool {
+        for byte in text.utf8 where !isAllowed(byte) { return false }
+        return true
     }
 
     private static func isAllowed(_ byte: UInt8) -> Bool {
@@ -105,7 +111,7 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
         // "kst-...-007-..." or "-+7-" parse to 7 but are not what the engine writes: such text stays text, and so
         // does a symbol the engine would have written otherwise.
         guard Self.text(run: run, number: number, role: role, symbol: symbol) == text,
-              text.utf8.count <= maximumLength, symbol.utf8.allSatisfy(isAllowed) else { return nil }
+              text.utf8.count <= maximumLength, isAllowed(symbol) else { return nil }
         return (run, number, role, symbol)
     }
 

@@ -219,7 +219,9 @@ public struct PaperExchange: Sendable {
             } else {
                 addResting(order, slot: slot)
             }
-            events.append(.accepted(order.id, symbol: order.symbol))
+            // The engine acts on one acknowledgement, its stop's: the paper exchange reports no other, as a backtest
+            // makes thousands of resting targets and would hear each acknowledgement for nothing.
+            if case .stopMarket = order.kind { events.append(.accepted(order.id, symbol: order.symbol)) }
             return nil
         }
         var fillPrice = slipped(price, side: order.side)
