@@ -54,13 +54,8 @@ public actor TradingDesk {
         let (report, step) = desk.reconcile(at: time) { request in try journal?.recordIntent(request, at: time) }
         var entry = step.journal
         narrate(step.notes, at: time)
-        if !report.isClean {
-            logger.warning("♻️ Reconciled with the exchange", metadata: [
-                "adopted": "\(report.adopted)", "closed": "\(report.closed)", "resized": "\(report.resized)",
-                "restopped": "\(report.restopped)", "dropped_entries": "\(report.droppedEntries.map(\.rawValue))",
-                "dropped_targets": "\(report.droppedTargets.map(\.rawValue))", "cash_correction": "\(report.cashCorrection)",
-            ])
-        }
+        // One line every time, differences or not: a trader reading the log sees that it ran and what it compared.
+        logger.log(level: report.isClean ? .info : .warning, "♻️ \(report.summary)")
         save(&entry, at: time, force: !report.isClean)
         return report
     }

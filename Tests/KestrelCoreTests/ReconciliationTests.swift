@@ -34,14 +34,15 @@ import Testing
         let before = h.desk.exchange.restingOrders
         let (report, step) = h.desk.reconcile(at: t0 + 60)
         #expect(report.isClean)
+        #expect(report.summary == "reconciled: 1 position, 4 orders, no differences")
         #expect(step.journal.outcomes.isEmpty)
         #expect(h.desk.exchange.restingOrders == before)
     }
 
-    @Test func aPositionClosedWhileAwayIsBookedAndOneOpenedIsAdoptedWithAStop() throws {
+    @Test func aPositionClosedWhileAwayIsBookedAndSomeoneElsesIsLeftAlone() throws {
         var h = holding()
         let lots = try #require(h.desk.exchange.positions["AAAUSDT"]?.lots)
-        // Behind the engine's back: AAA is closed, BBB opened.
+        // Behind the engine's back: AAA is closed, and someone opens BBB by hand.
         _ = h.desk.exchange.updatePrice("BBBUSDT", 50, at: t0 + 30)
         _ = try h.desk.exchange.submit(OrderRequest(id: ClientOrderID("manual-close"), symbol: "AAAUSDT", side: .sell,
                                                     lots: lots, kind: .market, reduceOnly: true, leverage: 5,
@@ -49,14 +50,18 @@ import Testing
         _ = try h.desk.exchange.submit(OrderRequest(id: ClientOrderID("manual-open"), symbol: "BBBUSDT", side: .sell,
                                                     lots: 300, kind: .market, reduceOnly: false, leverage: 5,
                                                     purpose: .entry), at: t0 + 30).get()
+        _ = try h.desk.exchange.submit(OrderRequest(id: ClientOrderID("manual-stop"), symbol: "BBBUSDT", side: .buy,
+                                                    lots: 300, kind: .stopMarket(trigger: 60), reduceOnly: true,
+                                                    leverage: 5, purpose: .stopLoss), at: t0 + 30).get()
         let (report, _) = h.desk.reconcile(at: t0 + 60)
-        #expect(report.closed == ["AAAUSDT"] && report.adopted == ["BBBUSDT"])
+        #expect(report.closed == ["AAAUSDT"] && report.adopted.isEmpty)
+        #expect(report.foreignPositions == ["BBBUSDT"] && report.foreignOrders == [ClientOrderID("manual-stop")])
         #expect(h.closed.first?.reason == .reconciliation)
-        let adopted = try #require(h.desk.engine.positions["BBBUSDT"])
-        #expect(adopted.side == .short && adopted.lots == 300 && adopted.stopPrice > 50)
-        let stop = try #require(stops(h).first { $0.symbol == "BBBUSDT" })
-        #expect(stop.side == .buy && stop.lots == 300 && stop.id == adopted.stopOrderID)
-        #expect(h.desk.engine.positions["AAAUSDT"] == nil)
+        #expect(h.desk.engine.positions.isEmpty)
+        // Nothing of Kestrel's rests for the closed position, and the hand-made stop still does.
+        #expect(h.desk.exchange.restingOrders.map(\.id) == [ClientOrderID("manual-stop")])
+        #expect(report.summary.hasPrefix("reconciled: 1 position, 1 order: closed AAAUSDT"))
+        #expect(report.summary.hasSuffix("(not Kestrel's, left alone: BBBUSDT manual-stop)"))
     }
 
     @Test func targetsFilledWhileAwayShrinkThePositionKeepItsStopAndMoveTheCash() throws {
@@ -155,5 +160,109 @@ import Testing
         #expect(flipped.stopPrice > flipped.entryPrice)
         #expect(h.desk.exchange.restingOrders.map(\.id) == [flipped.stopOrderID].compactMap { $0 })
         #expect(stops(h).first?.side == .buy)
+    }
+
+    // MARK: Against a venue's snapshot
+
+    /// A long AAAUSDT position opened through `v`, its stop acknowledged; the snapshot a venue would give of it.
+    func held(_ v: inout VenueScript) throws -> (entry: OrderRequest, stop: OrderRequest, snapshot: VenueSnapshot) {
+        let entry = try v.enterLong()
+        let stop = try #require(v.fill(entry, lots: entry.lots, price: 100, at: t0, trade: "E1").stops.first)
+        v.accept(stop)
+        let position = ExchangePosition(symbol: "AAAUSDT", side: .long, lots: entry.lots, entryPrice: 100,
+                                        leverage: entry.leverage, margin: 1)
+        let targets = v.commands.placed.filter { if case .limit = $0.kind { true } else { false } }
+        let orders = ([stop] + targets).map { VenueOrder(request: $0, venueOrderID: "v-\($0.id)", status: .open, filledLots: 0) }
+        return (entry, stop, VenueSnapshot(positions: ["AAAUSDT": position], openOrders: orders, wallet: nil,
+                                           recentFills: []))
+    }
+
+    @Test func aLateFillOfAnEntryOpensItsPositionOnceWithOneStop() throws {
+        var v = VenueScript()
+        let entry = try v.enterLong()
+        // The entry filled while Kestrel was not listening: the venue has the position, and the fill.
+        let fill = Fill(orderID: entry.id, tradeID: "late-1", symbol: "AAAUSDT", side: .buy, lots: entry.lots,
+                        price: 100, fee: 0.5, time: t0 + 1)
+        let snapshot = VenueSnapshot(
+            positions: ["AAAUSDT": ExchangePosition(symbol: "AAAUSDT", side: .long, lots: entry.lots, entryPrice: 100,
+                                                    leverage: entry.leverage, margin: 1)],
+            openOrders: [], wallet: nil, recentFills: [fill])
+        let (report, output) = v.engine.reconcile(with: snapshot, at: t0 + 2)
+        #expect(report.fillsCounted == 1 && report.adopted.isEmpty && report.droppedEntries.isEmpty)
+        #expect(v.engine.positions["AAAUSDT"]?.lots == entry.lots)
+        #expect(output.commands.stops.count == 1)
+        // The same snapshot again (the stop now resting): the fill is not counted twice, no second stop.
+        let stop = try #require(output.commands.stops.first)
+        var again = snapshot
+        again.openOrders = [VenueOrder(request: stop, venueOrderID: "v1", status: .open, filledLots: 0)]
+        let (second, more) = v.engine.reconcile(with: again, at: t0 + 3)
+        #expect(second.fillsCounted == 0 && more.commands.stops.isEmpty)
+        #expect(v.engine.positions["AAAUSDT"]?.lots == entry.lots && v.engine.statistics.tradesOpened == 1)
+        #expect(v.engine.positions["AAAUSDT"]?.stopState == .acknowledged)
+    }
+
+    @Test func anEntryStillAwaitedIsKeptAndOneThatEndedUnfilledIsDropped() throws {
+        var v = VenueScript()
+        let entry = try v.enterLong()
+        let empty = VenueSnapshot(positions: [:], openOrders: [], wallet: nil, recentFills: [])
+        let (kept, _) = v.engine.reconcile(with: empty, inFlight: [entry.id], at: t0 + 1)
+        #expect(kept.droppedEntries.isEmpty && kept.isClean)
+        let (dropped, _) = v.engine.reconcile(with: empty, at: t0 + 2)
+        #expect(dropped.droppedEntries == [entry.id])
+    }
+
+    @Test func kestrelsOrphansAreCancelledAndOthersOrdersLeftAlone() throws {
+        var v = VenueScript()
+        var (_, _, snapshot) = try held(&v)
+        let earlierRun = ClientOrderID(run: RunID(value: 5), number: 3, role: .stop, symbol: "BBBUSDT")
+        for id in [earlierRun, ClientOrderID("web-12345")] {
+            let order = OrderRequest(id: id, symbol: "BBBUSDT", side: .sell, lots: 1, kind: .limit(price: 200),
+                                     reduceOnly: false, leverage: 1, purpose: .entry)
+            snapshot.openOrders.append(VenueOrder(request: order, venueOrderID: "x", status: .open, filledLots: 0))
+        }
+        let (report, output) = v.engine.reconcile(with: snapshot, at: t0 + 5)
+        #expect(report.orphansCancelled == [earlierRun] && report.foreignOrders == [ClientOrderID("web-12345")])
+        #expect(output.commands.cancelled == [earlierRun])
+        #expect(output.commands.placed.isEmpty && output.commands.replaced.isEmpty)
+    }
+
+    @Test func theVenuesStopTriggerIsReadBackButNeverLoosened() throws {
+        var v = VenueScript()
+        let (_, stop, snapshot) = try held(&v)
+        let engineStop = try #require(v.engine.positions["AAAUSDT"]?.stopPrice)
+        func withTrigger(_ trigger: Double) -> VenueSnapshot {
+            var moved = stop
+            moved.kind = .stopMarket(trigger: trigger)
+            var copy = snapshot
+            copy.openOrders[0] = VenueOrder(request: moved, venueOrderID: "v", status: .open, filledLots: 0)
+            return copy
+        }
+        // Tighter on the venue (moved before a crash the saved state missed): taken.
+        let (tighter, quiet) = v.engine.reconcile(with: withTrigger(engineStop + 1), at: t0 + 5)
+        #expect(tighter.stopsReadBack == ["AAAUSDT"] && quiet.commands.isEmpty)
+        #expect(v.engine.positions["AAAUSDT"]?.stopPrice == engineStop + 1)
+        // Looser on the venue than the engine holds now: moved back to the engine's, not loosened.
+        let (looser, output) = v.engine.reconcile(with: withTrigger(engineStop - 2), at: t0 + 6)
+        #expect(looser.stopsReadBack == ["AAAUSDT"])
+        let replaced = try #require(output.commands.replaced.first)
+        #expect(replaced.old == stop.id && replaced.new.kind == .stopMarket(trigger: engineStop + 1))
+        #expect(v.engine.positions["AAAUSDT"]?.stopPrice == engineStop + 1)
+    }
+
+    @Test func aPositionTheVenueExplainsByKestrelsFillIsAdopted() throws {
+        var v = VenueScript()
+        // Kestrel's fill on BBB, for an order the engine no longer knows (its journal was lost).
+        let lost = ClientOrderID(run: v.engine.runID, number: 900, role: .entry, symbol: "BBBUSDT")
+        let fill = Fill(orderID: lost, tradeID: "b-1", symbol: "BBBUSDT", side: .sell, lots: 30, price: 50, fee: 0.1,
+                        time: t0)
+        let snapshot = VenueSnapshot(
+            positions: ["BBBUSDT": ExchangePosition(symbol: "BBBUSDT", side: .short, lots: 30, entryPrice: 50,
+                                                    leverage: 5, margin: 300)],
+            openOrders: [], wallet: nil, recentFills: [fill])
+        let (report, output) = v.engine.reconcile(with: snapshot, at: t0 + 1)
+        #expect(report.adopted == ["BBBUSDT"] && report.foreignPositions.isEmpty)
+        let stop = try #require(output.commands.stops.first)
+        #expect(stop.side == .buy && stop.lots == 30 && stop.reduceOnly)
+        #expect(v.engine.positions["BBBUSDT"]?.stopState == .pending)
     }
 }

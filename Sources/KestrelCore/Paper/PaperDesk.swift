@@ -157,9 +157,7 @@ public struct PaperDesk: Sendable {
     /// Reconciles the engine with the exchange and carries out what that requires (new stops).
     public mutating func reconcile(at time: Timestamp, submitting: (OrderRequest) throws -> Void = { _ in })
         -> (ReconciliationReport, Step) {
-        let exchange = self.exchange
-        let (report, output) = engine.reconcile(positions: exchange.positions, restingOrders: exchange.restingOrders,
-                                                wallet: exchange.wallet, knownOrder: { exchange.hasSeen($0) }, at: time)
+        let (report, output) = engine.reconcile(with: exchange.snapshot, at: time)
         return withScratch { desk, scratch in
             var step = Step(time: time)
             scratch.output.commands = output.commands

@@ -149,6 +149,15 @@ public struct PaperExchange: Sendable {
             : entry * (1 + inverse) / (1 + maintenanceRate)
     }
 
+    /// What the exchange holds, as a venue reports it. No fills: the paper desk hears every fill as it happens.
+    public var snapshot: VenueSnapshot {
+        VenueSnapshot(positions: positions,
+                      openOrders: restingOrders.map {
+                          VenueOrder(request: $0, venueOrderID: $0.id.rawValue, status: .open, filledLots: 0)
+                      },
+                      wallet: wallet, recentFills: [])
+    }
+
     /// Whether an order with this client id ever reached the exchange.
     public func hasSeen(_ id: ClientOrderID) -> Bool { usedIDs.contains(id) }
 
