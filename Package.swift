@@ -153,7 +153,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KestrelAppTests",
-            dependencies: ["KestrelApp", "KestrelCore", "KestrelMarketData", "KestrelStorage"],
+            dependencies: ["KestrelApp", "KestrelCore", "KestrelMarketData", "KestrelRuntime", "KestrelStorage"],
             swiftSettings: strictSettings
         ),
     ],

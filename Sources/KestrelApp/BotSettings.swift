@@ -1,6 +1,7 @@
 import ArgumentParser
 import Configuration
 import KestrelCore
+import KestrelRuntime
 import KestrelStorage
 import SystemPackage
 
@@ -22,6 +23,11 @@ struct BotSettings: Sendable {
     var fundingRate: Double
     var marginMode: MarginMode
     var journalDurability: JournalDurability
+    var paperFaults: PaperFaults
+    var reconcileInterval: Int64
+    var stopGraceSeconds: Int64
+    var stopAmendInterval: Int64
+    var stopAmendMinStep: Double
     var apiKeyIsSet: Bool
 
     /// One setting: its environment name, default and what it accepts.
@@ -69,6 +75,17 @@ struct BotSettings: Sendable {
         Spec(name: "FUNDING_RATE", defaultValue: "0.0001", allowed: "-0.01 to 0.01",
              help: "Paper funding per 8 hours, paid by longs when positive."),
         Spec(name: "MARGIN_MODE", defaultValue: "isolated", allowed: "isolated or cross", help: "Paper margin mode."),
+        Spec(name: "RECONCILE_INTERVAL", defaultValue: "300", allowed: "10 to 86400 seconds",
+             help: "Seconds between reconciliations with the venue (also at start and after every reconnect)."),
+        Spec(name: "STOP_GRACE_SECONDS", defaultValue: "10", allowed: "1 to 3600 seconds",
+             help: "A position whose stop the venue has not acknowledged for this long is closed at market."),
+        Spec(name: "STOP_AMEND_INTERVAL", defaultValue: "5", allowed: "0 to 3600 seconds",
+             help: "A stop is moved at most this often (each move costs requests); backtests keep every move."),
+        Spec(name: "STOP_AMEND_MIN_STEP", defaultValue: "0.0005", allowed: "0 to 0.05",
+             help: "A stop is moved only by at least this fraction of its price (and a tick)."),
+        Spec(name: "PAPER_FAULTS", defaultValue: "none", allowed: "NAME=VALUE,... (see kestrel run --help)",
+             help: "Make the paper venue misbehave: latency=MS, partial, duplicate, reorder, timeout, error-after, "
+                 + "error-before, reject-stop, drop (probabilities), seed=N."),
         Spec(name: "JOURNAL_SYNC", defaultValue: "normal", allowed: "normal or full",
              help: "normal: every step survives a crash of Kestrel; full: a crash of the machine or a power cut too "
                  + "(each step waits for the disk)."),
@@ -162,6 +179,13 @@ struct BotSettings: Sendable {
         guard let marginMode = MarginMode(rawValue: marginText) else { throw fail("MARGIN_MODE", marginText) }
         let syncText = text("JOURNAL_SYNC")?.lowercased() ?? "normal"
         guard let journalDurability = JournalDurability(rawValue: syncText) else { throw fail("JOURNAL_SYNC", syncText) }
+        let faultsText = text("PAPER_FAULTS") ?? "none"
+        let paperFaults: PaperFaults
+        do {
+            paperFaults = try PaperFaults(parsing: faultsText)
+        } catch {
+            throw InvalidSetting(name: "PAPER_FAULTS", value: faultsText, allowed: error.description)
+        }
 
         return BotSettings(
             checkInterval: checkInterval,
@@ -178,13 +202,19 @@ struct BotSettings: Sendable {
             fundingRate: try number("FUNDING_RATE", 0.0001, -0.01...0.01)!,
             marginMode: marginMode,
             journalDurability: journalDurability,
+            paperFaults: paperFaults,
+            reconcileInterval: try seconds("RECONCILE_INTERVAL", 300, 10...86_400),
+            stopGraceSeconds: try seconds("STOP_GRACE_SECONDS", 10, 1...3600),
+            stopAmendInterval: try seconds("STOP_AMEND_INTERVAL", 5, 0...3600),
+            stopAmendMinStep: try number("STOP_AMEND_MIN_STEP", 0.0005, 0...0.05)!,
             apiKeyIsSet: text("API_KEY").map { !$0.isEmpty } ?? false)
     }
 
     var engine: EngineSettings {
         EngineSettings(risk: risk, maxOpportunityAgeSeconds: maxOpportunityAge, maxPriceDrift: maxPriceDrift,
                        maxHoldSeconds: Int64(maxHoldHours * 3600), closePositionsOnShutdown: closePositionsOnShutdown,
-                       takerFee: takerFee)
+                       stopGraceSeconds: stopGraceSeconds, stopAmendIntervalSeconds: stopAmendInterval,
+                       stopAmendMinStep: stopAmendMinStep, takerFee: takerFee)
     }
 
     var exchange: PaperExchangeSettings {

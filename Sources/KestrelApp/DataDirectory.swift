@@ -29,10 +29,23 @@ enum DataDirectory {
     }
 
     /// Renames a journal (and its WAL files) with a timestamp suffix, so a new run starts empty and nothing is lost.
+    /// The paper venue keeps its state beside the journal, in a file of this name plus this suffix.
+    static let paperStateSuffix = ".paper.json"
+
+    /// Moves a file aside (renamed with a timestamp), never deleting it.
+    static func moveFileAside(_ path: String, logger: Logger) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let aside = "\(path).\(Int(Date().timeIntervalSince1970))"
+        try FileManager.default.moveItem(atPath: path, toPath: aside)
+        logger.notice("📦 Previous paper venue state kept as \(aside)")
+    }
+
     static func moveAside(_ database: String, logger: Logger) throws {
         guard FileManager.default.fileExists(atPath: database) else { return }
         let stamp = Int(Date().timeIntervalSince1970)
-        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: database + suffix) {
+        // The paper venue's state beside it belongs to the same run.
+        for suffix in ["", "-wal", "-shm", DataDirectory.paperStateSuffix]
+        where FileManager.default.fileExists(atPath: database + suffix) {
             try FileManager.default.moveItem(atPath: database + suffix, toPath: "\(database).\(stamp)\(suffix)")
         }
         logger.notice("📦 Previous journal kept as \(database).\(stamp)")

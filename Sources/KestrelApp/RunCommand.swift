@@ -65,6 +65,16 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Close open positions when stopping (CLOSE_POSITIONS_ON_SHUTDOWN).")
     var closePositionsOnShutdown = false
 
+    @Option(help: """
+        Make the paper venue misbehave (PAPER_FAULTS), e.g. \
+        partial=0.5,duplicate=0.1,timeout=0.05,error-after=0.05,seed=7 \
+        (also latency=MS, reorder, error-before, reject-stop, drop).
+        """)
+    var paperFaults: String?
+
+    @Option(help: "The paper venue's own state file; default: the journal's path plus .paper.json.")
+    var paperState: String?
+
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -75,19 +85,32 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--speed must be above 0 and at most 1000000, not \(speed)")
         }
         let wallLimit = try duration.map(Self.parseDuration)
-        let settings = try await loadSettings()
+        var settings = try await loadSettings()
+        // The grace is engine time, and a replay at 3600x turns one wall millisecond of message passing into 3.6 s:
+        // a replay's grace is at least a quarter of a wall second, so the machinery's own latency never counts as a
+        // venue that would not acknowledge a stop.
+        let replayGrace = Int64((speed * 0.25).rounded(.up))
+        if replayGrace > settings.stopGraceSeconds {
+            logger.info("🛡️ STOP_GRACE_SECONDS raised to \(replayGrace) s of market time for a \(NumberText.compact(speed))x replay")
+            settings.stopGraceSeconds = replayGrace
+        }
         let strategy = DefaultStrategy()
         let market = try MarketLoading.market(directory: data, timeframes: strategy.requirements.map(\.timeframe))
         guard let range = market.timeRange else { throw ValidationError("the market holds no candles") }
         let path = db ?? DataDirectory.defaultDatabase
-        if reset { try DataDirectory.moveAside(path, logger: logger) }
+        let paperPath = paperState ?? path + DataDirectory.paperStateSuffix
+        if reset {
+            try DataDirectory.moveAside(path, logger: logger)
+            if paperState != nil { try DataDirectory.moveFileAside(paperPath, logger: logger) }
+        }
         let journal = try SQLiteJournal(path: path, durability: settings.journalDurability)
         let saved = try journal.loadState()
         let revalidator = HistoricalSignals(market: market, strategy: strategy)
         let start: Timestamp
         var engine: TradingEngine
-        let paper: PaperExchange
         let instruments = market.listing(at: range.lowerBound)
+        let store = PaperVenueStore(path: paperPath)
+        let paperSaved = FileManager.default.fileExists(atPath: paperPath)
         // A new run's orders carry a new run id; a resumed run keeps its own (see `ClientOrderID`).
         let newRunID = RunID(startedAt: Timestamp(seconds: Int64(Date().timeIntervalSince1970)),
                              entropy: UInt64.random(in: 0..<UInt64.max))
@@ -101,46 +124,71 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError("the run in \(path) has reached the end of the data (\(range.upperBound)); "
                     + "start a new one with --reset")
             }
+            // Without its venue the run cannot go on: an empty paper venue would close every position it holds.
+            guard paperSaved || saved.exchange != nil else {
+                throw ValidationError("the run in \(path) resumes, but the paper venue's state \(paperPath) is "
+                    + "missing; start a new run with --reset")
+            }
             start = saved.savedAt
             engine = TradingEngine(settings: settings.engine, instruments: instruments, revalidator: revalidator,
                                    restoring: saved.engine, closedTrades: saved.closedTrades, newRunID: newRunID)
-            paper = saved.exchange
             let resumed = "♻️ Resuming the run in \(path) at \(start): \(saved.engine.positions.count) open position(s), "
                 + "cash \(NumberText.compact(saved.engine.cash)), \(saved.closedTrades.count) closed trade(s)"
             logger.notice("\(resumed)")
         } else {
+            guard !paperSaved else {
+                throw ValidationError("\(paperPath) holds a paper venue's state but \(path) no run: move it away, or "
+                    + "start with --reset")
+            }
             start = try replayStart(range: range)
             engine = TradingEngine(settings: settings.engine, instruments: instruments,
                                    startingCash: settings.startingBalance, revalidator: revalidator, startTime: start,
                                    runID: newRunID)
-            paper = PaperExchange(instruments: instruments, settings: settings.exchange)
         }
         engine.reserveOrderNumbers(through: try journal.highestOrderNumber(run: engine.runID))
         engine.remember(tradeIDs: try journal.recentTradeIDs(limit: 2_048))
-        for id in try journal.unresolvedIntents() {
-            let reached = paper.hasSeen(id)
-            try journal.resolveIntent(id, as: reached ? "open" : "not_placed",
-                                      detail: reached ? "found on the exchange after a restart"
-                                          : "never reached the exchange: Kestrel stopped before sending it",
-                                      at: start)
-            logger.warning("♻️ Order \(id) from before the restart \(reached ? "reached" : "never reached") the exchange")
-        }
 
         let recorder = RunRecorder()
         let board = OpportunityBoard(firstSequence: (saved?.engine.latestSnapshot?.sequence ?? 0) + 1)
         let clock = EngineClock(clock: ReplayClock(speed: speed), startingAt: start)
-        let desk = TradingDesk(desk: PaperDesk(engine: engine, exchange: paper), recorder: recorder,
+        // The paper venue keeps its own file; a journal from before it did hands over the exchange it recorded.
+        let venue: PaperVenue
+        do {
+            venue = try PaperVenue(
+                exchange: saved?.exchange ?? PaperExchange(instruments: instruments, settings: settings.exchange),
+                faults: settings.paperFaults, store: store, now: { clock.now },
+                sleep: { milliseconds in try await clock.sleep(for: .milliseconds(milliseconds)) },
+                logger: Logger(label: "kestrel.paper"))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        for (id, symbol) in try journal.unresolvedIntentOrders() {
+            let found = try? await venue.order(id, symbol: symbol)
+            try journal.resolveIntent(id, as: found == nil ? "not_placed" : "open",
+                                      detail: found == nil ? "never reached the exchange: Kestrel stopped before sending it"
+                                          : "found on the exchange after a restart",
+                                      at: start)
+            logger.warning("♻️ Order \(id) from before the restart \(found == nil ? "never reached" : "reached") the exchange")
+        }
+        let router = OrderRouter(venue: venue)
+        let desk = TradingDesk(engine: engine, venue: venue, router: router, recorder: recorder,
                                logger: Logger(label: "kestrel.trader"), journal: journal)
+        // What the venue says goes before routine work: the desk's actor takes its highest-priority calls first, so
+        // an acknowledgement is not queued behind monitor ticks and prices.
+        let answers = Task(priority: .high) { await OrderAnswersService(desk: desk, clock: clock).run() }
+        let venueEvents = Task(priority: .high) { await VenueEventsService(desk: desk, clock: clock).run() }
         await desk.reconcile(at: start)
         let scanner = MarketScanner(source: market, strategy: strategy, logger: Logger(label: "kestrel.scanner"))
 
         banner(settings, market: market, start: start, logger: logger)
-        logger.notice("💾 Journal: \(path)")
+        logger.notice("💾 Journal: \(path); paper venue: \(paperPath)")
+        if settings.paperFaults.isActive { logger.notice("🧪 Paper venue faults: \(settings.paperFaults)") }
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: PositionMonitorService(desk: desk, clock: clock,
-                                                  intervalSeconds: settings.positionUpdateInterval)),
+                                                  intervalSeconds: settings.positionUpdateInterval,
+                                                  reconcileEverySeconds: settings.reconcileInterval)),
             .init(service: TraderService(board: board, desk: desk, now: { clock.now })),
-            .init(service: MarketReplayService(market: market, desk: desk, clock: clock, from: start,
+            .init(service: MarketReplayService(market: market, desk: desk, venue: venue, clock: clock, from: start,
                                                logger: Logger(label: "kestrel.replay")),
                   successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: ScannerService(scanner: scanner, board: board, clock: clock,
@@ -184,9 +232,25 @@ struct RunCommand: AsyncParsableCommand {
         logger.notice("🛑 SHUTTING DOWN BOT...")
         let end = clock.now
         await desk.shutdown(at: end)
-        let summary = RunSummary(engine: await desk.engine, recorder: recorder,
-                                 startingBalance: saved == nil ? settings.startingBalance : paper.settings.startingBalance,
+        // The books are compared with the venue once more; what that and the shutdown sent goes out and is answered
+        // (for ten seconds at most: a venue that does not answer must not keep the bot from stopping).
+        await desk.reconcile(at: end)
+        router.finish()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await answers.value }
+            group.addTask { try? await Task.sleep(for: .seconds(10)) }
+            await group.next()
+            group.cancelAll()
+        }
+        let violations = try await RunInvariants.check(desk: desk, venue: venue, journal: journal,
+                                                       settings: settings.engine, logger: logger)
+        await venue.close()
+        await venueEvents.value
+        var summary = RunSummary(engine: await desk.engine, recorder: recorder,
+                                 startingBalance: await venue.exchange.settings.startingBalance,
                                  marketFrom: start, marketTo: end)
+        summary.addExecution(router: router.counters, invariantViolations: violations.count,
+                             reconciliations: await desk.reconciliations)
         if let summaryJson { try OutputFile.write(try JSONText.data(summary), to: summaryJson, what: "the summary") }
         logger.notice("✅ BOT SHUTDOWN COMPLETE in \(shutdownStarted.elapsedMilliseconds) ms")
         logger.notice("\(String(repeating: "=", count: 60))")
@@ -200,6 +264,7 @@ struct RunCommand: AsyncParsableCommand {
         flags["MAX_OPEN_POSITIONS"] = maxOpenPositions
         flags["STARTING_BALANCE"] = startingBalance
         if closePositionsOnShutdown { flags["CLOSE_POSITIONS_ON_SHUTDOWN"] = "true" }
+        flags["PAPER_FAULTS"] = paperFaults
         return try await BotSettings.resolve(envFile: envFile, assignments: assignments, flags: flags)
     }
 

@@ -61,6 +61,22 @@ public struct RunSummary: Encodable, Sendable {
     public var order_rejections: Int
     public var market_from: String
     public var market_to: String
+    /// Fills a venue reported again (the same trade id), counted once.
+    public var fills_duplicated_ignored: Int
+    /// Orders whose placement may have acted with no answer, and of those, how many a lookup found.
+    public var orders_outcome_unknown = 0
+    public var orders_resolved_by_lookup = 0
+    /// Orders the venue never received after such a failure, sent again under the same id.
+    public var orders_resent = 0
+    /// Stops moved or resized (each a replacement on the venue).
+    public var stops_replaced: Int
+    /// The longest any position was open without an acknowledged stop, engine seconds.
+    public var unprotected_max_s: Double
+    /// Positions closed because no stop could be placed within the grace.
+    public var closed_unprotected: Int
+    public var reconciliations = 0
+    /// Broken invariants found after the final reconciliation (0: engine, venue and journal agree).
+    public var invariant_violations = 0
 
     public init(engine: TradingEngine, recorder: RunRecorder, startingBalance: Double, marketFrom: Timestamp,
                 marketTo: Timestamp) {
@@ -86,6 +102,19 @@ public struct RunSummary: Encodable, Sendable {
         order_rejections = stats.rejections
         market_from = marketFrom.iso8601
         market_to = marketTo.iso8601
+        fills_duplicated_ignored = stats.duplicateFills
+        stops_replaced = stats.stopsReplaced
+        unprotected_max_s = Double(stats.maxUnprotectedSeconds)
+        closed_unprotected = stats.closedUnprotected
+    }
+
+    /// Adds what the order router and the final checks counted.
+    public mutating func addExecution(router: OrderRouter.Counters, invariantViolations: Int, reconciliations: Int) {
+        orders_outcome_unknown = router.outcomeUnknown
+        orders_resolved_by_lookup = router.resolvedByLookup
+        orders_resent = router.resent
+        invariant_violations = invariantViolations
+        self.reconciliations = reconciliations
     }
 }
 

@@ -135,15 +135,18 @@ public struct PositionMonitorService<C: Clock>: Service where C.Duration == Dura
 public struct MarketReplayService<C: Clock>: Service where C.Duration == Duration {
     public let market: HistoricalMarket
     public let desk: TradingDesk
+    /// The paper venue the replay's prices fill orders on: it hears each price before the desk does.
+    public let venue: PaperVenue?
     public let clock: EngineClock<C>
     public let from: Timestamp
     public let until: Timestamp?
     public let logger: Logger
 
-    public init(market: HistoricalMarket, desk: TradingDesk, clock: EngineClock<C>, from: Timestamp,
-                until: Timestamp? = nil, logger: Logger) {
+    public init(market: HistoricalMarket, desk: TradingDesk, venue: PaperVenue? = nil, clock: EngineClock<C>,
+                from: Timestamp, until: Timestamp? = nil, logger: Logger) {
         self.market = market
         self.desk = desk
+        self.venue = venue
         self.clock = clock
         self.from = from
         self.until = until
@@ -186,8 +189,50 @@ public struct MarketReplayService<C: Clock>: Service where C.Duration == Duratio
                 guard let at = updates.first?.2 else { continue }
                 if at > clock.now { try await clock.sleep(until: at) }
                 for (symbol, price, time, continuous) in updates {
-                    await desk.price(symbol, price, at: time, continuous: continuous)
+                    await venue?.price(symbol, price, at: time, continuous: continuous)
+                    await desk.price(symbol, price, at: time)
                 }
+            }
+        }
+    }
+}
+
+/// Carries what the venue reports on its stream to the desk; after the stream comes back from a break, the desk
+/// reconciles (what was lost comes back from the venue's snapshot, never by guessing).
+public struct VenueEventsService<C: Clock>: Sendable where C.Duration == Duration {
+    public let desk: TradingDesk
+    public let clock: EngineClock<C>
+
+    public init(desk: TradingDesk, clock: EngineClock<C>) {
+        self.desk = desk
+        self.clock = clock
+    }
+
+    /// Until the venue's stream ends.
+    public func run() async {
+        for await event in desk.venue.events {
+            await desk.heard(event, at: clock.now)
+            if case .connectionRestored = event { await desk.reconcile(at: clock.now) }
+        }
+    }
+}
+
+/// Runs the order router and carries its answers to the desk, until the router is finished and has answered all
+/// it sent.
+public struct OrderAnswersService<C: Clock>: Sendable where C.Duration == Duration {
+    public let desk: TradingDesk
+    public let clock: EngineClock<C>
+
+    public init(desk: TradingDesk, clock: EngineClock<C>) {
+        self.desk = desk
+        self.clock = clock
+    }
+
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await desk.router.run() }
+            group.addTask {
+                for await answer in desk.router.answers { await desk.answered(answer, at: clock.now) }
             }
         }
     }

@@ -1,85 +1,245 @@
 public import KestrelCore
 public import Logging
 
-/// The one owner of the engine and the exchange it trades on. Services send it events; it runs the deterministic
-/// engine, carries out the engine's commands, journals what happened and reports it.
+/// The one owner of the engine. Services send it events (snapshots, prices, ticks, what the venue reports, what
+/// became of each order); it runs the deterministic engine, journals what happened, hands the engine's commands to
+/// the order router, and publishes its status.
 ///
-/// Each call runs to completion without suspending, so an order in flight always completes, and a price update or
-/// a monitor tick never waits for anything but the call before it.
+/// Each call runs to completion without suspending (reconciliation alone awaits the venue's snapshot, outside the
+/// engine), so a price update or a tick never waits for anything but the call before it, and never for the venue:
+/// commands are handed to the router, which answers later.
 public actor TradingDesk {
-    private var desk: PaperDesk
+    private var engine_: TradingEngine
+    public nonisolated let venue: any Venue
+    public nonisolated let router: OrderRouter
     private let recorder: RunRecorder
     private let logger: Logger
     private let narrator: Narrator
     private let journal: (any TradingJournal)?
+    public nonisolated let statusBoard: StatusBoard
     /// Engine time of the last state saved to the journal.
     private var lastSaved: Timestamp?
     private let saveEverySeconds: Int64
     private var journalFailures = 0
     /// What a failed commit could not record; it goes out with the next commit.
     private var unsaved: JournalEntry?
+    /// Orders sent, by id, to read a refusal the venue reports by id alone (the newest few thousand).
+    private var sent = [ClientOrderID: OrderRequest]()
+    private var sentOrder = [ClientOrderID]()
+    /// Orders whose outcome is unknown, being looked up.
+    private var unknown = Set<ClientOrderID>()
+    private var connected = true
+    /// Counts every event heard, so reconciliation knows whether the engine moved while it awaited a snapshot.
+    private var eventsHeard = 0
+    /// Orders handed to the router while a reconciliation awaits its snapshot: they may not be in it.
+    private var sentDuringReconciliation: Set<ClientOrderID>?
+    public private(set) var reconciliations = 0
+    public private(set) var reconciliationDifferences = 0
+    /// Signal ages are measured from the re-validation in `handle` to the order's hand-over to the router.
+    private var stepStarted: ContinuousClock.Instant?
 
-    public init(desk: PaperDesk, recorder: RunRecorder, logger: Logger, journal: (any TradingJournal)? = nil,
-                saveEverySeconds: Int64 = 60, positionLogIntervalSeconds: Int64 = 1800) {
-        self.desk = desk
+    public init(engine: TradingEngine, venue: any Venue, router: OrderRouter, recorder: RunRecorder, logger: Logger,
+                journal: (any TradingJournal)? = nil, saveEverySeconds: Int64 = 60,
+                positionLogIntervalSeconds: Int64 = 1800) {
+        engine_ = engine
+        self.venue = venue
+        self.router = router
         self.recorder = recorder
         self.logger = logger
         self.journal = journal
         self.saveEverySeconds = saveEverySeconds
+        statusBoard = StatusBoard(venue: venue.name)
         narrator = Narrator(positionLogIntervalSeconds: positionLogIntervalSeconds)
     }
 
-    public var engine: TradingEngine { desk.engine }
-    public var exchange: PaperExchange { desk.exchange }
+    public var engine: TradingEngine { engine_ }
+
+    // MARK: Events
 
     public func process(_ snapshot: ScanSnapshot, at now: Timestamp) {
-        run(at: now) { desk, submitting in desk.handle(.snapshot(snapshot), at: now, submitting: submitting) }
+        step(.snapshot(snapshot), at: now)
     }
 
-    public func price(_ symbol: String, _ price: Double, at time: Timestamp, continuous: Bool = true) {
-        run(at: time) { desk, submitting in
-            desk.price(symbol, price, at: time, continuous: continuous, submitting: submitting)
-        }
+    public func price(_ symbol: String, _ price: Double, at time: Timestamp) {
+        step(.price(symbol: symbol, price: price, time: time), at: time)
     }
 
     public func tick(at time: Timestamp) {
-        run(at: time) { desk, submitting in desk.handle(.tick(time), at: time, submitting: submitting) }
+        step(.tick(time), at: time)
     }
 
-    /// Brings the engine in line with the exchange (at start-up and periodically) and says so loudly when they
-    /// differed.
-    @discardableResult
-    public func reconcile(at time: Timestamp) -> ReconciliationReport {
-        let journal = self.journal
-        let (report, step) = desk.reconcile(at: time) { request in try journal?.recordIntent(request, at: time) }
-        var entry = step.journal
-        narrate(step.notes, at: time)
-        // One line every time, differences or not: a trader reading the log sees that it ran and what it compared.
-        logger.log(level: report.isClean ? .info : .warning, "♻️ \(report.summary)")
-        save(&entry, at: time, force: !report.isClean)
-        return report
+    /// What the venue reported on its stream.
+    public func heard(_ event: VenueEvent, at time: Timestamp) {
+        switch event {
+        case .exchange(let exchangeEvent):
+            step(.exchange(exchangeEvent), at: time)
+        case .rejected(let id, _, let reason):
+            guard let request = sent[id] else { return }
+            step(.rejected(request, .refused(reason), time: time), at: time)
+        case .connectionLost(let reason):
+            connected = false
+            logger.warning("🔌 \(venue.name) stream lost: \(reason)")
+            publishStatus()
+        case .connectionRestored:
+            connected = true
+            logger.notice("🔌 \(venue.name) stream restored")
+            publishStatus()
+        case .position, .wallet:
+            // Reconciliation takes positions and the wallet from the venue's snapshot.
+            break
+        }
+    }
+
+    /// What became of an order the router sent.
+    public func answered(_ answer: OrderAnswer, at time: Timestamp) {
+        switch answer {
+        case .accepted(let order):
+            unknown.remove(order.id)
+            var entry = JournalEntry(time: time)
+            entry.outcomes.append(.accepted(order.id))
+            step(.exchange(.accepted(order.id, symbol: order.symbol)), at: time, journal: entry)
+        case .rejected(let order, let rejection):
+            unknown.remove(order.id)
+            step(.rejected(order, rejection, time: time), at: time)
+        case .unknown(let order, let reason):
+            if unknown.insert(order.id).inserted {
+                logger.warning("❓ Order \(order.id) for \(order.symbol): outcome unknown (\(reason)); looking it up")
+                var entry = JournalEntry(time: time)
+                entry.outcomes.append(.unknown(order.id, reason: reason))
+                save(&entry, at: time, force: false)
+                publishStatus()
+            }
+        case .found(let order, let found):
+            unknown.remove(order.id)
+            logger.notice("🔎 Order \(order.id) found on \(venue.name): \(found.status.rawValue)")
+            switch found.status {
+            case .open, .filled:
+                var entry = JournalEntry(time: time)
+                entry.outcomes.append(.accepted(order.id))
+                step(.exchange(.accepted(order.id, symbol: order.symbol)), at: time, journal: entry)
+            case .cancelled, .rejected:
+                if found.filledLots == 0 {
+                    step(.rejected(order, .refused("\(found.status.rawValue) on the venue"), time: time), at: time)
+                } else {
+                    step(.exchange(.orderCancelled(order.id, symbol: order.symbol)), at: time)
+                }
+            }
+        case .cancelFailed(let id, let symbol, let reason):
+            logger.warning("⚠️  Could not cancel \(id) on \(symbol): \(reason); reconciliation will")
+        }
     }
 
     /// The last call of a run: closes positions if the settings say so, and saves the final state.
     public func shutdown(at time: Timestamp) {
-        run(at: time, forceSave: true) { desk, submitting in
-            desk.handle(.shutdown(time), at: time, submitting: submitting)
+        step(.shutdown(time), at: time, forceSave: true)
+    }
+
+    // MARK: Reconciliation
+
+    /// Brings the engine in line with the venue (at start-up, after a reconnect and periodically). Its one line in
+    /// the log says what it compared and what it changed. Nil when the venue could not be asked.
+    @discardableResult
+    public func reconcile(at time: Timestamp) async -> ReconciliationReport? {
+        var snapshot: VenueSnapshot?
+        // A snapshot older than an event the engine has heard could undo it: taken again until none came between.
+        for _ in 0..<5 {
+            let heardBefore = eventsHeard
+            sentDuringReconciliation = []
+            do {
+                snapshot = try await venue.snapshot()
+            } catch {
+                logger.error("♻️ Reconciliation could not read \(venue.name): \(error)")
+                sentDuringReconciliation = nil
+                return nil
+            }
+            if eventsHeard == heardBefore { break }
+        }
+        guard let snapshot else { return nil }
+        let inFlight = router.inFlight.union(sentDuringReconciliation ?? [])
+        sentDuringReconciliation = nil
+        var entry = JournalEntry(time: time)
+        // The fills it counts are recorded as heard.
+        entry.fills = snapshot.recentFills
+        let (report, output) = engine_.reconcile(with: snapshot, inFlight: inFlight, at: time)
+        reconciliations += 1
+        if !report.isClean { reconciliationDifferences += 1 }
+        carryOut(output, at: time, into: &entry)
+        // One line every time, differences or not: a trader reading the log sees that it ran and what it compared.
+        logger.log(level: report.isClean ? .info : .warning, "♻️ \(report.summary)")
+        save(&entry, at: time, force: !report.isClean)
+        publishStatus()
+        return report
+    }
+
+    // MARK: Steps
+
+    private func step(_ event: EngineEvent, at time: Timestamp, journal entry: JournalEntry? = nil,
+                      forceSave: Bool = false) {
+        eventsHeard += 1
+        stepStarted = ContinuousClock.now
+        var entry = entry ?? JournalEntry(time: time)
+        record(event, into: &entry)
+        let output = engine_.handle(event)
+        carryOut(output, at: time, into: &entry)
+        save(&entry, at: time, force: forceSave)
+        publishStatus()
+    }
+
+    /// Narrates the engine's notes and hands its commands to the router, each order's intent journaled first. An
+    /// order that cannot be journaled is not sent: the engine hears it refused.
+    private func carryOut(_ output: TradingEngine.Output, at time: Timestamp, into entry: inout JournalEntry) {
+        var pending = output
+        while true {
+            narrate(pending.notes, at: time)
+            for note in pending.notes {
+                if case .closed(let trade) = note { entry.closedTrades.append(trade) }
+            }
+            var refused = [EngineEvent]()
+            for command in pending.commands {
+                switch command {
+                case .place(let order), .replaceStop(_, with: let order):
+                    do {
+                        // Written before the order is sent: a crash after this line leaves a trace to resolve.
+                        try journal?.recordIntent(order, at: time)
+                    } catch {
+                        refused.append(.rejected(order, .notRecorded("\(error)"), time: time))
+                        continue
+                    }
+                    remember(order)
+                    sentDuringReconciliation?.insert(order.id)
+                    router.submit(command)
+                    recorder.recordSubmission(order, signalAge: stepStarted.map { ContinuousClock.now - $0 } ?? .zero)
+                case .cancel:
+                    router.submit(command)
+                }
+            }
+            guard !refused.isEmpty else { return }
+            pending = engine_.emptyOutput
+            for event in refused {
+                record(event, into: &entry)
+                engine_.handle(event, into: &pending)
+            }
         }
     }
 
-    private func run(at time: Timestamp, forceSave: Bool = false,
-                     _ body: (inout PaperDesk, (OrderRequest) throws -> Void) -> PaperDesk.Step) {
-        // The engine re-validates a signal just before ordering: the age of the signal at submission is the time
-        // from here to the order leaving.
-        let started = ContinuousClock.now
-        let journal = self.journal
-        var step = body(&desk) { request in
-            // Written before the order is sent: a crash after this line leaves a trace to resolve on restart.
-            try journal?.recordIntent(request, at: time)
-            self.recorder.recordSubmission(request, signalAge: ContinuousClock.now - started)
+    private func remember(_ order: OrderRequest) {
+        if sent.updateValue(order, forKey: order.id) == nil { sentOrder.append(order.id) }
+        if sentOrder.count > 8_192 {
+            for id in sentOrder.prefix(4_096) { sent[id] = nil }
+            sentOrder.removeFirst(4_096)
         }
-        narrate(step.notes, at: time)
-        save(&step.journal, at: time, force: forceSave)
+    }
+
+    private func record(_ event: EngineEvent, into entry: inout JournalEntry) {
+        switch event {
+        case .exchange(.fill(let fill)): entry.fills.append(fill)
+        case .exchange(.funding(let symbol, let amount, let time)):
+            entry.funding.append(FundingPayment(symbol: symbol, amount: amount, time: time))
+        case .exchange(.orderCancelled(let id, _)): entry.outcomes.append(.cancelled(id))
+        case .rejected(let request, let rejection, _):
+            entry.outcomes.append(.rejected(request.id, reason: rejection.description))
+        default: break
+        }
     }
 
     private func save(_ entry: inout JournalEntry, at time: Timestamp, force: Bool) {
@@ -92,9 +252,8 @@ public actor TradingDesk {
             entry.funding = earlier.funding + entry.funding
             entry.closedTrades = earlier.closedTrades + entry.closedTrades
         }
-        entry.engine = desk.engine.state
-        entry.exchange = desk.exchange
-        entry.equity = desk.engine.equity
+        entry.engine = engine_.state
+        entry.equity = engine_.equity
         do {
             try journal.commit(entry)
             lastSaved = time
@@ -109,9 +268,30 @@ public actor TradingDesk {
 
     private func narrate(_ notes: [EngineNote], at time: Timestamp) {
         for note in notes {
-            if let (level, message) = narrator.line(for: note, at: time, engine: desk.engine) {
+            if let (level, message) = narrator.line(for: note, at: time, engine: engine_) {
                 logger.log(level: level, "\(message)")
             }
         }
+    }
+
+    private func publishStatus() {
+        var status = DeskStatus(venue: venue.name)
+        status.connected = connected
+        status.time = engine_.statistics.lastTime
+        status.cash = engine_.cash
+        status.equity = engine_.equity
+        let prices = engine_.lastPrices
+        status.positions = engine_.positions.values.map { p in
+            DeskStatus.Position(symbol: p.symbol, side: p.side, lots: p.lots, entryPrice: p.entryPrice,
+                                stopPrice: p.stopPrice, stopState: p.stopState,
+                                unrealizedPnL: p.unrealizedPnL(at: prices[p.symbol] ?? p.entryPrice),
+                                openedAt: p.openedAt)
+        }
+        status.ordersInFlight = router.inFlight.count
+        status.unknownOrders = unknown.sorted()
+        status.latestScan = engine_.latestSnapshot.map { ($0.sequence, $0.scanFinished) }
+        status.dailyLoss = engine_.risk.dailyLoss(equity: engine_.equity)
+        status.lossStreak = engine_.risk.lossStreak
+        statusBoard.publish(status)
     }
 }

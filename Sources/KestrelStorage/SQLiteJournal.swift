@@ -218,6 +218,7 @@ public final class SQLiteJournal: TradingJournal {
                 case .accepted(let id): try setState(id.rawValue, "open")
                 case .rejected(let id, let reason): try setState(id.rawValue, "rejected", reason)
                 case .cancelled(let id): try setState(id.rawValue, "cancelled")
+                case .unknown(let id, let reason): try setState(id.rawValue, "unknown", reason)
                 }
             }
             for fill in entry.fills {
@@ -324,7 +325,8 @@ public final class SQLiteJournal: TradingJournal {
 
     public struct SavedState: Sendable {
         public var engine: EngineState
-        public var exchange: PaperExchange
+        /// The paper exchange as journals before the paper venue kept its own file recorded it (nil since).
+        public var exchange: PaperExchange?
         public var closedTrades: [ClosedTrade]
         public var savedAt: Timestamp
     }
@@ -343,10 +345,10 @@ public final class SQLiteJournal: TradingJournal {
             savedAt = max(savedAt, Timestamp(seconds: row["updated_at"]))
             if name == "engine" { engineData = data } else if name == "exchange" { exchangeData = data }
         }
-        guard let engineData, let exchangeData else { return nil }
+        guard let engineData else { return nil }
         do {
             return SavedState(engine: try decoder.decode(EngineState.self, from: engineData),
-                              exchange: try decoder.decode(PaperExchange.self, from: exchangeData),
+                              exchange: try exchangeData.map { try decoder.decode(PaperExchange.self, from: $0) },
                               closedTrades: try closedTrades(), savedAt: savedAt)
         } catch {
             throw StorageError.corrupt(path: path, detail: "saved state unreadable: \(error)")
@@ -380,6 +382,25 @@ public final class SQLiteJournal: TradingJournal {
         try read { db in
             try String.fetchAll(db, sql: "SELECT client_order_id FROM orders WHERE state = 'intent' ORDER BY created_at")
                 .map(ClientOrderID.init)
+        }
+    }
+
+    /// `unresolvedIntents()` with each order's symbol, for a venue that looks orders up by symbol.
+    public func unresolvedIntentOrders() throws(StorageError) -> [(ClientOrderID, String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT client_order_id, symbol FROM orders WHERE state = 'intent' ORDER BY created_at")
+                .map { (ClientOrderID($0["client_order_id"]), $0["symbol"]) }
+        }
+    }
+
+    /// Every order's symbol, side and size, by client order id.
+    public func orderSides() throws(StorageError) -> [String: (symbol: String, side: String, lots: Int)] {
+        try read { db in
+            var orders = [String: (symbol: String, side: String, lots: Int)]()
+            for row in try Row.fetchAll(db, sql: "SELECT client_order_id, symbol, side, lots FROM orders") {
+                orders[row["client_order_id"]] = (row["symbol"], row["side"], row["lots"])
+            }
+            return orders
         }
     }
 
@@ -442,7 +463,7 @@ public final class SQLiteJournal: TradingJournal {
 
     public func openOrders() throws(StorageError) -> [OpenOrder] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE state IN ('intent', 'open', 'partially_filled') ORDER BY created_at")
+            try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE state IN ('intent', 'open', 'partially_filled', 'unknown') ORDER BY created_at")
                 .map { row in
                     OpenOrder(clientOrderID: row["client_order_id"], symbol: row["symbol"], side: row["side"],
                               lots: row["lots"], kind: row["kind"], price: row["price"], state: row["state"])

@@ -123,7 +123,7 @@ import Testing
                         // reach a stop or a target.
                         let price = step % 50 == 49 ? Double.random(in: 85...115, using: &random)
                             : Double.random(in: 99.7...100.3, using: &random)
-                        await rig.desk.price(symbol, price, at: t0 + Int64(step))
+                        await rig.price(symbol, price, at: t0 + Int64(step))
                     }
                 }
             }
@@ -141,8 +141,9 @@ import Testing
                 for step in 0..<500 { await rig.desk.tick(at: t0 + Int64(step)) }
             }
         }
+        #expect(await rig.settle())
         let engine = await rig.desk.engine
-        let exchange = await rig.desk.exchange
+        let exchange = await rig.venue.exchange
         let ids = rig.recorder.ordersSubmitted
         #expect(Set(ids).count == ids.count)
         #expect(engine.positions.count <= 2)

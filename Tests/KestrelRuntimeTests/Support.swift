@@ -102,10 +102,14 @@ struct Rig {
     let board = OpportunityBoard()
     let recorder = RunRecorder()
     let desk: TradingDesk
+    let venue: PaperVenue
     let source: ScriptedSource
+    /// Carries the router's answers and the venue's events to the desk for the life of the rig.
+    let plumbing: Task<Void, Never>
 
     init(maxOpenPositions: Int = 1, script: ScriptedSource.Script = ScriptedSource.Script(),
-         revalidator: any SignalRevalidator = ConfirmsBuy(), exchangeInstruments: [Instrument] = testInstruments) {
+         revalidator: any SignalRevalidator = ConfirmsBuy(), exchangeInstruments: [Instrument] = testInstruments,
+         faults: PaperFaults = PaperFaults()) {
         engineClock = EngineClock(clock: clock, startingAt: t0)
         source = ScriptedSource(clock: clock, script: script)
         let engine = TradingEngine(
@@ -115,8 +119,22 @@ struct Rig {
             runID: RunID(startedAt: t0, entropy: 0))
         let exchange = PaperExchange(instruments: exchangeInstruments,
                                      settings: PaperExchangeSettings(slippage: 0, fundingRate: 0))
-        desk = TradingDesk(desk: PaperDesk(engine: engine, exchange: exchange), recorder: recorder,
-                           logger: quietLogger("test"))
+        let engineClock = self.engineClock
+        venue = try! PaperVenue(exchange: exchange, faults: faults, now: { engineClock.now }, logger: quietLogger("venue"))
+        let desk = TradingDesk(engine: engine, venue: venue, router: OrderRouter(venue: venue), recorder: recorder,
+                               logger: quietLogger("test"))
+        self.desk = desk
+        plumbing = Task(priority: .high) {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await OrderAnswersService(desk: desk, clock: engineClock).run() }
+                group.addTask { await VenueEventsService(desk: desk, clock: engineClock).run() }
+            }
+        }
+    }
+
+    /// Waits until every order sent is answered and what the venue said has reached the desk.
+    func settle() async -> Bool {
+        await eventually { desk.router.inFlight.isEmpty }
     }
 
     func scannerService(interval: Int64 = 60) -> ScannerService<EverythingBuys, TestClock<Duration>> {
@@ -135,9 +153,14 @@ struct Rig {
         PositionMonitorService(desk: desk, clock: engineClock, intervalSeconds: interval)
     }
 
-    /// Prices every symbol at `price` at the current engine time.
+    /// Prices `symbol` at `price` at the current engine time: the venue hears it first, then the desk.
     func price(_ symbol: String, _ price: Double) async {
-        await desk.price(symbol, price, at: engineClock.now)
+        await self.price(symbol, price, at: engineClock.now)
+    }
+
+    func price(_ symbol: String, _ price: Double, at time: Timestamp) async {
+        await venue.price(symbol, price, at: time)
+        await desk.price(symbol, price, at: time)
     }
 
     /// Advances the test clock one second at a time, letting every service run in between.

@@ -48,8 +48,8 @@ func temporaryPath(_ name: String = "journal.sqlite") -> String {
         // A second handle on the same file sees exactly what was committed.
         let reopened = try SQLiteJournal(path: path)
         let saved = try #require(try reopened.loadState())
-        #expect(saved.exchange.wallet == exchange.wallet)
-        #expect(saved.exchange.positions == exchange.positions)
+        #expect(saved.exchange?.wallet == exchange.wallet)
+        #expect(saved.exchange?.positions == exchange.positions)
         #expect(saved.engine == engine.state)
         #expect(saved.savedAt == t0)
         #expect(try reopened.unresolvedIntents() == [ClientOrderID("b")])

@@ -131,6 +131,8 @@ public enum OrderRejection: Error, Sendable, Hashable, CustomStringConvertible {
     case noPrice(symbol: String)
     /// Kestrel could not record the order before sending it, so it was not sent.
     case notRecorded(String)
+    /// The venue refused it for a reason of its own (its code and message, as it gave them).
+    case refused(String)
 
     /// Whether this refuses a reduce-only `request` only because the position it would reduce is already closed.
     public func isPositionAlreadyGone(for request: OrderRequest) -> Bool {
@@ -152,6 +154,7 @@ public enum OrderRejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownOrder(let id): return "no open order \(id)"
         case .noPrice(let symbol): return "no price yet for \(symbol)"
         case .notRecorded(let reason): return "not sent: the journal could not record it (\(reason))"
+        case .refused(let reason): return "refused by the venue: \(reason)"
         }
     }
 }

@@ -17,6 +17,8 @@ public enum OrderOutcome: Sendable, Hashable {
     case rejected(ClientOrderID, reason: String)
     /// Removed by the exchange or cancelled by Kestrel.
     case cancelled(ClientOrderID)
+    /// Sent, and no answer came: it is being looked up by its client order id.
+    case unknown(ClientOrderID, reason: String)
 }
 
 /// Everything one event led to, to be recorded atomically with the state it left behind.

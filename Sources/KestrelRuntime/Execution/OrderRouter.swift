@@ -1,0 +1,181 @@
+public import KestrelCore
+import Synchronization
+
+/// What became of an order the router sent, for the desk to tell the engine and the journal.
+public enum OrderAnswer: Sendable {
+    /// The venue acknowledged it.
+    case accepted(OrderRequest)
+    /// The venue refused it: it was not acted on.
+    case rejected(OrderRequest, OrderRejection)
+    /// The request may have acted and no answer came (a timeout, a dropped connection, a 5xx, a 429): it is being
+    /// looked up by its client order id.
+    case unknown(OrderRequest, reason: String)
+    /// A lookup found it on the venue, as it stands there.
+    case found(OrderRequest, VenueOrder)
+    /// A cancel failed for good (reconciliation cancels the order later if it still rests).
+    case cancelFailed(ClientOrderID, symbol: String, reason: String)
+}
+
+/// Sends the engine's commands to a venue and reports what became of each one.
+///
+/// - Commands on one symbol go out in the order the engine gave them (a cancel never overtakes the order it
+///   cancels); symbols do not wait for each other.
+/// - A request that failed in a way that may have acted is never taken as refused: the order is looked up by its
+///   client order id, with backoff, until the venue says; one the venue never received is sent again under the
+///   same id, so it can only ever be placed once.
+/// - The desk hands commands over without waiting (`submit`), so a slow venue never holds up a price or a tick.
+public final class OrderRouter: Sendable {
+    public struct Counters: Sendable, Equatable {
+        public var sent = 0
+        public var outcomeUnknown = 0
+        public var resolvedByLookup = 0
+        public var resent = 0
+        public var rejected = 0
+    }
+
+    private let venue: any Venue
+    private let inbox: AsyncStream<EngineCommand>.Continuation
+    private let commands: AsyncStream<EngineCommand>
+    private let answersOut: AsyncStream<OrderAnswer>.Continuation
+    /// What the router has answered, in order: the desk's service reads it.
+    public let answers: AsyncStream<OrderAnswer>
+    private let state = Mutex(State())
+    /// The first wait between lookups; it doubles up to `maximumBackoff`.
+    private let backoff: Duration
+    private let maximumBackoff: Duration
+
+    private struct State {
+        var inFlight: [ClientOrderID: OrderRequest] = [:]
+        var counters = Counters()
+        var lanes: [String: Task<Void, Never>] = [:]
+    }
+
+    public init(venue: any Venue, backoff: Duration = .milliseconds(20), maximumBackoff: Duration = .seconds(5)) {
+        self.venue = venue
+        self.backoff = backoff
+        self.maximumBackoff = maximumBackoff
+        (commands, inbox) = AsyncStream.makeStream(of: EngineCommand.self)
+        (answers, answersOut) = AsyncStream.makeStream(of: OrderAnswer.self)
+    }
+
+    /// Hands a command over; returns at once.
+    public func submit(_ command: EngineCommand) {
+        if case .place(let order) = command { markInFlight(order) }
+        if case .replaceStop(_, let order) = command { markInFlight(order) }
+        inbox.yield(command)
+    }
+
+    private func markInFlight(_ order: OrderRequest) {
+        state.withLock {
+            $0.inFlight[order.id] = order
+            $0.counters.sent += 1
+        }
+    }
+
+    /// Orders sent whose answer is still awaited.
+    public var inFlight: Set<ClientOrderID> { state.withLock { Set($0.inFlight.keys) } }
+    public var counters: Counters { state.withLock(\.counters) }
+
+    /// Sends what is submitted until `finish()` (or cancellation); then waits for what is already sent.
+    public func run() async {
+        for await command in commands {
+            let symbol: String
+            switch command {
+            case .place(let order), .replaceStop(_, with: let order): symbol = order.symbol
+            case .cancel(_, let on): symbol = on
+            }
+            state.withLock { state in
+                let previous = state.lanes[symbol]
+                state.lanes[symbol] = Task {
+                    await previous?.value
+                    await self.execute(command)
+                }
+            }
+        }
+        for lane in state.withLock({ Array($0.lanes.values) }) { await lane.value }
+        answersOut.finish()
+    }
+
+    /// No more commands: `run()` returns once those already sent are answered.
+    public func finish() { inbox.finish() }
+
+    private func execute(_ command: EngineCommand) async {
+        switch command {
+        case .place(let order):
+            await send(order) { venue, order async throws(VenueError) in try await venue.place(order) }
+        case .replaceStop(let old, let order):
+            await send(order) { venue, order async throws(VenueError) in try await venue.replaceStop(old, with: order) }
+        case .cancel(let id, let symbol):
+            await cancel(id, symbol: symbol)
+        }
+    }
+
+    /// Sends `order` (`request` does) until the venue has said what became of it.
+    private func send(_ order: OrderRequest,
+                      _ request: (any Venue, OrderRequest) async throws(VenueError) -> VenueOrder) async {
+        defer { _ = state.withLock { $0.inFlight.removeValue(forKey: order.id) } }
+        var wait = backoff
+        while !Task.isCancelled {
+            do {
+                _ = try await request(venue, order)
+                answersOut.yield(.accepted(order))
+                return
+            } catch let error where error.mayHaveActed {
+                state.withLock { $0.counters.outcomeUnknown += 1 }
+                answersOut.yield(.unknown(order, reason: error.description))
+                guard let lookedUp = await lookUp(order) else { return }
+                if let found = lookedUp {
+                    state.withLock { $0.counters.resolvedByLookup += 1 }
+                    answersOut.yield(.found(order, found))
+                    return
+                }
+                // The venue never received it: sent again, under the same id.
+                state.withLock { $0.counters.resent += 1 }
+                try? await Task.sleep(for: wait)
+                wait = min(wait * 2, maximumBackoff)
+            } catch {
+                state.withLock { $0.counters.rejected += 1 }
+                if case .rejected(let rejection) = error {
+                    answersOut.yield(.rejected(order, rejection))
+                } else {
+                    answersOut.yield(.rejected(order, .refused(error.description)))
+                }
+                return
+            }
+        }
+    }
+
+    /// Asks the venue about `order` until it answers: the order as it stands there, or nil inside when the venue
+    /// never received it. Nil only when cancelled (shutting down).
+    private func lookUp(_ order: OrderRequest) async -> VenueOrder?? {
+        var wait = backoff
+        while !Task.isCancelled {
+            do {
+                return .some(try await venue.order(order.id, symbol: order.symbol))
+            } catch {
+                try? await Task.sleep(for: wait)
+                wait = min(wait * 2, maximumBackoff)
+            }
+        }
+        return nil
+    }
+
+    private func cancel(_ id: ClientOrderID, symbol: String) async {
+        var wait = backoff
+        for _ in 0..<6 {
+            do {
+                try await venue.cancel(id, symbol: symbol)
+                return
+            } catch .notFound {
+                return
+            } catch let error where error.mayHaveActed {
+                try? await Task.sleep(for: wait)
+                wait = min(wait * 2, maximumBackoff)
+            } catch {
+                answersOut.yield(.cancelFailed(id, symbol: symbol, reason: error.description))
+                return
+            }
+        }
+        answersOut.yield(.cancelFailed(id, symbol: symbol, reason: "no answer after 6 tries"))
+    }
+}
