@@ -27,6 +27,10 @@ struct StatusCommand: AsyncParsableCommand {
             var take_profit: Double
             var leverage: Int
             var unrealized_pnl: Double
+            /// Whether the venue acknowledged the stop (`acknowledged`), not yet (`pending`), or holds none
+            /// (`missing`: the engine watches the price itself and sends a new one).
+            var stop_state: String
+            var stop_order_id: String?
         }
 
         struct Order: Encodable {
@@ -51,6 +55,8 @@ struct StatusCommand: AsyncParsableCommand {
         var market_time: String
         var positions: [Position]
         var open_orders: [Order]
+        /// Orders sent with no answer, being looked up by client order id.
+        var unknown_orders: [Order]
         var last_scan: LastScan?
     }
 
@@ -64,16 +70,19 @@ struct StatusCommand: AsyncParsableCommand {
         let positions = engine.positions.values.sorted { $0.symbol < $1.symbol }.map { p in
             Report.Position(symbol: p.symbol, side: p.side.rawValue, lots: p.lots, entry_price: p.entryPrice,
                             stop_price: p.stopPrice, take_profit: p.takeProfitPrice, leverage: p.leverage,
-                            unrealized_pnl: p.unrealizedPnL(at: engine.lastPrices[p.symbol] ?? p.entryPrice))
+                            unrealized_pnl: p.unrealizedPnL(at: engine.lastPrices[p.symbol] ?? p.entryPrice),
+                            stop_state: p.stopState.rawValue, stop_order_id: p.stopOrderID?.rawValue)
+        }
+        let orders = try journal.openOrders().map {
+            Report.Order(client_order_id: $0.clientOrderID, symbol: $0.symbol, side: $0.side, lots: $0.lots,
+                         kind: $0.kind, price: $0.price, state: $0.state)
         }
         let report = Report(
             balance: engine.cash, equity: positions.reduce(engine.cash) { $0 + $1.unrealized_pnl },
             realized_pnl: saved.closedTrades.reduce(0) { $0 + $1.pnl }, market_time: now.iso8601,
             positions: positions,
-            open_orders: try journal.openOrders().map {
-                Report.Order(client_order_id: $0.clientOrderID, symbol: $0.symbol, side: $0.side, lots: $0.lots,
-                             kind: $0.kind, price: $0.price, state: $0.state)
-            },
+            open_orders: orders,
+            unknown_orders: orders.filter { $0.state == "unknown" },
             last_scan: try journal.lastScan().map {
                 Report.LastScan(sequence: $0.sequence, at: $0.finishedAt.iso8601, age_s: now - $0.finishedAt)
             })
@@ -90,7 +99,8 @@ struct StatusCommand: AsyncParsableCommand {
             let table = TextTable<Report.Position> {
                 [Column(title: "Symbol", value: $0.symbol), Column(title: "Side", value: $0.side),
                  Column(title: "Lots", value: $0.lots, align: .right), Column(title: "Entry", value: $0.entry_price),
-                 Column(title: "Stop", value: $0.stop_price), Column(title: "Target", value: $0.take_profit),
+                 Column(title: "Stop", value: $0.stop_price), Column(title: "Stop state", value: $0.stop_state),
+                 Column(title: "Target", value: $0.take_profit),
                  Column(title: "Lev", value: "\($0.leverage)x"),
                  Column(title: "uPnL", value: String(format: "%+.2f", $0.unrealized_pnl), align: .right)]
             }
@@ -99,6 +109,9 @@ struct StatusCommand: AsyncParsableCommand {
         print("Open orders: " + (report.open_orders.isEmpty ? "none" : report.open_orders.map {
             "\($0.client_order_id) \($0.kind) \($0.side) \($0.lots)\($0.price.map { " @ \($0)" } ?? "")"
         }.joined(separator: "; ")))
+        if !report.unknown_orders.isEmpty {
+            print("Outcome unknown (being looked up): " + report.unknown_orders.map(\.client_order_id).joined(separator: ", "))
+        }
         if let scan = report.last_scan {
             print("Last scan: #\(scan.sequence) at \(scan.at) (\(scan.age_s) s before the last saved state)")
         }

@@ -142,24 +142,35 @@ public actor TradingDesk {
     public func reconcile(at time: Timestamp) async -> ReconciliationReport? {
         var snapshot: VenueSnapshot?
         // A snapshot older than an event the engine has heard could undo it: taken again until none came between.
-        for _ in 0..<5 {
+        // A read that failed is tried again, a few times, after a pause.
+        var failures = 0
+        var wait = Duration.milliseconds(20)
+        while failures < 5 {
             let heardBefore = eventsHeard
             sentDuringReconciliation = []
             do {
                 snapshot = try await venue.snapshot()
             } catch {
-                logger.error("♻️ Reconciliation could not read \(venue.name): \(error)")
-                sentDuringReconciliation = nil
-                return nil
+                failures += 1
+                snapshot = nil
+                if failures == 5 { logger.error("♻️ Reconciliation could not read \(venue.name): \(error)") }
+                try? await Task.sleep(for: wait)
+                wait *= 2
+                continue
             }
             if eventsHeard == heardBefore { break }
+            failures += 1
         }
-        guard let snapshot else { return nil }
+        guard let snapshot else {
+            sentDuringReconciliation = nil
+            return nil
+        }
         let inFlight = router.inFlight.union(sentDuringReconciliation ?? [])
         sentDuringReconciliation = nil
         var entry = JournalEntry(time: time)
-        // The fills it counts are recorded as heard.
+        // The fills and funding it counts are recorded as heard (the journal keeps each once).
         entry.fills = snapshot.recentFills
+        entry.funding = snapshot.recentFunding
         let (report, output) = engine_.reconcile(with: snapshot, inFlight: inFlight, at: time)
         reconciliations += 1
         if !report.isClean { reconciliationDifferences += 1 }

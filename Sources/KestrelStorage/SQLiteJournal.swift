@@ -110,6 +110,8 @@ public final class SQLiteJournal: TradingJournal {
             try db.execute(sql: """
                 ALTER TABLE fills ADD COLUMN trade_id TEXT;
                 CREATE UNIQUE INDEX fills_trade ON fills (trade_id);
+                DELETE FROM funding WHERE id NOT IN (SELECT min(id) FROM funding GROUP BY symbol, time);
+                CREATE UNIQUE INDEX funding_due ON funding (symbol, time);
                 ALTER TABLE orders ADD COLUMN filled_lots INTEGER NOT NULL DEFAULT 0;
                 UPDATE orders SET filled_lots = lots WHERE state = 'filled';
                 UPDATE kestrel_meta SET value = '2' WHERE key = 'schema';
@@ -245,7 +247,8 @@ public final class SQLiteJournal: TradingJournal {
                              "\(fill.lots) lots @ \(fill.price) (\(filled) of \(lots))")
             }
             for payment in entry.funding {
-                try db.execute(sql: "INSERT INTO funding (symbol, amount, time) VALUES (?, ?, ?)",
+                // A symbol's funding is due once per time: one reported again is not paid twice.
+                try db.execute(sql: "INSERT OR IGNORE INTO funding (symbol, amount, time) VALUES (?, ?, ?)",
                                arguments: [payment.symbol, payment.amount, payment.time.seconds])
             }
             for trade in entry.closedTrades {

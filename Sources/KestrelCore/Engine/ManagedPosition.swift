@@ -76,6 +76,8 @@ public struct ManagedPosition: Sendable, Equatable {
     public var equityAtEntry: Double
     public var fees: Double
     public var funding: Double
+    /// When the last funding payment counted for the position was due.
+    public var lastFundingAt: Timestamp? = nil
     public var realizedPnL: Double
     /// Sum of exit price x lots, for the average exit price.
     public var exitValue: Double
@@ -108,7 +110,7 @@ extension ManagedPosition: Codable {
         case symbol, instrument, side, lots, initialLots, entryPrice, leverage, openedAt, stopDistance, stopPrice
         case stopKind, stopOrderID, stopState, stopLots, standingStopID, unprotectedSince, stopRetryAfter, stopSentAt
         case entryOrderID, entryLotsLeft, takeProfitPrice, trailDistance, bestPrice, partialsTaken, partialRetryAfter
-        case targetOrders, exitOrderID, exitReason, exitLotsLeft, equityAtEntry, fees, funding, realizedPnL
+        case targetOrders, exitOrderID, exitReason, exitLotsLeft, equityAtEntry, fees, funding, lastFundingAt, realizedPnL
         case exitValue, exitedLots
     }
 
@@ -154,6 +156,7 @@ extension ManagedPosition: Codable {
         equityAtEntry = try c.decode(Double.self, forKey: .equityAtEntry)
         fees = try c.decode(Double.self, forKey: .fees)
         funding = try c.decode(Double.self, forKey: .funding)
+        lastFundingAt = try c.decodeIfPresent(Timestamp.self, forKey: .lastFundingAt)
         realizedPnL = try c.decode(Double.self, forKey: .realizedPnL)
         exitValue = try c.decode(Double.self, forKey: .exitValue)
         exitedLots = try c.decode(Int.self, forKey: .exitedLots)
@@ -193,6 +196,7 @@ extension ManagedPosition: Codable {
         try c.encode(equityAtEntry, forKey: .equityAtEntry)
         try c.encode(fees, forKey: .fees)
         try c.encode(funding, forKey: .funding)
+        try c.encodeIfPresent(lastFundingAt, forKey: .lastFundingAt)
         try c.encode(realizedPnL, forKey: .realizedPnL)
         try c.encode(exitValue, forKey: .exitValue)
         try c.encode(exitedLots, forKey: .exitedLots)

@@ -138,7 +138,9 @@ extension TradingEngine {
             position.entryLotsLeft = entry.request.lots - fill.lots
         }
         cash -= fill.fee
-        sendStop(for: &position, at: fill.time, into: &output)
+        // Protection is sought from the moment the engine hears of the fill: a fill heard late (lost on a dropped
+        // stream, found in a snapshot) gets its grace from then, not from a past it could not act in.
+        sendStop(for: &position, at: max(fill.time, statistics.lastTime ?? fill.time), into: &output)
         // The targets rest on the exchange too, as reduce-only limits: they fill where the price reaches them, even
         // if the bot is not there to see it.
         if position.entryOrderID == nil { placeTargetOrders(for: &position, into: &output) }

@@ -328,10 +328,16 @@ extension TradingEngine {
             guard let index = positions.index(forKey: symbol), positions.values[index].stopOrderID == id,
                   positions.values[index].stopState == .pending else { break }
             stopAcknowledged(at: index, into: &output)
-        case .funding(let symbol, let amount, _):
-            cash += amount
+        case .funding(let symbol, let amount, let time):
             // In place: the book's subscript would move the position out and back.
-            if let index = positions.index(forKey: symbol) { positions.values[index].funding += amount }
+            if let index = positions.index(forKey: symbol) {
+                // A symbol's funding is paid once per interval, each at a later time: one at or before the last
+                // counted is that one reported again.
+                if let last = positions.values[index].lastFundingAt, time <= last { break }
+                positions.values[index].lastFundingAt = time
+                positions.values[index].funding += amount
+            }
+            cash += amount
         case .orderCancelled(let id, let symbol):
             if pendingEntries.removeValue(forKey: id) != nil { break }
             guard let index = positions.index(forKey: symbol) else { break }

@@ -86,6 +86,10 @@ extension TradingEngine {
         for fill in venue.recentFills {
             apply(.fill(fill), into: &output)
         }
+        // Funding missed counts too (before the positions are compared: it is paid on the positions held then).
+        for payment in venue.recentFunding {
+            apply(.funding(symbol: payment.symbol, amount: payment.amount, time: payment.time), into: &output)
+        }
         report.fillsCounted = venue.recentFills.count - (statistics.duplicateFills - duplicatesBefore)
         // Replayed fills are not news: the duplicates among them are the ones the engine had heard.
         statistics.duplicateFills = duplicatesBefore
@@ -196,9 +200,11 @@ extension TradingEngine {
         return ids
     }
 
-    /// A position the venue holds that the engine takes on as it is, with the stop of a 5% volatility.
-    private func adoptedPosition(_ held: ExchangePosition, instrument: Instrument, at time: Timestamp)
+    /// A position the venue holds that the engine takes on as it is, with the stop of a 5% volatility: a trade of
+    /// the engine's from now on.
+    private mutating func adoptedPosition(_ held: ExchangePosition, instrument: Instrument, at time: Timestamp)
         -> ManagedPosition {
+        statistics.tradesOpened += 1
         let stopDistance = RiskManager.stopDistance(volatility: 0.05)
         return ManagedPosition(
             symbol: held.symbol, instrument: instrument, side: held.side, lots: held.lots, initialLots: held.lots,

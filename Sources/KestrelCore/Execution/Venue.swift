@@ -119,13 +119,16 @@ public struct VenueSnapshot: Sendable {
     /// The latest fills, oldest first: fills the engine missed (while away, or lost on a dropped stream) are
     /// counted from these, each once by its trade id.
     public var recentFills: [Fill]
+    /// The latest funding payments, oldest first: counted as the fills are, each once.
+    public var recentFunding: [FundingPayment]
 
     public init(positions: [String: ExchangePosition], openOrders: [VenueOrder], wallet: Double?,
-                recentFills: [Fill]) {
+                recentFills: [Fill], recentFunding: [FundingPayment] = []) {
         self.positions = positions
         self.openOrders = openOrders
         self.wallet = wallet
         self.recentFills = recentFills
+        self.recentFunding = recentFunding
     }
 }
 

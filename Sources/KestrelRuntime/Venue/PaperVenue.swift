@@ -111,6 +111,7 @@ public actor PaperVenue: Venue {
         var snapshot = state.exchange.snapshot
         snapshot.openOrders = snapshot.openOrders.map { state.orders[$0.id] ?? $0 }
         snapshot.recentFills = state.recentFills
+        snapshot.recentFunding = state.recentFunding
         return snapshot
     }
 
@@ -216,7 +217,12 @@ public actor PaperVenue: Venue {
                 }
             case .orderCancelled(let id, _):
                 if state.orders[id]?.status == .open { state.orders[id]?.status = .cancelled }
-            case .accepted, .funding:
+            case .funding(let symbol, let amount, let time):
+                state.recentFunding.append(FundingPayment(symbol: symbol, amount: amount, time: time))
+                if state.recentFunding.count > Self.recentFillLimit {
+                    state.recentFunding.removeFirst(state.recentFunding.count - Self.recentFillLimit)
+                }
+            case .accepted:
                 break
             }
         }
@@ -265,6 +271,7 @@ public struct PaperVenueState: Sendable, Codable {
     /// The order ids in `orders`, oldest first, to forget the oldest.
     var orderIDs: [ClientOrderID]
     var recentFills: [Fill]
+    var recentFunding: [FundingPayment]
     var random: SeededRandom
 
     init(exchange: PaperExchange, seed: UInt64) {
@@ -272,6 +279,7 @@ public struct PaperVenueState: Sendable, Codable {
         orders = [:]
         orderIDs = []
         recentFills = []
+        recentFunding = []
         random = SeededRandom(seed: seed)
     }
 
