@@ -185,8 +185,8 @@ struct RunCommand: AsyncParsableCommand {
         if settings.paperFaults.isActive { logger.notice("🧪 Paper venue faults: \(settings.paperFaults)") }
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: PositionMonitorService(desk: desk, clock: clock,
-                                                  intervalSeconds: settings.positionUpdateInterval,
-                                                  reconcileEverySeconds: settings.reconcileInterval)),
+                                                  intervalSeconds: settings.positionUpdateInterval)),
+            .init(service: ReconciliationService(desk: desk, clock: clock, intervalSeconds: settings.reconcileInterval)),
             .init(service: TraderService(board: board, desk: desk, now: { clock.now })),
             .init(service: MarketReplayService(market: market, desk: desk, venue: venue, clock: clock, from: start,
                                                logger: Logger(label: "kestrel.replay")),

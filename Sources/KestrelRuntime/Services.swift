@@ -95,34 +95,54 @@ public struct TraderService: Service {
     }
 }
 
-/// Checks open positions every POSITION_UPDATE_INTERVAL, whatever the scanner or the trader is doing.
-/// Every `reconcileEverySeconds` it also reconciles the engine with the exchange.
+/// Checks open positions every POSITION_UPDATE_INTERVAL, whatever the scanner, the trader or a reconciliation is
+/// doing.
 public struct PositionMonitorService<C: Clock>: Service where C.Duration == Duration {
     public let desk: TradingDesk
     public let clock: EngineClock<C>
     public let intervalSeconds: Int64
-    public let reconcileEverySeconds: Int64
 
-    public init(desk: TradingDesk, clock: EngineClock<C>, intervalSeconds: Int64, reconcileEverySeconds: Int64 = 300) {
+    public init(desk: TradingDesk, clock: EngineClock<C>, intervalSeconds: Int64) {
         self.desk = desk
         self.clock = clock
         self.intervalSeconds = intervalSeconds
-        self.reconcileEverySeconds = reconcileEverySeconds
     }
 
     public func run() async throws {
         do {
             try await cancelWhenGracefulShutdown {
                 var next = clock.now
-                var lastReconciled = next
                 while true {
                     await desk.tick(at: clock.now)
-                    if clock.now - lastReconciled >= reconcileEverySeconds {
-                        lastReconciled = clock.now
-                        await desk.reconcile(at: lastReconciled)
-                    }
                     next = next + intervalSeconds
                     try await clock.sleep(until: next)
+                }
+            }
+        } catch is CancellationError {}
+    }
+}
+
+/// Reconciles the engine with the venue every RECONCILE_INTERVAL, on its own: a reconciliation waits for the
+/// venue's snapshot, and the monitor's ticks must never wait with it.
+public struct ReconciliationService<C: Clock>: Service where C.Duration == Duration {
+    public let desk: TradingDesk
+    public let clock: EngineClock<C>
+    public let intervalSeconds: Int64
+
+    public init(desk: TradingDesk, clock: EngineClock<C>, intervalSeconds: Int64) {
+        self.desk = desk
+        self.clock = clock
+        self.intervalSeconds = intervalSeconds
+    }
+
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                var next = clock.now + intervalSeconds
+                while true {
+                    try await clock.sleep(until: next)
+                    await desk.reconcile(at: clock.now)
+                    next = max(next + intervalSeconds, clock.now)
                 }
             }
         } catch is CancellationError {}
@@ -249,6 +269,10 @@ extension TraderService: CustomStringConvertible {
 
 extension PositionMonitorService: CustomStringConvertible {
     public var description: String { "PositionMonitorService(every \(intervalSeconds)s)" }
+}
+
+extension ReconciliationService: CustomStringConvertible {
+    public var description: String { "ReconciliationService(every \(intervalSeconds)s)" }
 }
 
 extension MarketReplayService: CustomStringConvertible {

@@ -140,33 +140,39 @@ public actor TradingDesk {
     /// the log says what it compared and what it changed. Nil when the venue could not be asked.
     @discardableResult
     public func reconcile(at time: Timestamp) async -> ReconciliationReport? {
+        // A snapshot older than an event the engine heard while waiting for it could undo that event: one taken
+        // while events came in is taken again, twice at most; a periodic round that still races them is skipped
+        // (the next one comes), as the venue is plainly busy. A read that failed is tried again after a pause.
         var snapshot: VenueSnapshot?
-        // A snapshot older than an event the engine has heard could undo it: taken again until none came between.
-        // A read that failed is tried again, a few times, after a pause.
-        var failures = 0
+        var failures = 0, races = 0
         var wait = Duration.milliseconds(20)
-        while failures < 5 {
+        defer { sentDuringReconciliation = nil }
+        while snapshot == nil {
             let heardBefore = eventsHeard
             sentDuringReconciliation = []
             do {
-                snapshot = try await venue.snapshot()
+                let taken = try await venue.snapshot()
+                if eventsHeard == heardBefore {
+                    snapshot = taken
+                } else {
+                    races += 1
+                    if races == 3 {
+                        logger.debug("♻️ Reconciliation skipped: events kept arriving while the venue was read")
+                        return nil
+                    }
+                }
             } catch {
                 failures += 1
-                snapshot = nil
-                if failures == 5 { logger.error("♻️ Reconciliation could not read \(venue.name): \(error)") }
+                guard failures < 5 else {
+                    logger.error("♻️ Reconciliation could not read \(venue.name): \(error)")
+                    return nil
+                }
                 try? await Task.sleep(for: wait)
                 wait *= 2
-                continue
             }
-            if eventsHeard == heardBefore { break }
-            failures += 1
         }
-        guard let snapshot else {
-            sentDuringReconciliation = nil
-            return nil
-        }
+        guard let snapshot else { return nil }
         let inFlight = router.inFlight.union(sentDuringReconciliation ?? [])
-        sentDuringReconciliation = nil
         var entry = JournalEntry(time: time)
         // The fills and funding it counts are recorded as heard (the journal keeps each once).
         entry.fills = snapshot.recentFills

@@ -132,9 +132,13 @@ struct Rig {
         }
     }
 
-    /// Waits until every order sent is answered and what the venue said has reached the desk.
+    /// Waits until every order sent is answered and the answers have reached the engine (no stop is left
+    /// pending).
     func settle() async -> Bool {
-        await eventually { desk.router.inFlight.isEmpty }
+        await eventually {
+            guard desk.router.inFlight.isEmpty else { return false }
+            return await desk.engine.positions.values.allSatisfy { $0.stopState != .pending }
+        }
     }
 
     func scannerService(interval: Int64 = 60) -> ScannerService<EverythingBuys, TestClock<Duration>> {
