@@ -244,4 +244,34 @@ extension [EngineCommand] {
             #expect(order.id.rawValue.utf8.count <= 40)
         }
     }
+
+    @Test func aDelistedContractIsNotEnteredAgainAndANewListingCanBe() throws {
+        var v = VenueScript()
+        let entry = try v.enterLong()
+        v.fill(entry, lots: entry.lots, price: 100, at: t0)
+        // AAA is delisted while held, and FFF listed.
+        let fff = Instrument(symbol: "FFFUSDT", base: "FFF", quote: "USDT", contractMultiplier: 0.01, tickSize: 0.01,
+                             maxLeverage: 50)
+        v.engine.updateListing(Array(EngineHarness.instruments.dropFirst()) + [fff])
+        #expect(v.engine.instruments["AAAUSDT"] == nil && v.engine.instruments["FFFUSDT"] == fff)
+        // The position is still managed: its stop still moves (here, it is not yet acknowledged: the engine watches).
+        let stopPrice = try #require(v.position?.stopPrice)
+        let exit = try #require(v.price(stopPrice - 0.1, at: t0 + 1).placed.first)
+        #expect(exit.purpose == .exit(.stopLoss) && exit.symbol == "AAAUSDT")
+        // A new opportunity on the delisted contract is not taken; one on the new listing is.
+        v.signals.set("FFFUSDT", .buy)
+        v.price(50, at: t0 + 2, "FFFUSDT")
+        v.price(stopPrice - 0.1, at: t0 + 2)
+        func opportunity(_ instrument: Instrument, _ price: Double) -> Opportunity {
+            let result = SignalResult(symbol: instrument.symbol, dataTime: t0, signal: .buy, confidence: 0.8,
+                                      score: 100, regime: .neutral, price: price, bbWidth: 0.04, atr: 1,
+                                      momentum: 0.01, rsi: 50, reasons: [])
+            return Opportunity(result: result, price: price, dataTime: t0, instrument: instrument)
+        }
+        let sent = v.send(.snapshot(ScanSnapshot(sequence: 2, opportunities: [opportunity(EngineHarness.instruments[0], stopPrice - 0.1),
+                                                                              opportunity(fff, 50)],
+                                                 scanStarted: t0 + 2, scanFinished: t0 + 2)))
+        #expect(sent.placed.filter { $0.purpose == .entry }.map(\.symbol) == ["FFFUSDT"], "\(v.notes.filter { if case .skipped = $0 { true } else { false } })")
+        #expect(v.notes.contains { if case .skipped("AAAUSDT", let why) = $0 { why.hasPrefix("not listed") } else { false } })
+    }
 }

@@ -37,6 +37,7 @@ extension TradingEngine {
     /// Why an opportunity cannot be entered now. Told only when a snapshot is announced, so the words are only
     /// put together then: ticks look at blocked opportunities again and again.
     enum EntryBlocker: CustomStringConvertible {
+        case notListed
         case alreadyInPosition
         case noPrice
         case priceDrift(Double, limit: Double)
@@ -44,6 +45,7 @@ extension TradingEngine {
 
         var description: String {
             switch self {
+            case .notListed: "not listed on the venue (delisted, or not yet listed)"
             case .alreadyInPosition: "already in a position on this symbol"
             case .noPrice: "no live price yet"
             case .priceDrift(let drift, let limit): "price moved \(NumberText.percent(drift)) since the scan (limit \(NumberText.percent(limit)))"
@@ -55,6 +57,7 @@ extension TradingEngine {
     /// Why an opportunity cannot be entered now, or nil.
     private func entryBlocker(_ opportunity: Opportunity, at now: Timestamp) -> EntryBlocker? {
         let symbol = opportunity.symbol
+        guard listedInstrument(symbol) != nil else { return .notListed }
         if positions.index(forKey: symbol) != nil
             || pendingEntries.values.indices.contains(where: { pendingEntries.values[$0].request.symbol == symbol }) {
             return .alreadyInPosition

@@ -42,8 +42,8 @@ public struct TradingEngine: Sendable {
     public let runID: RunID
     public internal(set) var instruments: [String: Instrument]
     /// The same instruments by slot, for the lookups made at every entry and every look at an opportunity.
-    private let listedSlots: SymbolSlots
-    private let listed: [Instrument]
+    private var listedSlots: SymbolSlots
+    private var listed: [Instrument]
     let revalidator: any SignalRevalidator
 
     // Portfolio.
@@ -124,14 +124,7 @@ public struct TradingEngine: Sendable {
         self.runID = runID
         riskManager = RiskManager(settings: settings.risk, maintenanceMarginRate: settings.maintenanceMarginRate)
         self.instruments = Dictionary(instruments.map { ($0.symbol, $0) }, uniquingKeysWith: { first, _ in first })
-        var listedSlots = SymbolSlots()
-        var listed = [Instrument]()
-        for instrument in instruments where listedSlots.slot(of: instrument.symbol) == nil {
-            _ = listedSlots.slot(adding: instrument.symbol)
-            listed.append(instrument)
-        }
-        self.listedSlots = listedSlots
-        self.listed = listed
+        (listedSlots, listed) = Self.slotted(instruments)
         self.revalidator = revalidator
         marks = PriceMarks(symbols: instruments.map(\.symbol))
         cash = startingCash
@@ -155,6 +148,25 @@ public struct TradingEngine: Sendable {
 
     /// How many symbols have a position or an entry in flight (an entry is only sent for a symbol without one).
     var committedCount: Int { positions.count + pendingEntries.count }
+
+    /// The instruments, each once, and their slots.
+    private static func slotted(_ instruments: [Instrument]) -> (SymbolSlots, [Instrument]) {
+        var slots = SymbolSlots()
+        var listed = [Instrument]()
+        for instrument in instruments where slots.slot(of: instrument.symbol) == nil {
+            _ = slots.slot(adding: instrument.symbol)
+            listed.append(instrument)
+        }
+        return (slots, listed)
+    }
+
+    /// What the venue lists now (a venue lists new contracts every week, and delists some): a new one can be
+    /// traded from now on, a delisted one is not entered again. A position held on a delisted contract is still
+    /// managed to its end, with the instrument it was opened on.
+    public mutating func updateListing(_ instruments: [Instrument]) {
+        self.instruments = Dictionary(instruments.map { ($0.symbol, $0) }, uniquingKeysWith: { first, _ in first })
+        (listedSlots, listed) = Self.slotted(instruments)
+    }
 
     /// The engine's instrument for `symbol`: `instruments[symbol]`, found by slot.
     func listedInstrument(_ symbol: String) -> Instrument? { listedSlots.slot(of: symbol).map { listed[$0] } }
