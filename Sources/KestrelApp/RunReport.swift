@@ -19,6 +19,12 @@ enum RunReport {
                    s.opportunity_age_ms.p99, s.opportunity_age_ms.max ?? 0),
             String(format: "  snapshot age at order: p50 %.0f s, max %.0f s; largest monitor gap %.0f s",
                    s.snapshot_age_s.p50, s.snapshot_age_s.max, s.monitor_max_gap_s),
+            "  venue         \(s.orders_submitted) orders, \(s.stops_replaced) stop moves; "
+                + "\(s.orders_outcome_unknown) outcomes unknown (\(s.orders_resolved_by_lookup) found by lookup, "
+                + "\(s.orders_resent) sent again); \(s.fills_duplicated_ignored) fills reported twice",
+            "  protection    longest without an acknowledged stop \(Int(s.unprotected_max_s)) s; "
+                + "\(s.closed_unprotected) closed for want of one; \(s.reconciliations) reconciliations; "
+                + "\(s.invariant_violations) broken invariants",
         ]
         let trades = engine.statistics.closedTrades.suffix(10)
         if !trades.isEmpty {

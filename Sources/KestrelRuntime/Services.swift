@@ -109,16 +109,7 @@ public struct PositionMonitorService<C: Clock>: Service where C.Duration == Dura
     }
 
     public func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown {
-                var next = clock.now
-                while true {
-                    await desk.tick(at: clock.now)
-                    next = next + intervalSeconds
-                    try await clock.sleep(until: next)
-                }
-            }
-        } catch is CancellationError {}
+        try await clock.repeating(every: intervalSeconds, from: clock.now) { now in await desk.tick(at: now) }
     }
 }
 
@@ -136,13 +127,24 @@ public struct ReconciliationService<C: Clock>: Service where C.Duration == Durat
     }
 
     public func run() async throws {
+        try await clock.repeating(every: intervalSeconds, from: clock.now + intervalSeconds) { now in
+            await desk.reconcile(at: now)
+        }
+    }
+}
+
+extension EngineClock {
+    /// Runs `body` at `first` and every `interval` engine seconds after, until graceful shutdown (or cancellation).
+    /// A run that overran its turn is followed by the next at once, not by a burst of the turns it missed.
+    func repeating(every interval: Int64, from first: Timestamp,
+                   _ body: @escaping @Sendable (Timestamp) async -> Void) async throws {
         do {
             try await cancelWhenGracefulShutdown {
-                var next = clock.now + intervalSeconds
+                var next = first
                 while true {
-                    try await clock.sleep(until: next)
-                    await desk.reconcile(at: clock.now)
-                    next = max(next + intervalSeconds, clock.now)
+                    try await sleep(until: next)
+                    await body(now)
+                    next = max(next + interval, now)
                 }
             }
         } catch is CancellationError {}

@@ -195,7 +195,7 @@ public actor TradingDesk {
         eventsHeard += 1
         stepStarted = ContinuousClock.now
         var entry = entry ?? JournalEntry(time: time)
-        record(event, into: &entry)
+        entry.record(event)
         let output = engine_.handle(event)
         carryOut(output, at: time, into: &entry)
         save(&entry, at: time, force: forceSave)
@@ -233,7 +233,7 @@ public actor TradingDesk {
             guard !refused.isEmpty else { return }
             pending = engine_.emptyOutput
             for event in refused {
-                record(event, into: &entry)
+                entry.record(event)
                 engine_.handle(event, into: &pending)
             }
         }
@@ -244,18 +244,6 @@ public actor TradingDesk {
         if sentOrder.count > 8_192 {
             for id in sentOrder.prefix(4_096) { sent[id] = nil }
             sentOrder.removeFirst(4_096)
-        }
-    }
-
-    private func record(_ event: EngineEvent, into entry: inout JournalEntry) {
-        switch event {
-        case .exchange(.fill(let fill)): entry.fills.append(fill)
-        case .exchange(.funding(let symbol, let amount, let time)):
-            entry.funding.append(FundingPayment(symbol: symbol, amount: amount, time: time))
-        case .exchange(.orderCancelled(let id, _)): entry.outcomes.append(.cancelled(id))
-        case .rejected(let request, let rejection, _):
-            entry.outcomes.append(.rejected(request.id, reason: rejection.description))
-        default: break
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import KestrelCore
+import Synchronization
 
 /// How hard the journal works to keep a step once it is committed.
 public enum JournalDurability: String, Sendable, CaseIterable {
@@ -20,6 +21,18 @@ public final class SQLiteJournal: TradingJournal {
     private let pool: DatabasePool
     private let encoder: JSONEncoder
     private let decoder = JSONDecoder()
+    /// Scans recorded and not yet written: they go out with the next commit, so that the scanner, which records
+    /// one a minute (at a replay's speed, hundreds a second), never holds the one SQLite writer while an order's
+    /// intent waits for it.
+    private let pendingScans = Mutex<[ScanRow]>([])
+
+    private struct ScanRow: Sendable {
+        var sequence: Int
+        var startedAt: Int64
+        var finishedAt: Int64
+        var durationMilliseconds: Double
+        var opportunities: String
+    }
 
     static let applicationID = "kestrel"
     static let schemaVersion = "2"
@@ -210,7 +223,28 @@ public final class SQLiteJournal: TradingJournal {
     public func commit(_ entry: JournalEntry) throws {
         let engine = try entry.engine.map { try encoder.encode($0) }
         let exchange = try entry.exchange.map { try encoder.encode($0) }
+        let scans = pendingScans.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
+        do {
+            try commit(entry, engine: engine, exchange: exchange, scans: scans)
+        } catch {
+            // Kept for the next commit.
+            pendingScans.withLock { $0.insert(contentsOf: scans, at: 0) }
+            throw error
+        }
+    }
+
+    private func commit(_ entry: JournalEntry, engine: Data?, exchange: Data?, scans: [ScanRow]) throws {
         try write { db in
+            for scan in scans {
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO scans (sequence, started_at, finished_at, duration_ms, opportunities)
+                    VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [scan.sequence, scan.startedAt, scan.finishedAt, scan.durationMilliseconds,
+                                     scan.opportunities])
+            }
             let at = entry.time.seconds
             func setState(_ id: String, _ state: String, _ detail: String? = nil) throws {
                 try Self.setState(of: id, to: state, detail: detail, at: at, in: db)
@@ -288,17 +322,18 @@ public final class SQLiteJournal: TradingJournal {
         }
     }
 
-    /// Records a published scan.
+    /// Records a published scan: written with the next commit (see `pendingScans`).
     public func recordScan(_ snapshot: ScanSnapshot, durationMilliseconds: Double) throws {
-        let opportunities = String(decoding: try encoder.encode(snapshot.opportunities.map {
+        let opportunities = String(decoding: try JSONEncoder().encode(snapshot.opportunities.map {
             ["symbol": $0.symbol, "signal": $0.signal.rawValue, "score": String($0.score)]
         }), as: UTF8.self)
-        try write { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO scans (sequence, started_at, finished_at, duration_ms, opportunities)
-                VALUES (?, ?, ?, ?, ?)
-                """, arguments: [snapshot.sequence, snapshot.scanStarted.seconds, snapshot.scanFinished.seconds,
-                                 durationMilliseconds, opportunities])
+        let row = ScanRow(sequence: snapshot.sequence, startedAt: snapshot.scanStarted.seconds,
+                          finishedAt: snapshot.scanFinished.seconds, durationMilliseconds: durationMilliseconds,
+                          opportunities: opportunities)
+        pendingScans.withLock {
+            $0.append(row)
+            // Bounded, should commits stop: the newest are kept.
+            if $0.count > 10_000 { $0.removeFirst($0.count - 10_000) }
         }
     }
 

@@ -57,6 +57,20 @@ public struct JournalEntry: Sendable {
 
     public init(time: Timestamp) { self.time = time }
 
+    /// Adds what `event` tells the journal: a fill, a funding payment, an order cancelled or refused. Every desk
+    /// records what its engine hears this one way.
+    public mutating func record(_ event: EngineEvent) {
+        switch event {
+        case .exchange(.fill(let fill)): fills.append(fill)
+        case .exchange(.funding(let symbol, let amount, let time)):
+            funding.append(FundingPayment(symbol: symbol, amount: amount, time: time))
+        case .exchange(.orderCancelled(let id, _)): outcomes.append(.cancelled(id))
+        case .rejected(let request, let rejection, _):
+            outcomes.append(.rejected(request.id, reason: rejection.description))
+        default: break
+        }
+    }
+
     public var isEmpty: Bool {
         outcomes.isEmpty && fills.isEmpty && funding.isEmpty && closedTrades.isEmpty && engine == nil && exchange == nil
     }

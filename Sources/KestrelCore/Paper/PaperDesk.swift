@@ -1,7 +1,8 @@
 /// The engine wired to the paper exchange, synchronously: every command the engine gives is executed at once and
 /// every resulting fill, funding payment or rejection goes straight back to the engine, until nothing is left to do.
 ///
-/// `kestrel run` drives one of these from concurrent services; a backtest drives it from a loop at full speed.
+/// A backtest drives one of these from a loop at full speed; `kestrel run` trades on the same exchange through the
+/// venue protocol instead (the runtime's `PaperVenue`).
 public struct PaperDesk: Sendable {
     public var engine: TradingEngine
     public var exchange: PaperExchange
@@ -237,15 +238,6 @@ public struct PaperDesk: Sendable {
     }
 
     private func record(_ event: EngineEvent, into journal: inout JournalEntry) {
-        guard recordsJournal else { return }
-        switch event {
-        case .exchange(.fill(let fill)): journal.fills.append(fill)
-        case .exchange(.funding(let symbol, let amount, let time)):
-            journal.funding.append(FundingPayment(symbol: symbol, amount: amount, time: time))
-        case .exchange(.orderCancelled(let id, _)): journal.outcomes.append(.cancelled(id))
-        case .rejected(let request, let rejection, _):
-            journal.outcomes.append(.rejected(request.id, reason: rejection.description))
-        default: break
-        }
+        if recordsJournal { journal.record(event) }
     }
 }

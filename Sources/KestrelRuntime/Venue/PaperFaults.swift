@@ -5,7 +5,7 @@ import Foundation
 ///
 /// `latency=MS,partial=P,duplicate=P,reorder=P,timeout=P,error-after=P,error-before=P,reject-stop=P,drop=P,seed=N`
 public struct PaperFaults: Sendable, Equatable, CustomStringConvertible {
-    /// Each answer (and each event) arrives this many milliseconds of engine time late.
+    /// Each request reaches the venue this many milliseconds of engine time late.
     public var latencyMilliseconds: Int64 = 0
     /// A market order fills in 2 to 4 pieces.
     public var partial = 0.0
