@@ -117,6 +117,8 @@ public actor TradingDesk {
                 var entry = JournalEntry(time: time)
                 entry.outcomes.append(.accepted(order.id))
                 step(.exchange(.accepted(order.id, symbol: order.symbol)), at: time, journal: entry)
+                // What it filled while its answer was lost may be lost with it: the venue's books tell.
+                if found.filledLots > 0 || found.status == .filled { Task { await self.reconcile(at: time) } }
             case .cancelled, .rejected:
                 if found.filledLots == 0 {
                     step(.rejected(order, .refused("\(found.status.rawValue) on the venue"), time: time), at: time)

@@ -7,11 +7,12 @@ import Testing
 
 /// Kills a running paper bot with SIGKILL at random moments, restarts it on the same journal each time, and checks
 /// that nothing was lost or duplicated and that the books balance. The paper venue keeps its state in its own file
-/// and misbehaves (pieces, duplicates, timeouts, errors before and after acting), so a kill can fall between the
-/// venue's fill and the journal's record of it.
+/// and misbehaves (pieces, duplicates, reordering, timeouts, errors before and after acting, refused stops, a stream
+/// that drops), so a kill can fall between the venue's fill and the journal's record of it.
 @Suite(.serialized) struct CrashRecoveryTests {
     static let kills = 12
-    static let faults = "partial=0.3,duplicate=0.2,reorder=0.2,timeout=0.05,error-after=0.05,error-before=0.05"
+    static let faults = "partial=0.3,duplicate=0.2,reorder=0.2,timeout=0.05,error-after=0.05,error-before=0.05,"
+        + "reject-stop=0.05,drop=0.01"
 
     func start(_ db: String, seed: Int, extra: [String] = []) throws -> Process {
         let process = Process()
