@@ -136,9 +136,15 @@ struct RunCommand: AsyncParsableCommand {
                 + "cash \(NumberText.compact(saved.engine.cash)), \(saved.closedTrades.count) closed trade(s)"
             logger.notice("\(resumed)")
         } else {
-            guard !paperSaved else {
-                throw ValidationError("\(paperPath) holds a paper venue's state but \(path) no run: move it away, or "
-                    + "start with --reset")
+            if paperSaved {
+                // The venue's file is written before the journal's first state: a run killed between the two left
+                // an untouched venue, which the new run starts afresh. One that traded belongs to another journal.
+                let untouched = (try? store.load()).flatMap { $0 }.map(\.isUntouched) ?? false
+                guard untouched else {
+                    throw ValidationError("\(paperPath) holds a paper venue's state but \(path) no run: move it away, "
+                        + "or start with --reset")
+                }
+                try FileManager.default.removeItem(atPath: paperPath)
             }
             start = try replayStart(range: range)
             engine = TradingEngine(settings: settings.engine, instruments: instruments,
@@ -162,6 +168,8 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
+        // Written before the journal holds a run, so that a journal with a run always has its venue beside it.
+        if !FileManager.default.fileExists(atPath: paperPath) { await venue.save() }
         for (id, symbol) in try journal.unresolvedIntentOrders() {
             let found = try? await venue.order(id, symbol: symbol)
             try journal.resolveIntent(id, as: found == nil ? "not_placed" : "open",

@@ -119,6 +119,9 @@ public actor PaperVenue: Venue {
         state.exchange.instruments.values.sorted { $0.symbol < $1.symbol }
     }
 
+    /// Writes the state to its file now.
+    public func save() { persist() }
+
     /// Ends the event stream (the bot is stopping).
     public func close() {
         continuation.finish()
@@ -281,6 +284,12 @@ public struct PaperVenueState: Sendable, Codable {
         recentFills = []
         recentFunding = []
         random = SeededRandom(seed: seed)
+    }
+
+    /// Whether nothing ever happened on it: no order, fill, funding, position or resting order.
+    public var isUntouched: Bool {
+        orders.isEmpty && recentFills.isEmpty && recentFunding.isEmpty && exchange.positions.isEmpty
+            && exchange.restingOrders.isEmpty
     }
 
     mutating func remember(_ id: ClientOrderID, limit: Int) {
