@@ -88,9 +88,6 @@ struct BacktestCommand: AsyncParsableCommand {
         if let fundingRate { exchange.fundingRate = fundingRate }
         var engine = settings.engine
         engine.takerFee = exchange.takerFee
-        // Every stop move counts in a backtest: the spacing that spares a live venue's rate limit would drop moves
-        // made a second apart (a bar's close and the next bar's open share a second), with no rate limit to spare.
-        engine.stopAmendIntervalSeconds = 0
 
         let result: BacktestResult
         switch strategy {

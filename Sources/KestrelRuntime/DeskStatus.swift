@@ -15,6 +15,8 @@ public struct DeskStatus: Sendable, Equatable {
         public var openedAt: Timestamp
     }
 
+    /// `paper` (the paper venue) or `live`.
+    public var mode: String
     public var venue: String
     public var connected: Bool
     public var time: Timestamp?
@@ -28,7 +30,8 @@ public struct DeskStatus: Sendable, Equatable {
     public var dailyLoss: Double
     public var lossStreak: Int
 
-    public init(venue: String) {
+    public init(mode: String, venue: String) {
+        self.mode = mode
         self.venue = venue
         connected = true
         cash = 0
@@ -41,7 +44,7 @@ public struct DeskStatus: Sendable, Equatable {
     }
 
     public static func == (lhs: DeskStatus, rhs: DeskStatus) -> Bool {
-        lhs.venue == rhs.venue && lhs.connected == rhs.connected && lhs.time == rhs.time && lhs.cash == rhs.cash
+        lhs.mode == rhs.mode && lhs.venue == rhs.venue && lhs.connected == rhs.connected && lhs.time == rhs.time && lhs.cash == rhs.cash
             && lhs.equity == rhs.equity && lhs.positions == rhs.positions && lhs.ordersInFlight == rhs.ordersInFlight
             && lhs.unknownOrders == rhs.unknownOrders && lhs.latestScan?.sequence == rhs.latestScan?.sequence
             && lhs.latestScan?.finished == rhs.latestScan?.finished && lhs.dailyLoss == rhs.dailyLoss
@@ -53,7 +56,7 @@ public struct DeskStatus: Sendable, Equatable {
 public final class StatusBoard: Sendable {
     private let current: Mutex<DeskStatus>
 
-    public init(venue: String) { current = Mutex(DeskStatus(venue: venue)) }
+    public init(mode: String, venue: String) { current = Mutex(DeskStatus(mode: mode, venue: venue)) }
 
     public var status: DeskStatus { current.withLock { $0 } }
 

@@ -29,7 +29,8 @@ public actor TradingDesk {
     /// Orders whose outcome is unknown, being looked up.
     private var unknown = Set<ClientOrderID>()
     private var connected = true
-    /// Counts every event heard, so reconciliation knows whether the engine moved while it awaited a snapshot.
+    /// Counts what the venue and the router reported, so reconciliation knows whether the engine heard of the venue
+    /// while it awaited a snapshot (the engine's own orders meanwhile are in `sentDuringReconciliation`).
     private var eventsHeard = 0
     /// Orders handed to the router while a reconciliation awaits its snapshot: they may not be in it.
     private var sentDuringReconciliation: Set<ClientOrderID>?
@@ -38,9 +39,13 @@ public actor TradingDesk {
     /// Signal ages are measured from the re-validation in `handle` to the order's hand-over to the router.
     private var stepStarted: ContinuousClock.Instant?
 
+    /// The trading mode the status reports: `paper` or `live`.
+    public nonisolated let mode: String
+
     public init(engine: TradingEngine, venue: any Venue, router: OrderRouter, recorder: RunRecorder, logger: Logger,
-                journal: (any TradingJournal)? = nil, saveEverySeconds: Int64 = 60,
+                journal: (any TradingJournal)? = nil, mode: String = "paper", saveEverySeconds: Int64 = 60,
                 positionLogIntervalSeconds: Int64 = 1800) {
+        self.mode = mode
         engine_ = engine
         self.venue = venue
         self.router = router
@@ -48,7 +53,7 @@ public actor TradingDesk {
         self.logger = logger
         self.journal = journal
         self.saveEverySeconds = saveEverySeconds
-        statusBoard = StatusBoard(venue: venue.name)
+        statusBoard = StatusBoard(mode: mode, venue: venue.name)
         narrator = Narrator(positionLogIntervalSeconds: positionLogIntervalSeconds)
     }
 
@@ -70,6 +75,7 @@ public actor TradingDesk {
 
     /// What the venue reported on its stream.
     public func heard(_ event: VenueEvent, at time: Timestamp) {
+        eventsHeard += 1
         switch event {
         case .exchange(let exchangeEvent):
             step(.exchange(exchangeEvent), at: time)
@@ -92,6 +98,7 @@ public actor TradingDesk {
 
     /// What became of an order the router sent.
     public func answered(_ answer: OrderAnswer, at time: Timestamp) {
+        eventsHeard += 1
         switch answer {
         case .accepted(let order):
             unknown.remove(order.id)
@@ -177,7 +184,7 @@ public actor TradingDesk {
         let inFlight = router.inFlight.union(sentDuringReconciliation ?? [])
         var entry = JournalEntry(time: time)
         // The fills and funding it counts are recorded as heard (the journal keeps each once).
-        entry.fills = snapshot.recentFills
+        entry.fills = snapshot.recentFills.filter(TradingEngine.isOwn)
         entry.funding = snapshot.recentFunding
         let (report, output) = engine_.reconcile(with: snapshot, inFlight: inFlight, at: time)
         reconciliations += 1
@@ -194,7 +201,6 @@ public actor TradingDesk {
 
     private func step(_ event: EngineEvent, at time: Timestamp, journal entry: JournalEntry? = nil,
                       forceSave: Bool = false) {
-        eventsHeard += 1
         stepStarted = ContinuousClock.now
         var entry = entry ?? JournalEntry(time: time)
         entry.record(event)
@@ -282,7 +288,7 @@ public actor TradingDesk {
     }
 
     private func publishStatus() {
-        var status = DeskStatus(venue: venue.name)
+        var status = DeskStatus(mode: mode, venue: venue.name)
         status.connected = connected
         status.time = engine_.statistics.lastTime
         status.cash = engine_.cash

@@ -61,3 +61,24 @@ import Testing
         #expect(result.equity.allSatisfy { $0.equity >= -1e-6 })
     }
 }
+
+@Suite struct EngineBacktestTests {
+    /// A backtest keeps every stop move: the spacing that spares a live venue's rate limit does not apply, so the
+    /// setting of a live run changes no trade.
+    @Test func theStopMoveSpacingOfALiveRunChangesNoTrade() throws {
+        let strategy = DefaultStrategy()
+        let market = try EmbeddedMarket.load(timeframes: strategy.requirements.map(\.timeframe))
+        let from = Timestamp(parsing: "2017-11-01T00:00:00Z")!
+        func trades(spacing: Int64) -> [BacktestTrade] {
+            let settings = EngineSettings(stopAmendIntervalSeconds: spacing)
+            return EngineBacktest(market: market, strategy: strategy, engineSettings: settings,
+                                  exchangeSettings: PaperExchangeSettings(), from: from, to: from + 20 * 86_400)
+                .run().trades
+        }
+        let kept = trades(spacing: 0)
+        let spaced = trades(spacing: 5)
+        #expect(kept.count > 20)
+        let differing = zip(kept, spaced).filter { $0.exitTime != $1.exitTime || $0.pnl != $1.pnl }.count
+        #expect(spaced.count == kept.count && differing == 0, "\(differing) of \(kept.count) trades differ")
+    }
+}

@@ -265,4 +265,17 @@ import Testing
         #expect(stop.side == .buy && stop.lots == 30 && stop.reduceOnly)
         #expect(v.engine.positions["BBBUSDT"]?.stopState == .pending)
     }
+
+    @Test func someoneElsesFillOnAHeldSymbolIsNotBooked() throws {
+        var v = VenueScript()
+        var (entry, _, snapshot) = try held(&v)
+        // Someone traded AAA by hand and undid it: the venue's position is as Kestrel holds it.
+        for (trade, side) in [("web-a", OrderSide.sell), ("web-b", .buy)] {
+            snapshot.recentFills.append(Fill(orderID: ClientOrderID("web-1"), tradeID: TradeID(trade), symbol: "AAAUSDT",
+                                             side: side, lots: 5, price: 101, fee: 0.1, time: t0 + 1))
+        }
+        let (report, _) = v.engine.reconcile(with: snapshot, at: t0 + 2)
+        #expect(report.fillsCounted == 0 && report.resized.isEmpty && report.closed.isEmpty)
+        #expect(v.engine.positions["AAAUSDT"]?.lots == entry.lots && v.engine.statistics.closedTrades.isEmpty)
+    }
 }

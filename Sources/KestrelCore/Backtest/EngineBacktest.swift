@@ -125,6 +125,9 @@ public struct EngineBacktest<S: Strategy>: Sendable {
         // Nobody reads the engine's notes here (trades come from its statistics): it need not write them.
         var settings = engineSettings
         settings.recordsNotes = false
+        // Every stop move counts in a backtest: the spacing that spares a live venue's rate limit would drop moves
+        // made a second apart (a bar's close and the next bar's open share a second), with no rate limit to spare.
+        settings.stopAmendIntervalSeconds = 0
         let engine = TradingEngine(settings: settings, instruments: instruments,
                                    startingCash: exchangeSettings.startingBalance, revalidator: signals,
                                    startTime: from, runID: RunID(startedAt: from, entropy: 0))

@@ -83,14 +83,17 @@ extension TradingEngine {
         report.positionsCompared = venue.positions.count
         report.ordersCompared = venue.openOrders.count
         let duplicatesBefore = statistics.duplicateFills
-        for fill in venue.recentFills {
+        // Kestrel's own fills, and the venue's liquidations of its positions: someone else's trades on the account
+        // are not the engine's to book (the venue's positions, compared below, say what they did).
+        let ownFills = venue.recentFills.filter(Self.isOwn)
+        for fill in ownFills {
             apply(.fill(fill), into: &output)
         }
         // Funding missed counts too (before the positions are compared: it is paid on the positions held then).
         for payment in venue.recentFunding {
             apply(.funding(symbol: payment.symbol, amount: payment.amount, time: payment.time), into: &output)
         }
-        report.fillsCounted = venue.recentFills.count - (statistics.duplicateFills - duplicatesBefore)
+        report.fillsCounted = ownFills.count - (statistics.duplicateFills - duplicatesBefore)
         // Replayed fills are not news: the duplicates among them are the ones the engine had heard.
         statistics.duplicateFills = duplicatesBefore
         output.notes.removeAll { if case .duplicateFill = $0 { true } else { false } }
@@ -104,7 +107,7 @@ extension TradingEngine {
             cash = wallet
         }
         // A Kestrel fill in the snapshot explains a position the engine does not hold.
-        let kestrelFilled = Set(venue.recentFills.filter { $0.orderID.isKestrels }.map(\.symbol))
+        let kestrelFilled = Set(ownFills.filter { $0.orderID.isKestrels }.map(\.symbol))
 
         for id in pendingEntries.keys where resting[id] == nil && !inFlight.contains(id) {
             // Not resting, not awaited, and any fill it had was counted above: it is over, or never arrived. A
@@ -186,6 +189,9 @@ extension TradingEngine {
         revalueAll()
         return (report, output)
     }
+
+    /// Whether a fill a venue reports is the engine's to count: one of Kestrel's orders, or a liquidation.
+    public static func isOwn(_ fill: Fill) -> Bool { fill.orderID.isKestrels || fill.isLiquidation }
 
     /// Every order id the engine accounts for: entries in flight, and each position's entry, stops, targets and
     /// exit.

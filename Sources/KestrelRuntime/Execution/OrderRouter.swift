@@ -133,6 +133,16 @@ public final class OrderRouter: Sendable {
                 state.withLock { $0.counters.resent += 1 }
                 try? await Task.sleep(for: wait)
                 wait = min(wait * 2, maximumBackoff)
+            } catch .rejected(.duplicateOrderID) {
+                // The venue has an order under this id already: this one, sent before. What became of it is asked.
+                guard let lookedUp = await lookUp(order) else { return }
+                if let found = lookedUp {
+                    state.withLock { $0.counters.resolvedByLookup += 1 }
+                    answersOut.yield(.found(order, found))
+                } else {
+                    answersOut.yield(.rejected(order, .duplicateOrderID(order.id)))
+                }
+                return
             } catch {
                 state.withLock { $0.counters.rejected += 1 }
                 if case .rejected(let rejection) = error {
