@@ -24,6 +24,17 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
             }
         }
 
+        /// The role's place in `allCases`.
+        var index: Int {
+            switch self {
+            case .entry: 0
+            case .stop: 1
+            case .target: 2
+            case .partial: 3
+            case .exit: 4
+            }
+        }
+
         init?(letter: Substring) {
             guard let role = Role.allCases.first(where: { String($0.letter) == letter }) else { return nil }
             self = role
@@ -38,10 +49,10 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
     /// The engine's number for the order; -1 for an id held as text. Compared first: ids that differ nearly
     /// always differ here, and an engine looks its orders up by id again and again.
     private let number: Int
-    /// The run of an engine id (unused for text).
-    private let run: RunID
-    /// The role of an engine id (unused for text).
-    private let role: Role
+    /// The run of an engine id (its value, under 2^42) and its role (the role's place in `Role.allCases`, in the
+    /// low byte), in one word: an id is copied with every order, fill and event, and eight bytes fewer are felt.
+    /// Unused for text.
+    private let runAndRole: UInt64
     /// The symbol of an engine id as the id writes it, or the whole text of any other.
     private let text: String
 
@@ -61,10 +72,12 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
 
     private init(number: Int, run: RunID, role: Role, text: String) {
         self.number = number
-        self.run = run
-        self.role = role
+        runAndRole = run.value << 8 | UInt64(role.index)
         self.text = text
     }
+
+    private var run: RunID { RunID(value: runAndRole >> 8) }
+    private var role: Role { Role.allCases[Int(runAndRole & 0xFF)] }
 
     /// `symbol` in the characters an id may hold, cut to `room` of them.
     private static func idSafe(_ symbol: String, room: Int) -> String {
@@ -129,7 +142,7 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
 
     public static func == (lhs: ClientOrderID, rhs: ClientOrderID) -> Bool {
         // The run and role of a text id are placeholders, the same in every one.
-        lhs.number == rhs.number && lhs.run == rhs.run && lhs.role == rhs.role && lhs.text == rhs.text
+        lhs.number == rhs.number && lhs.runAndRole == rhs.runAndRole && lhs.text == rhs.text
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -93,12 +93,13 @@ public struct Fill: Sendable, Hashable, Codable {
     /// snapshot), and the engine and the journal count a trade id once.
     public var tradeID: TradeID
     public var symbol: String
-    public var side: OrderSide
     public var lots: Int
     public var price: Double
     /// Fee paid, in the quote currency (positive is a cost).
     public var fee: Double
     public var time: Timestamp
+    // The one-byte fields last, together: a fill is copied with every event, and this packs it 8 bytes smaller.
+    public var side: OrderSide
     public var isMaker: Bool
     public var isLiquidation: Bool
 
