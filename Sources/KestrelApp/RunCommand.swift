@@ -244,11 +244,10 @@ struct RunCommand: AsyncParsableCommand {
         // (for ten seconds at most: a venue that does not answer must not keep the bot from stopping).
         await desk.reconcile(at: end)
         router.finish()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await answers.value }
-            group.addTask { try? await Task.sleep(for: .seconds(10)) }
-            await group.next()
-            group.cancelAll()
+        if await !Self.finishes(answers, within: .seconds(10)) {
+            logger.warning("⏳ Orders still unanswered 10 s after stopping: given up on (the next start settles them)")
+            router.cancel()
+            _ = await Self.finishes(answers, within: .seconds(2))
         }
         let violations = try await RunInvariants.check(desk: desk, venue: venue, journal: journal,
                                                        settings: settings.engine, logger: logger)
@@ -263,6 +262,26 @@ struct RunCommand: AsyncParsableCommand {
         logger.notice("✅ BOT SHUTDOWN COMPLETE in \(shutdownStarted.elapsedMilliseconds) ms")
         logger.notice("\(String(repeating: "=", count: 60))")
         print(RunReport.text(summary, engine: await desk.engine))
+    }
+
+    /// Whether `task` finished within `limit`; it is left running either way.
+    static func finishes(_ task: Task<Void, Never>, within limit: Duration) async -> Bool {
+        let (outcomes, outcome) = AsyncStream.makeStream(of: Bool.self)
+        let watcher = Task {
+            await task.value
+            outcome.yield(true)
+        }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            outcome.yield(false)
+        }
+        defer {
+            watcher.cancel()
+            timer.cancel()
+            outcome.finish()
+        }
+        for await finished in outcomes { return finished }
+        return false
     }
 
     private func loadSettings() async throws -> BotSettings {

@@ -128,7 +128,7 @@ public struct ReconciliationService<C: Clock>: Service where C.Duration == Durat
 
     public func run() async throws {
         try await clock.repeating(every: intervalSeconds, from: clock.now + intervalSeconds) { now in
-            await desk.reconcile(at: now)
+            await desk.reconcile(at: now, mayBeSkipped: true)
         }
     }
 }

@@ -108,6 +108,7 @@ public actor TradingDesk {
         case .rejected(let order, let rejection):
             unknown.remove(order.id)
             step(.rejected(order, rejection, time: time), at: time)
+
         case .unknown(let order, let reason):
             if unknown.insert(order.id).inserted {
                 logger.warning("❓ Order \(order.id) for \(order.symbol): outcome unknown (\(reason)); looking it up")
@@ -147,25 +148,47 @@ public actor TradingDesk {
 
     /// Brings the engine in line with the venue (at start-up, after a reconnect and periodically). Its one line in
     /// the log says what it compared and what it changed. Nil when the venue could not be asked.
+    /// One reconciliation at a time: a call made while one runs waits for it, then makes its own.
+    private var reconciling = false
+    private var waitingToReconcile: [CheckedContinuation<Void, Never>] = []
+
+    /// - Parameter mayBeSkipped: a periodic round, which gives up when events keep racing its snapshot (the next
+    ///   round comes); others (at start, after a reconnect, at shutdown) try harder.
     @discardableResult
-    public func reconcile(at time: Timestamp) async -> ReconciliationReport? {
+    public func reconcile(at time: Timestamp, mayBeSkipped: Bool = false) async -> ReconciliationReport? {
+        while reconciling { await withCheckedContinuation { waitingToReconcile.append($0) } }
+        reconciling = true
+        defer {
+            reconciling = false
+            let waiting = waitingToReconcile
+            waitingToReconcile = []
+            for waiter in waiting { waiter.resume() }
+        }
+        return await reconcileOnce(at: max(time, engine_.statistics.lastTime ?? time), mayBeSkipped: mayBeSkipped)
+    }
+
+    private func reconcileOnce(at time: Timestamp, mayBeSkipped: Bool) async -> ReconciliationReport? {
         // A snapshot older than an event the engine heard while waiting for it could undo that event: one taken
         // while events came in is taken again, twice at most; a periodic round that still races them is skipped
         // (the next one comes), as the venue is plainly busy. A read that failed is tried again after a pause.
         var snapshot: VenueSnapshot?
         var failures = 0, races = 0
         var wait = Duration.milliseconds(20)
+        // Orders awaited when the snapshot was asked for: one answered meanwhile, whose answer the desk has not
+        // heard yet, may be missing from it.
+        var awaitedBefore = Set<ClientOrderID>()
         defer { sentDuringReconciliation = nil }
         while snapshot == nil {
             let heardBefore = eventsHeard
             sentDuringReconciliation = []
+            awaitedBefore = router.inFlight
             do {
                 let taken = try await venue.snapshot()
                 if eventsHeard == heardBefore {
                     snapshot = taken
                 } else {
                     races += 1
-                    if races == 3 {
+                    if races == (mayBeSkipped ? 3 : 10) {
                         logger.debug("♻️ Reconciliation skipped: events kept arriving while the venue was read")
                         return nil
                     }
@@ -181,7 +204,7 @@ public actor TradingDesk {
             }
         }
         guard let snapshot else { return nil }
-        let inFlight = router.inFlight.union(sentDuringReconciliation ?? [])
+        let inFlight = router.inFlight.union(awaitedBefore).union(sentDuringReconciliation ?? [])
         var entry = JournalEntry(time: time)
         // The fills and funding it counts are recorded as heard (the journal keeps each once).
         entry.fills = snapshot.recentFills.filter(TradingEngine.isOwn)

@@ -274,4 +274,54 @@ extension [EngineCommand] {
         #expect(sent.placed.filter { $0.purpose == .entry }.map(\.symbol) == ["FFFUSDT"], "\(v.notes.filter { if case .skipped = $0 { true } else { false } })")
         #expect(v.notes.contains { if case .skipped("AAAUSDT", let why) = $0 { why.hasPrefix("not listed") } else { false } })
     }
+
+    @Test func theStopAReplacementAcknowledgedReplacesIsNoLongerCountedOn() throws {
+        var v = VenueScript(settings: EngineSettings(partialTakeProfits: []))
+        let entry = try v.enterLong()
+        let stop = try #require(v.fill(entry, lots: entry.lots, price: 100, at: t0).stops.first)
+        v.accept(stop)
+        let move = try #require(v.price(102, at: t0 + 10).replaced.first)
+        v.accept(move.new)
+        // The venue failed to cancel the old one: it still rests, and reconciliation cancels it as an orphan.
+        #expect(v.position?.standingStopID == nil && v.position?.isProtected == true)
+        let position = ExchangePosition(symbol: "AAAUSDT", side: .long, lots: entry.lots, entryPrice: 100,
+                                        leverage: entry.leverage, margin: 1)
+        let resting = [stop, move.new] + v.commands.targets
+        let snapshot = VenueSnapshot(positions: ["AAAUSDT": position],
+                                     openOrders: resting.map { VenueOrder(request: $0, venueOrderID: "v", status: .open, filledLots: 0) },
+                                     wallet: nil, recentFills: [])
+        let (report, output) = v.engine.reconcile(with: snapshot, at: t0 + 20)
+        #expect(report.orphansCancelled == [stop.id] && output.commands.cancelled == [stop.id])
+    }
+
+    @Test func nothingIsEnteredOnceShuttingDown() throws {
+        var v = VenueScript(settings: EngineSettings(closePositionsOnShutdown: true))
+        let entry = try v.enterLong()
+        v.accept(try #require(v.fill(entry, lots: entry.lots, price: 100, at: t0).stops.first))
+        let exit = try #require(v.send(.shutdown(t0 + 1)).placed.first)
+        #expect(exit.purpose == .exit(.shutdown))
+        // The exit fills and frees the slot; a fresh snapshot would be traded, but the bot is stopping.
+        v.signals.set("BBBUSDT", .buy)
+        v.price(100, at: t0 + 2, "BBBUSDT")
+        let closing = v.fill(exit, lots: entry.lots, price: 100, at: t0 + 2)
+        #expect(closing.placed.isEmpty && v.engine.positions.isEmpty)
+    }
+
+    @Test func fundingDueBeforeAPositionOpenedIsNotItsOwn() throws {
+        var v = VenueScript()
+        let entry = try v.enterLong()
+        v.fill(entry, lots: entry.lots, price: 100, at: t0 + 3600)
+        let position = ExchangePosition(symbol: "AAAUSDT", side: .long, lots: entry.lots, entryPrice: 100,
+                                        leverage: entry.leverage, margin: 1)
+        // The venue's latest funding lists a payment made on an earlier AAA position, and one on this one.
+        let earlier = FundingPayment(symbol: "AAAUSDT", amount: -4, time: t0)
+        let own = FundingPayment(symbol: "AAAUSDT", amount: -1, time: t0 + 7200)
+        let snapshot = VenueSnapshot(positions: ["AAAUSDT": position], openOrders: [], wallet: nil, recentFills: [],
+                                     recentFunding: [earlier, own])
+        _ = v.engine.reconcile(with: snapshot, at: t0 + 7300)
+        #expect(v.engine.positions["AAAUSDT"]?.funding == -1)
+        // Heard again, it is not counted twice either.
+        _ = v.engine.reconcile(with: snapshot, at: t0 + 7400)
+        #expect(v.engine.positions["AAAUSDT"]?.funding == -1)
+    }
 }

@@ -141,7 +141,7 @@ import Testing
                 for step in 0..<500 { await rig.desk.tick(at: t0 + Int64(step)) }
             }
         }
-        #expect(await rig.settle())
+        #expect(await rig.settleFully())
         let engine = await rig.desk.engine
         let exchange = await rig.venue.exchange
         let ids = rig.recorder.ordersSubmitted

@@ -132,6 +132,17 @@ struct Rig {
         }
     }
 
+    /// `settle()`, and until what the venue reported on its stream has reached the engine: it holds what the venue
+    /// holds. Only for a venue whose stream loses nothing.
+    func settleFully() async -> Bool {
+        await eventually {
+            guard await settle() else { return false }
+            let held = await venue.exchange.positions
+            let positions = await desk.engine.positions
+            return positions.count == held.count && positions.values.allSatisfy { held[$0.symbol]?.lots == $0.lots }
+        }
+    }
+
     /// Waits until every order sent is answered and the answers have reached the engine (no stop is left
     /// pending).
     func settle() async -> Bool {

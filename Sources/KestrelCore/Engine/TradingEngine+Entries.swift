@@ -2,7 +2,7 @@ extension TradingEngine {
     /// Walks the latest snapshot best score first and orders every opportunity that still holds: fresh, priced
     /// near its scan, allowed by the risk gates, and still signalled on the symbol's latest data.
     mutating func considerEntries(at now: Timestamp, announce: Bool, into output: inout Output) {
-        guard let snapshot = latestSnapshot else { return }
+        guard !isShuttingDown, let snapshot = latestSnapshot else { return }
         let age = snapshot.age(at: now)
         if announce {
             output.note(.processing(count: snapshot.opportunities.count, snapshotAge: age,
@@ -136,6 +136,9 @@ extension TradingEngine {
             takeProfitPrice: target, trailDistance: trail, bestPrice: fill.price, partialsTaken: 0, exitOrderID: nil,
             exitReason: nil, equityAtEntry: equity, fees: fill.fee, funding: 0, realizedPnL: 0, exitValue: 0,
             exitedLots: 0)
+        // Funding due before the position opened was someone else's (an earlier position's): a venue's snapshot
+        // still lists it, and it is not this one's to count.
+        position.lastFundingAt = fill.time
         if fill.lots < entry.request.lots {
             position.entryOrderID = entry.request.id
             position.entryLotsLeft = entry.request.lots - fill.lots

@@ -350,6 +350,7 @@ extension TradingEngine {
                 positions.values[index] = position
             }
             Self.forget(id, in: &positions.values[index], at: statistics.lastTime)
+            resizeStopIfShort(at: index, at: statistics.lastTime ?? positions.values[index].openedAt, into: &output)
         }
     }
 
@@ -357,13 +358,28 @@ extension TradingEngine {
     /// filling is resized now to the whole position.
     private mutating func stopAcknowledged(at index: Int, into output: inout Output) {
         positions.values[index].stopState = .acknowledged
-        if let since = positions.values[index].unprotectedSince, let now = statistics.lastTime {
-            statistics.maxUnprotectedSeconds = max(statistics.maxUnprotectedSeconds, now - since)
+        noteProtected(at: index, since: statistics.lastTime)
+        // The stop it replaced is the venue's to cancel (the replacement cancels it); should that fail, it is no
+        // longer one the engine counts on, and reconciliation cancels it as an orphan.
+        positions.values[index].standingStopID = nil
+        resizeStopIfShort(at: index, at: statistics.lastTime ?? positions.values[index].openedAt, into: &output)
+    }
+
+    /// The position at `index` is protected (or closed) since `time`: how long it went without an acknowledged stop
+    /// counts.
+    private mutating func noteProtected(at index: Int, since time: Timestamp?) {
+        if let since = positions.values[index].unprotectedSince, let time {
+            statistics.maxUnprotectedSeconds = max(statistics.maxUnprotectedSeconds, time - since)
         }
         positions.values[index].unprotectedSince = nil
-        if positions.values[index].stopLots < positions.values[index].lots, positions.values[index].exitOrderID == nil {
-            sendStop(at: index, at: statistics.lastTime ?? positions.values[index].openedAt, into: &output)
-        }
+    }
+
+    /// A stop smaller than the position (sent before the entry finished filling, while an exit was in flight) is
+    /// resized once nothing stands in the way.
+    private mutating func resizeStopIfShort(at index: Int, at time: Timestamp, into output: inout Output) {
+        guard positions.values[index].exitOrderID == nil, positions.values[index].stopState == .acknowledged,
+              positions.values[index].stopLots < positions.values[index].lots else { return }
+        sendStop(at: index, at: time, into: &output)
     }
 
     /// Drops every reference `position` holds to order `id`, in place: the order is gone (refused, cancelled or
@@ -429,6 +445,9 @@ extension TradingEngine {
             // partial exit would cost two requests and leave the position unprotected between them.
             return
         }
+        // Closed without an acknowledged stop (the grace ran out, or its price was crossed first): that time counts,
+        // to the fill that closed it (which may be heard later, after a dropped stream).
+        if positions.values[index].unprotectedSince != nil { noteProtected(at: index, since: fill.time) }
         guard let position = positions.removeValue(forKey: fill.symbol) else { return }
         revalue(fill.symbol)
         if let stop = position.stopOrderID { output.commands.append(.cancel(stop, symbol: fill.symbol)) }
@@ -509,11 +528,13 @@ extension TradingEngine {
             // order a tick.
             positions.values[index].partialRetryAfter = time + Self.partialRetryDelaySeconds
         }
-        if positions.values[index].stopOrderID == request.id, !rejection.isPositionAlreadyGone(for: request) {
-            // Sent again shortly; meanwhile the engine watches the stop price itself.
+        if positions.values[index].stopOrderID == request.id {
+            // Sent again shortly (not on every price: a venue that says the position is gone says it again until
+            // reconciliation settles it); meanwhile the engine watches the stop price itself.
             positions.values[index].stopRetryAfter = time + settings.stopRetrySeconds
         }
         // A refused exit can be sent again.
         Self.forget(request.id, in: &positions.values[index], at: time)
+        resizeStopIfShort(at: index, at: time, into: &output)
     }
 }

@@ -220,7 +220,7 @@ extension TradingEngine {
             takeProfitPrice: instrument.roundToTick(held.entryPrice * (1 + held.side.sign * 2 * stopDistance)),
             trailDistance: settings.risk.trailingStopPercentage, bestPrice: held.entryPrice,
             partialsTaken: 0, exitOrderID: nil, exitReason: nil, equityAtEntry: equity, fees: 0, funding: 0,
-            realizedPnL: 0, exitValue: 0, exitedLots: 0)
+            lastFundingAt: time, realizedPnL: 0, exitValue: 0, exitedLots: 0)
     }
 
     /// Brings one held position's orders in line with what rests on the venue: its stop found, read back, resized

@@ -85,6 +85,8 @@ public struct TradingEngine: Sendable {
         actedOn.contains { $0.sequence == sequence && $0.symbol == symbol }
     }
     var nextOrderNumber = 1
+    /// Set by the shutdown event: no new entries from then on.
+    var isShuttingDown = false
     /// The trade ids of the fills already counted: at least the last 2,048 (a venue's snapshot of recent fills holds
     /// fewer; KuCoin's, a day's, at most 1,000).
     var seenTradeIDs = RecentIDs<TradeID>(capacity: 2_048)
@@ -270,6 +272,8 @@ public struct TradingEngine: Sendable {
         case .tick(let time):
             monitorTick(at: time, into: &output)
         case .shutdown(let time):
+            // The exits it sends free slots as they fill: nothing is entered in them any more.
+            isShuttingDown = true
             if settings.closePositionsOnShutdown {
                 // In symbol order, as the book keeps them.
                 for symbol in positions.keys { exit(symbol, reason: .shutdown, at: time, into: &output) }

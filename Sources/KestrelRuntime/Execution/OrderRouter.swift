@@ -99,6 +99,13 @@ public final class OrderRouter: Sendable {
     /// No more commands: `run()` returns once those already sent are answered.
     public func finish() { inbox.finish() }
 
+    /// Gives up on what is still being sent or looked up (the bot is stopping and cannot wait any longer): what it
+    /// left unanswered, the journal's intents and the next reconciliation settle.
+    public func cancel() {
+        inbox.finish()
+        for lane in state.withLock({ Array($0.lanes.values) }) { lane.cancel() }
+    }
+
     private func execute(_ command: EngineCommand) async {
         switch command {
         case .place(let order):
