@@ -251,7 +251,13 @@ public final class SQLiteJournal: TradingJournal {
             }
             for outcome in entry.outcomes {
                 switch outcome {
-                case .accepted(let id): try setState(id.rawValue, "open")
+                case .accepted(let id):
+                    // An acknowledgement can arrive after the order's fills (the venue's stream is quicker than its
+                    // answer): it opens only an order not yet further along.
+                    try db.execute(sql: "UPDATE orders SET state = 'open', updated_at = ? WHERE client_order_id = ? "
+                        + "AND state IN ('intent', 'unknown')", arguments: [at, id.rawValue])
+                    try db.execute(sql: "INSERT INTO order_events (client_order_id, state, at) VALUES (?, 'open', ?)",
+                                   arguments: [id.rawValue, at])
                 case .rejected(let id, let reason): try setState(id.rawValue, "rejected", reason)
                 case .cancelled(let id): try setState(id.rawValue, "cancelled")
                 case .unknown(let id, let reason): try setState(id.rawValue, "unknown", reason)

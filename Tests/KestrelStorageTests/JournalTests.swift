@@ -93,6 +93,11 @@ func temporaryPath(_ name: String = "journal.sqlite") -> String {
         #expect(counts.fills == 2 && counts.fees == 2)
         #expect(try journal.fills().map(\.tradeID) == ["t1", "t2"])
         #expect(try journal.recentTradeIDs(limit: 1) == ["t2"] && journal.recentTradeIDs(limit: 5) == ["t1", "t2"])
+        // The venue's acknowledgement, heard after the fills, does not make the order open again.
+        entry.fills = []
+        entry.outcomes = [.accepted(ClientOrderID("a"))]
+        try journal.commit(entry)
+        #expect(try journal.openOrders().isEmpty)
         #expect(try journal.openOrders().isEmpty)
     }
 
