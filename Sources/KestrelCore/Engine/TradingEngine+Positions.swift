@@ -59,6 +59,7 @@ extension TradingEngine {
         // The stop was crossed but the venue has not acknowledged a stop there (not yet, refused or gone): exit now.
         let stopCrossed = position.side == .long ? price <= position.stopPrice : price >= position.stopPrice
         if stopCrossed, !position.stopAcknowledged {
+            if positions.values[index].unprotectedSince != nil { noteProtected(at: index, since: time) }
             exit(symbol, reason: Self.stopReason(position.stopKind), at: time, into: &output)
             return
         }
@@ -90,6 +91,8 @@ extension TradingEngine {
             let symbol = positions.values[index].symbol
             output.note(.unprotected(symbol: symbol, seconds: time - position.unprotectedSince))
             statistics.closedUnprotected += 1
+            // Counted to the decision to close: how long the exit then takes is the venue's, not a stop's.
+            noteProtected(at: index, since: time)
             exit(symbol, reason: .noStop, at: time, into: &output)
             return true
         }
