@@ -35,7 +35,6 @@ public actor TradingDesk {
     /// Orders handed to the router while a reconciliation awaits its snapshot: they may not be in it.
     private var sentDuringReconciliation: Set<ClientOrderID>?
     public private(set) var reconciliations = 0
-    public private(set) var reconciliationDifferences = 0
     /// Signal ages are measured from the re-validation in `handle` to the order's hand-over to the router.
     private var stepStarted: ContinuousClock.Instant?
 
@@ -211,7 +210,6 @@ public actor TradingDesk {
         entry.funding = snapshot.recentFunding
         let (report, output) = engine_.reconcile(with: snapshot, inFlight: inFlight, at: time)
         reconciliations += 1
-        if !report.isClean { reconciliationDifferences += 1 }
         carryOut(output, at: time, into: &entry)
         // One line every time, differences or not: a trader reading the log sees that it ran and what it compared.
         logger.log(level: report.isClean ? .info : .warning, "♻️ \(report.summary)")

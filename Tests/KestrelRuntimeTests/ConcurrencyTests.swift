@@ -119,11 +119,7 @@ import Testing
                     var random = SystemRandomNumberGenerator()
                     for step in 0..<500 {
                         let symbol = symbols[(worker + step) % symbols.count]
-                        // Mostly near the scanned price (within the drift limit), now and then far enough to
-                        // reach a stop or a target.
-                        let price = step % 50 == 49 ? Double.random(in: 85...115, using: &random)
-                            : Double.random(in: 99.7...100.3, using: &random)
-                        await rig.price(symbol, price, at: t0 + Int64(step))
+                        await rig.price(symbol, stressPrice(step: step, using: &random), at: t0 + Int64(step))
                     }
                 }
             }

@@ -17,9 +17,7 @@ import Testing
                     var random = SystemRandomNumberGenerator()
                     for step in 0..<500 {
                         let symbol = symbols[(worker + step) % symbols.count]
-                        let price = step % 50 == 49 ? Double.random(in: 85...115, using: &random)
-                            : Double.random(in: 99.7...100.3, using: &random)
-                        await rig.price(symbol, price, at: t0 + tick())
+                        await rig.price(symbol, stressPrice(step: step, using: &random), at: t0 + tick())
                     }
                 }
             }

@@ -95,6 +95,12 @@ final class ScriptedSource: MarketDataSource {
     }
 }
 
+/// A price for stress tests: mostly near the scanned 100 (within the drift limit), and at every 50th step far
+/// enough to reach a stop or a target.
+func stressPrice(step: Int, using random: inout some RandomNumberGenerator) -> Double {
+    step % 50 == 49 ? Double.random(in: 85...115, using: &random) : Double.random(in: 99.7...100.3, using: &random)
+}
+
 /// Everything a runtime test wires together.
 struct Rig {
     let clock = TestClock<Duration>()

@@ -30,7 +30,6 @@ public final class OrderRouter: Sendable {
         public var outcomeUnknown = 0
         public var resolvedByLookup = 0
         public var resent = 0
-        public var rejected = 0
     }
 
     private let venue: any Venue
@@ -151,7 +150,6 @@ public final class OrderRouter: Sendable {
                 }
                 return
             } catch {
-                state.withLock { $0.counters.rejected += 1 }
                 if case .rejected(let rejection) = error {
                     answersOut.yield(.rejected(order, rejection))
                 } else {

@@ -22,7 +22,6 @@ public actor PaperVenue: Venue {
     private let logger: Logger
     /// Until when (engine time) the event stream is down, after a `drop` fault.
     private var streamDownUntil: Timestamp?
-    public private(set) var faultsFired: [String: Int] = [:]
 
     /// How many fills `snapshot().recentFills` reports, and how many finished orders `order(_:symbol:)` still
     /// knows: enough for a restart to find what the journal missed, few enough that the state written at every
@@ -197,9 +196,7 @@ public actor PaperVenue: Venue {
     }
 
     private func fire(_ name: String, _ probability: Double) -> Bool {
-        guard state.random.chance(probability) else { return false }
-        faultsFired[name, default: 0] += 1
-        return true
+        state.random.chance(probability)
     }
 
     // MARK: Reporting
