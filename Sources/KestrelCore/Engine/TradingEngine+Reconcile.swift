@@ -163,6 +163,10 @@ extension TradingEngine {
                 bookReconciledClose(gone, at: time, into: &output)
                 positions[symbol] = adoptedPosition(held, instrument: instrument, at: time)
                 report.resized.append(symbol)
+            } else if pendingEntries.values.contains(where: { $0.request.symbol == symbol }) {
+                // An entry of the engine's on this symbol is still awaited: its answer or fill opens the position
+                // (taking it on now would open it twice).
+                continue
             } else if kestrelFilled.contains(symbol) {
                 positions[symbol] = adoptedPosition(held, instrument: instrument, at: time)
                 report.adopted.append(symbol)
