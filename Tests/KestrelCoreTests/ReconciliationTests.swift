@@ -278,4 +278,37 @@ import Testing
         #expect(report.fillsCounted == 0 && report.resized.isEmpty && report.closed.isEmpty)
         #expect(v.engine.positions["AAAUSDT"]?.lots == entry.lots && v.engine.statistics.closedTrades.isEmpty)
     }
+
+    @Test func fundingOnAClosedPositionIsCountedOnceHoweverOftenTheVenueReportsIt() throws {
+        var h = holding()
+        // Funding paid on the position, heard on the stream; then the position closes.
+        let paid = FundingPayment(symbol: "AAAUSDT", amount: 1.25, time: t0 + 20)
+        h.send(.exchange(.funding(symbol: paid.symbol, amount: paid.amount, time: paid.time)), at: t0 + 20)
+        let lots = try #require(h.desk.exchange.positions["AAAUSDT"]?.lots)
+        h.send(.exchange(.fill(Fill(orderID: ClientOrderID("gone"), tradeID: TradeID("close-1"), symbol: "AAAUSDT",
+                                    side: .sell, lots: lots, price: 100, fee: 0, time: t0 + 30))), at: t0 + 30)
+        #expect(h.desk.engine.positions.isEmpty)
+        let cash = h.desk.engine.cash
+        // Every reconciliation replays the venue's recent payments: the one already counted changes nothing, though
+        // no position is left to tie it to.
+        for round in 1...3 {
+            let snapshot = VenueSnapshot(positions: [:], openOrders: [], wallet: cash, recentFills: [],
+                                         recentFunding: [paid])
+            let (report, _) = h.desk.engine.reconcile(with: snapshot, at: t0 + 60 * Int64(round))
+            #expect(report.cashCorrection == 0, "round \(round)")
+            #expect(h.desk.engine.cash == cash)
+        }
+        // A later payment is new.
+        let next = FundingPayment(symbol: "AAAUSDT", amount: -0.5, time: t0 + 8 * 3600)
+        let snapshot = VenueSnapshot(positions: [:], openOrders: [], wallet: cash - 0.5, recentFills: [],
+                                     recentFunding: [paid, next])
+        let (report, _) = h.desk.engine.reconcile(with: snapshot, at: t0 + 8 * 3600 + 1)
+        #expect(report.cashCorrection == 0 && h.desk.engine.cash == cash - 0.5)
+        // And it survives a restart: the saved state remembers what was counted.
+        var restored = TradingEngine(settings: h.desk.engine.settings, instruments: EngineHarness.instruments,
+                                     revalidator: h.signals, restoring: h.desk.engine.state, closedTrades: [],
+                                     newRunID: RunID(startedAt: t0, entropy: 1))
+        let (again, _) = restored.reconcile(with: snapshot, at: t0 + 8 * 3600 + 2)
+        #expect(again.cashCorrection == 0 && restored.cash == cash - 0.5)
+    }
 }

@@ -13,6 +13,8 @@ public struct EngineState: Sendable, Codable, Equatable {
     public var runID: RunID?
     /// Counters and measurements, without the closed trades and snapshot ages (see `TradingEngine.state`).
     public var statistics: EngineStatistics
+    /// The latest funding payment counted, per symbol; nil in a state saved before it was kept.
+    var fundingCountedThrough: [String: Timestamp]?
 }
 
 
@@ -41,7 +43,8 @@ extension TradingEngine {
         return EngineState(cash: cash, positions: positions.dictionary, lastPrices: lastPrices,
                            pendingEntries: pendingEntries.dictionary,
                            risk: risk, latestSnapshot: latestSnapshot, actedOn: Set(actedOn.map(\.text)),
-                           nextOrderNumber: nextOrderNumber, runID: runID, statistics: stats)
+                           nextOrderNumber: nextOrderNumber, runID: runID, statistics: stats,
+                           fundingCountedThrough: fundingCountedThrough)
     }
 
     /// An engine that carries on from a saved state; `closedTrades` come back from the journal. The run keeps its
@@ -60,6 +63,9 @@ extension TradingEngine {
         actedOn = saved.actedOn.compactMap(OpportunityKey.init(text:))
             .sorted { ($0.sequence, $0.symbol) < ($1.sequence, $1.symbol) }
         nextOrderNumber = saved.nextOrderNumber
+        // A state from before: each position's own latest payment.
+        fundingCountedThrough = saved.fundingCountedThrough
+            ?? saved.positions.compactMapValues(\.lastFundingAt)
         statistics = saved.statistics
         statistics.closedTrades = closedTrades
         revalueAll()

@@ -53,8 +53,25 @@ public struct OrderIDMap<Value: Sendable>: Sendable {
     @discardableResult
     public mutating func removeValue(forKey key: ClientOrderID) -> Value? {
         guard let index = index(forKey: key) else { return nil }
+        return remove(at: index)
+    }
+
+    /// Removes the value at `index` (from `index(forKey:)`) and returns it.
+    @discardableResult
+    public mutating func remove(at index: Int) -> Value {
         keys.remove(at: index)
         return values.remove(at: index)
+    }
+
+    /// Removes the value filed under `key`, if any; true when there was one. For a caller that does not read the
+    /// value: no optional copy of it is made (the engine asks this of every fill and cancel it hears, and an entry
+    /// in flight is a large value).
+    @discardableResult
+    public mutating func discard(_ key: ClientOrderID) -> Bool {
+        guard !keys.isEmpty, let index = index(forKey: key) else { return false }
+        keys.remove(at: index)
+        values.remove(at: index)
+        return true
     }
 
     public mutating func reserveCapacity(_ capacity: Int) {

@@ -57,7 +57,7 @@ extension TradingEngine {
     /// Why an opportunity cannot be entered now, or nil.
     private func entryBlocker(_ opportunity: Opportunity, at now: Timestamp) -> EntryBlocker? {
         let symbol = opportunity.symbol
-        guard listedInstrument(symbol) != nil else { return .notListed }
+        guard isListed(symbol) else { return .notListed }
         if positions.index(forKey: symbol) != nil
             || pendingEntries.values.indices.contains(where: { pendingEntries.values[$0].request.symbol == symbol }) {
             return .alreadyInPosition

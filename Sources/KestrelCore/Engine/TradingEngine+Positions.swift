@@ -315,8 +315,8 @@ extension TradingEngine {
                 output.note(.duplicateFill(fill))
                 return
             }
-            if let entry = pendingEntries.removeValue(forKey: fill.orderID) {
-                opened(fill, entry: entry, into: &output)
+            if !pendingEntries.isEmpty, let index = pendingEntries.index(forKey: fill.orderID) {
+                opened(fill, entry: pendingEntries.remove(at: index), into: &output)
             } else if let index = positions.index(forKey: fill.symbol) {
                 if positions.values[index].entryOrderID == fill.orderID {
                     grew(fill, at: index, into: &output)
@@ -332,17 +332,21 @@ extension TradingEngine {
                   positions.values[index].stopState == .pending else { break }
             stopAcknowledged(at: index, into: &output)
         case .funding(let symbol, let amount, let time):
-            // In place: the book's subscript would move the position out and back.
-            if let index = positions.index(forKey: symbol) {
-                // A symbol's funding is paid once per interval, each at a later time: one at or before the last
-                // counted is that one reported again.
-                if let last = positions.values[index].lastFundingAt, time <= last { break }
+            // A symbol's funding is paid once per interval, each at a later time: one at or before the last counted
+            // is that one reported again (by the stream and a snapshot, or by two snapshots). That holds once the
+            // position it was paid on is closed too: reconciliation replays the venue's recent payments every time.
+            if let last = fundingCountedThrough[symbol], time <= last { break }
+            fundingCountedThrough[symbol] = time
+            // In place: the book's subscript would move the position out and back. A payment from before the
+            // position opened (on an earlier one) is cash, not the position's.
+            if let index = positions.index(forKey: symbol),
+               positions.values[index].lastFundingAt.map({ time > $0 }) ?? true {
                 positions.values[index].lastFundingAt = time
                 positions.values[index].funding += amount
             }
             cash += amount
         case .orderCancelled(let id, let symbol):
-            if pendingEntries.removeValue(forKey: id) != nil { break }
+            if pendingEntries.discard(id) { break }
             guard let index = positions.index(forKey: symbol) else { break }
             if positions.values[index].entryOrderID == id {
                 // The rest of the entry will not fill: the position is what filled, and its targets go out now.
@@ -524,7 +528,7 @@ extension TradingEngine {
         // sends for the rest finds nothing to reduce. That is not a refusal worth counting.
         if !rejection.isPositionAlreadyGone(for: request) { statistics.rejections += 1 }
         output.note(.orderRejected(request, rejection))
-        if pendingEntries.removeValue(forKey: request.id) != nil { return }
+        if pendingEntries.discard(request.id) { return }
         guard let index = positions.index(forKey: request.symbol) else { return }
         if positions.values[index].exitOrderID == request.id, request.purpose == .exit(.partialTakeProfit) {
             // Tried again, but not on every price: a refusal that lasts (a full journal) would otherwise send an

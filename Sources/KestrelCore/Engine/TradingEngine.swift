@@ -90,6 +90,8 @@ public struct TradingEngine: Sendable {
     /// The trade ids of the fills already counted: at least the last 2,048 (a venue's snapshot of recent fills holds
     /// fewer; KuCoin's, a day's, at most 1,000).
     var seenTradeIDs = RecentIDs<TradeID>(capacity: 2_048)
+    /// The time of the latest funding payment counted, per symbol (see `apply(_:into:)`).
+    var fundingCountedThrough: [String: Timestamp] = [:]
     /// The cash and valuations the drawdown last saw equity at (see `record(slot:_:at:into:)`).
     private var observedEquityInputs: (cash: Double, valuationVersion: Int) = (.nan, -1)
 
@@ -172,6 +174,10 @@ public struct TradingEngine: Sendable {
 
     /// The engine's instrument for `symbol`: `instruments[symbol]`, found by slot.
     func listedInstrument(_ symbol: String) -> Instrument? { listedSlots.slot(of: symbol).map { listed[$0] } }
+    /// Whether `symbol` is listed, with no copy of its instrument (asked of every opportunity looked at).
+    func isListed(_ symbol: String) -> Bool { listedSlots.slot(of: symbol) != nil }
+    /// The base asset of listed `symbol`, read in place.
+    func listedBase(_ symbol: String) -> String? { listedSlots.slot(of: symbol).map { listed[$0].base } }
 
     /// How many symbols with a position or an entry in flight are in the risk group `group`, by their base asset
     /// (the engine's instrument's, when it lists the symbol).
@@ -180,7 +186,7 @@ public struct TradingEngine: Sendable {
         // Read in place: iterating the values would copy each whole position and entry.
         for index in positions.values.indices {
             let symbol = positions.values[index].symbol
-            let base = listedInstrument(symbol)?.base ?? positions.values[index].instrument.base
+            let base = listedBase(symbol) ?? positions.values[index].instrument.base
             if RiskManager.group(ofBase: base) == group { count += 1 }
         }
         for index in pendingEntries.values.indices

@@ -81,7 +81,12 @@ public struct ClientOrderID: Hashable, Sendable, CustomStringConvertible, Compar
 
     /// `symbol` in the characters an id may hold, cut to `room` of them.
     private static func idSafe(_ symbol: String, room: Int) -> String {
-        if symbol.utf8.count <= room, isAllowed(symbol) { return symbol }
+        // Read as the bytes the string holds where it can (a native string): going through the UTF-8 view byte by
+        // byte cost the backtest about 1% of its time, as the engine makes an id for every order.
+        let fits = symbol.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.count <= room && bytes.allSatisfy { isAllowed($0) }
+        } ?? (symbol.utf8.count <= room && isAllowed(symbol))
+        if fits { return symbol }
         let bytes = symbol.utf8.prefix(max(0, room)).map { isAllowed($0) ? $0 : UInt8(ascii: "_") }
         return String(decoding: bytes, as: UTF8.self)
     }

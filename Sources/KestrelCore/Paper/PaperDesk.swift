@@ -210,31 +210,34 @@ public struct PaperDesk: Sendable {
                 if case .success = exchange.cancel(id), recordsJournal { step.journal.outcomes.append(.cancelled(id)) }
             case .replaceStop(let old, let request):
                 // A refused replacement leaves the old stop resting where it was, still protecting the position.
-                send(request, &scratch, at: time, into: &step, submitting: submitting) { exchange, events in
+                let replaced = send(request, &scratch, at: time, into: &step, submitting: submitting) { exchange, events in
                     exchange.replace(old, with: request, at: time, into: &events)
                 }
+                if replaced, recordsJournal { step.journal.outcomes.append(.cancelled(old)) }
             }
         }
     }
 
     /// Sends one order (`order` does, on the exchange) once `submitting` let it go; the rejection or what the
-    /// exchange did goes on `scratch.queue`, for the engine to hear next.
+    /// exchange did goes on `scratch.queue`, for the engine to hear next. True when the exchange took the order.
+    @discardableResult
     private mutating func send(_ request: OrderRequest, _ scratch: inout Scratch, at time: Timestamp,
                                into step: inout Step, submitting: (OrderRequest) throws -> Void,
-                               _ order: (inout PaperExchange, inout [ExchangeEvent]) -> OrderRejection?) {
+                               _ order: (inout PaperExchange, inout [ExchangeEvent]) -> OrderRejection?) -> Bool {
         do {
             try submitting(request)
         } catch {
             scratch.queue.append(.rejected(request, .notRecorded("\(error)"), time: time))
-            return
+            return false
         }
         if !scratch.exchangeEvents.isEmpty { scratch.exchangeEvents.removeAll(keepingCapacity: true) }
         if let rejection = order(&exchange, &scratch.exchangeEvents) {
             scratch.queue.append(.rejected(request, rejection, time: time))
-        } else {
-            if recordsJournal { step.journal.outcomes.append(.accepted(request.id)) }
-            for event in scratch.exchangeEvents { scratch.queue.append(.exchange(event)) }
+            return false
         }
+        if recordsJournal { step.journal.outcomes.append(.accepted(request.id)) }
+        for event in scratch.exchangeEvents { scratch.queue.append(.exchange(event)) }
+        return true
     }
 
     private func record(_ event: EngineEvent, into journal: inout JournalEntry) {
