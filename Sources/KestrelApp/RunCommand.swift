@@ -178,7 +178,7 @@ struct RunCommand: AsyncParsableCommand {
                                       at: start)
             logger.warning("♻️ Order \(id) from before the restart \(found == nil ? "never reached" : "reached") the exchange")
         }
-        let router = OrderRouter(venue: venue)
+        let router = OrderRouter(venue: venue, recorder: recorder)
         let desk = TradingDesk(engine: engine, venue: venue, router: router, recorder: recorder,
                                logger: Logger(label: "kestrel.trader"), journal: journal)
         // What the venue says goes before routine work: the desk's actor takes its highest-priority calls first, so

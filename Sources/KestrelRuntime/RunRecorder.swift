@@ -18,11 +18,15 @@ public final class RunRecorder: Sendable {
         state.withLock { $0.scanDurations.append(wallDuration) }
     }
 
-    public func recordSubmission(_ request: OrderRequest, signalAge: Duration) {
-        state.withLock {
-            $0.ordersSubmitted.append(request.id)
-            if request.purpose == .entry { $0.signalAges.append(signalAge) }
-        }
+    /// The desk handed `request` to the router.
+    public func recordSubmission(_ request: OrderRequest) {
+        state.withLock { $0.ordersSubmitted.append(request.id) }
+    }
+
+    /// The router started sending entry `request`, `signalAge` after the step that re-validated its signal began.
+    public func recordDeparture(_ request: OrderRequest, signalAge: Duration) {
+        guard request.purpose == .entry else { return }
+        state.withLock { $0.signalAges.append(signalAge) }
     }
 
     public var scans: Int { state.withLock(\.scanDurations.count) }

@@ -28,6 +28,9 @@ public actor TradingDesk {
     private var sentOrder = [ClientOrderID]()
     /// Orders whose outcome is unknown, being looked up.
     private var unknown = Set<ClientOrderID>()
+    /// Orders handed to the router whose answer the desk has not heard yet. Kept here, on the desk, rather than
+    /// asked of the router: the order path then takes no lock the router's sending tasks take too.
+    public private(set) var awaitingAnswer = Set<ClientOrderID>()
     private var connected = true
     /// Counts what the venue and the router reported, so reconciliation knows whether the engine heard of the venue
     /// while it awaited a snapshot (the engine's own orders meanwhile are in `sentDuringReconciliation`).
@@ -35,7 +38,7 @@ public actor TradingDesk {
     /// Orders handed to the router while a reconciliation awaits its snapshot: they may not be in it.
     private var sentDuringReconciliation: Set<ClientOrderID>?
     public private(set) var reconciliations = 0
-    /// Signal ages are measured from the re-validation in `handle` to the order's hand-over to the router.
+    /// Signal ages are measured from the step that re-validates the signal to the router starting to send the order.
     private var stepStarted: ContinuousClock.Instant?
 
     /// The trading mode the status reports: `paper` or `live`.
@@ -101,11 +104,13 @@ public actor TradingDesk {
         switch answer {
         case .accepted(let order):
             unknown.remove(order.id)
+            awaitingAnswer.remove(order.id)
             var entry = JournalEntry(time: time)
             entry.outcomes.append(.accepted(order.id))
             step(.exchange(.accepted(order.id, symbol: order.symbol)), at: time, journal: entry)
         case .rejected(let order, let rejection):
             unknown.remove(order.id)
+            awaitingAnswer.remove(order.id)
             step(.rejected(order, rejection, time: time), at: time)
 
         case .unknown(let order, let reason):
@@ -118,6 +123,7 @@ public actor TradingDesk {
             }
         case .found(let order, let found):
             unknown.remove(order.id)
+            awaitingAnswer.remove(order.id)
             logger.notice("🔎 Order \(order.id) found on \(venue.name): \(found.status.rawValue)")
             switch found.status {
             case .open, .filled:
@@ -173,14 +179,10 @@ public actor TradingDesk {
         var snapshot: VenueSnapshot?
         var failures = 0, races = 0
         var wait = Duration.milliseconds(20)
-        // Orders awaited when the snapshot was asked for: one answered meanwhile, whose answer the desk has not
-        // heard yet, may be missing from it.
-        var awaitedBefore = Set<ClientOrderID>()
         defer { sentDuringReconciliation = nil }
         while snapshot == nil {
             let heardBefore = eventsHeard
             sentDuringReconciliation = []
-            awaitedBefore = router.inFlight
             do {
                 let taken = try await venue.snapshot()
                 if eventsHeard == heardBefore {
@@ -203,7 +205,9 @@ public actor TradingDesk {
             }
         }
         guard let snapshot else { return nil }
-        let inFlight = router.inFlight.union(awaitedBefore).union(sentDuringReconciliation ?? [])
+        // Orders whose answer the desk has not heard may be missing from the snapshot (an answer heard while it was
+        // taken would have counted as an event, and the snapshot been taken again).
+        let inFlight = awaitingAnswer.union(sentDuringReconciliation ?? [])
         var entry = JournalEntry(time: time)
         // The fills and funding it counts are recorded as heard (the journal keeps each once).
         entry.fills = snapshot.recentFills.filter(TradingEngine.isOwn)
@@ -231,12 +235,11 @@ public actor TradingDesk {
         publishStatus()
     }
 
-    /// Narrates the engine's notes and hands its commands to the router, each order's intent journaled first. An
+    /// Hands the engine's commands to the router, each order's intent journaled first, then narrates its notes. An
     /// order that cannot be journaled is not sent: the engine hears it refused.
     private func carryOut(_ output: TradingEngine.Output, at time: Timestamp, into entry: inout JournalEntry) {
         var pending = output
         while true {
-            narrate(pending.notes, at: time)
             for note in pending.notes {
                 if case .closed(let trade) = note { entry.closedTrades.append(trade) }
             }
@@ -252,13 +255,17 @@ public actor TradingDesk {
                         continue
                     }
                     remember(order)
+                    awaitingAnswer.insert(order.id)
                     sentDuringReconciliation?.insert(order.id)
-                    router.submit(command)
-                    recorder.recordSubmission(order, signalAge: stepStarted.map { ContinuousClock.now - $0 } ?? .zero)
+                    router.submit(command, decidedAt: stepStarted)
+                    recorder.recordSubmission(order)
                 case .cancel:
                     router.submit(command)
                 }
             }
+            // The orders left first; the log is written after them: a line to a slow terminal or pipe must not stand
+            // between a decision and its order.
+            narrate(pending.notes, at: time)
             guard !refused.isEmpty else { return }
             pending = engine_.emptyOutput
             for event in refused {
@@ -321,7 +328,7 @@ public actor TradingDesk {
                                 unrealizedPnL: p.unrealizedPnL(at: prices[p.symbol] ?? p.entryPrice),
                                 openedAt: p.openedAt)
         }
-        status.ordersInFlight = router.inFlight.count
+        status.ordersInFlight = awaitingAnswer.count
         status.unknownOrders = unknown.sorted()
         status.latestScan = engine_.latestSnapshot.map { ($0.sequence, $0.scanFinished) }
         status.dailyLoss = engine_.risk.dailyLoss(equity: engine_.equity)

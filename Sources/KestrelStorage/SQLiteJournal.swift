@@ -62,13 +62,24 @@ public final class SQLiteJournal: TradingJournal {
             // Set on the writer once the pool is open: GRDB sets synchronous=NORMAL when it turns WAL on, after
             // `prepareDatabase` has run, and the setting belongs to the connection that commits.
             let level = durability == .full ? "FULL" : "NORMAL"
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(level)") }
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(level)")
+                // The log is copied into the database by `commit`, after a step, never by whichever write crosses
+                // SQLite's threshold: that could be an order's intent, which then waits milliseconds for a disk
+                // flush before the order may leave.
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            }
         } catch {
             throw Self.map(error, path: path)
         }
         try checkOwnership()
         do {
             try Self.migrator.migrate(pool)
+            // Compiled now, not when the first order waits for its intent.
+            try pool.writeWithoutTransaction { db in
+                _ = try db.cachedStatement(sql: Self.insertIntent)
+                _ = try db.cachedStatement(sql: Self.insertIntentEvent)
+            }
         } catch {
             throw Self.map(error, path: path)
         }
@@ -207,18 +218,28 @@ public final class SQLiteJournal: TradingJournal {
 
     public func recordIntent(_ order: OrderRequest, at time: Timestamp) throws {
         let (kind, price) = Self.describe(order.kind)
+        // Cached statements: this write stands between a decision and its order leaving, and compiling the SQL
+        // each time was a third of it.
         try write { db in
-            try db.execute(sql: """
-                INSERT INTO orders (client_order_id, symbol, side, lots, kind, price, reduce_only, leverage, purpose,
-                                    state, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'intent', ?, ?)
-                """, arguments: [order.id.rawValue, order.symbol, order.side.rawValue, order.lots, kind, price,
-                                 order.reduceOnly, order.leverage, Self.describe(order.purpose), time.seconds,
-                                 time.seconds])
-            try db.execute(sql: "INSERT INTO order_events (client_order_id, state, at) VALUES (?, 'intent', ?)",
-                           arguments: [order.id.rawValue, time.seconds])
+            try db.cachedStatement(sql: Self.insertIntent)
+                .execute(arguments: [order.id.rawValue, order.symbol, order.side.rawValue, order.lots, kind, price,
+                                     order.reduceOnly, order.leverage, Self.describe(order.purpose), time.seconds,
+                                     time.seconds])
+            try db.cachedStatement(sql: Self.insertIntentEvent).execute(arguments: [order.id.rawValue, time.seconds])
         }
     }
+
+    private static let insertIntent = """
+        INSERT INTO orders (client_order_id, symbol, side, lots, kind, price, reduce_only, leverage, purpose, state,
+                            created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'intent', ?, ?)
+        """
+    private static let insertIntentEvent = "INSERT INTO order_events (client_order_id, state, at) VALUES (?, 'intent', ?)"
+
+    /// Steps committed since the write-ahead log was last copied into the database.
+    private let commitsSinceCheckpoint = Mutex(0)
+    /// How many steps' commits the write-ahead log gathers before it is copied into the database (a few MB at most).
+    static let commitsPerCheckpoint = 64
 
     public func commit(_ entry: JournalEntry) throws {
         let engine = try entry.engine.map { try encoder.encode($0) }
@@ -234,6 +255,15 @@ public final class SQLiteJournal: TradingJournal {
             pendingScans.withLock { $0.insert(contentsOf: scans, at: 0) }
             throw error
         }
+        let due = commitsSinceCheckpoint.withLock { count in
+            count += 1
+            guard count >= Self.commitsPerCheckpoint else { return false }
+            count = 0
+            return true
+        }
+        // Passive: it copies what no reader still needs and never waits. A failure only leaves the log longer (the
+        // next one, or the next open, copies it).
+        if due { _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.passive) } }
     }
 
     private func commit(_ entry: JournalEntry, engine: Data?, exchange: Data?, scans: [ScanRow]) throws {

@@ -43,7 +43,14 @@ import Testing
                 await rig.desk.process(snapshot, at: time)
             }
             await rig.desk.tick(at: time)
-            if step % 40 == 39 { await rig.desk.reconcile(at: time) }
+            // Each round counts what the engine missed first: what is left for the wallet to correct is a
+            // bookkeeping error. Not yet asked while the stream drops events: a round taken meanwhile can find a
+            // position the engine no longer expects (see docs/architecture.md, "Known gaps"); the last round below
+            // settles it.
+            if step % 40 == 39, let round = await rig.desk.reconcile(at: time), faults.drop == 0 {
+                #expect(abs(round.cashCorrection) < 1e-6,
+                        "cash off by \(round.cashCorrection) at step \(step) (\(faults)): \(round.summary)")
+            }
             // The venue answers before the market moves on (as it would within a few seconds).
             #expect(await rig.settle(), "orders still in flight at step \(step) (\(faults))")
         }

@@ -127,7 +127,7 @@ struct Rig {
                                      settings: PaperExchangeSettings(slippage: 0, fundingRate: 0))
         let engineClock = self.engineClock
         venue = try! PaperVenue(exchange: exchange, faults: faults, now: { engineClock.now }, logger: quietLogger("venue"))
-        let desk = TradingDesk(engine: engine, venue: venue, router: OrderRouter(venue: venue), recorder: recorder,
+        let desk = TradingDesk(engine: engine, venue: venue, router: OrderRouter(venue: venue, recorder: recorder), recorder: recorder,
                                logger: quietLogger("test"))
         self.desk = desk
         plumbing = Task(priority: .high) {
@@ -153,7 +153,7 @@ struct Rig {
     /// pending).
     func settle() async -> Bool {
         await eventually {
-            guard desk.router.inFlight.isEmpty else { return false }
+            guard await desk.awaitingAnswer.isEmpty else { return false }
             return await desk.engine.positions.values.allSatisfy { $0.stopState != .pending }
         }
     }

@@ -24,6 +24,9 @@ public enum OrderAnswer: Sendable {
 ///   client order id, with backoff, until the venue says; one the venue never received is sent again under the
 ///   same id, so it can only ever be placed once.
 /// - The desk hands commands over without waiting (`submit`), so a slow venue never holds up a price or a tick.
+///   Handing over takes no lock the sending tasks also take: a lock shared with them could be held by a thread
+///   the scheduler just paused, and the order would wait milliseconds for it (the desk, not the router, keeps which
+///   orders await an answer).
 public final class OrderRouter: Sendable {
     public struct Counters: Sendable, Equatable {
         public var sent = 0
@@ -33,93 +36,101 @@ public final class OrderRouter: Sendable {
     }
 
     private let venue: any Venue
-    private let inbox: AsyncStream<EngineCommand>.Continuation
-    private let commands: AsyncStream<EngineCommand>
+    /// Told when each order starts on its way (how old its signal is then).
+    private let recorder: RunRecorder?
     private let answersOut: AsyncStream<OrderAnswer>.Continuation
     /// What the router has answered, in order: the desk's service reads it.
     public let answers: AsyncStream<OrderAnswer>
-    private let state = Mutex(State())
+    /// Counted by the sending tasks; read at the end of a run.
+    private let counted = Mutex(Counters())
+    /// The last command of each symbol, which the next one on that symbol waits for. Taken only by `submit`,
+    /// `finish` and `cancel`, never by a sending task.
+    private let lanes = Mutex(Lanes())
+    /// Ends when the router is finished: `run()` waits on it.
+    private let finishedSignal: AsyncStream<Never>
+    private let finishedOut: AsyncStream<Never>.Continuation
     /// The first wait between lookups; it doubles up to `maximumBackoff`.
     private let backoff: Duration
     private let maximumBackoff: Duration
 
-    private struct State {
-        var inFlight: [ClientOrderID: OrderRequest] = [:]
-        var counters = Counters()
-        var lanes: [String: Task<Void, Never>] = [:]
+    private struct Lanes {
+        var last: [String: Task<Void, Never>] = [:]
+        var isFinished = false
     }
 
-    public init(venue: any Venue, backoff: Duration = .milliseconds(20), maximumBackoff: Duration = .seconds(5)) {
+    public init(venue: any Venue, recorder: RunRecorder? = nil, backoff: Duration = .milliseconds(20),
+                maximumBackoff: Duration = .seconds(5)) {
         self.venue = venue
+        self.recorder = recorder
         self.backoff = backoff
         self.maximumBackoff = maximumBackoff
-        (commands, inbox) = AsyncStream.makeStream(of: EngineCommand.self)
         (answers, answersOut) = AsyncStream.makeStream(of: OrderAnswer.self)
+        (finishedSignal, finishedOut) = AsyncStream.makeStream(of: Never.self)
     }
 
-    /// Hands a command over; returns at once.
-    public func submit(_ command: EngineCommand) {
-        if case .place(let order) = command { markInFlight(order) }
-        if case .replaceStop(_, let order) = command { markInFlight(order) }
-        inbox.yield(command)
-    }
-
-    private func markInFlight(_ order: OrderRequest) {
-        state.withLock {
-            $0.inFlight[order.id] = order
-            $0.counters.sent += 1
+    /// Hands a command over; returns at once. Ignored once the router is finished.
+    ///
+    /// - Parameter decidedAt: when the step that decided it began; the recorder hears how long before the order
+    ///   started on its way that was (the order path: intent written, handed over, a sending task running it).
+    public func submit(_ command: EngineCommand, decidedAt: ContinuousClock.Instant? = nil) {
+        let symbol: String
+        switch command {
+        case .place(let order), .replaceStop(_, with: let order): symbol = order.symbol
+        case .cancel(_, let on): symbol = on
+        }
+        lanes.withLock { lanes in
+            guard !lanes.isFinished else { return }
+            let previous = lanes.last[symbol]
+            // Detached: a task made here would otherwise start on the caller's actor (the desk), which is busy.
+            lanes.last[symbol] = Task.detached {
+                await previous?.value
+                await self.execute(command, decidedAt: decidedAt)
+            }
         }
     }
 
-    /// Orders sent whose answer is still awaited.
-    public var inFlight: Set<ClientOrderID> { state.withLock { Set($0.inFlight.keys) } }
-    public var counters: Counters { state.withLock(\.counters) }
+    public var counters: Counters { counted.withLock { $0 } }
 
-    /// Sends what is submitted until `finish()` (or cancellation); then waits for what is already sent.
+    /// Returns once the router is finished (`finish()` or `cancel()`) and what it had been handed is answered.
     public func run() async {
-        for await command in commands {
-            let symbol: String
-            switch command {
-            case .place(let order), .replaceStop(_, with: let order): symbol = order.symbol
-            case .cancel(_, let on): symbol = on
-            }
-            state.withLock { state in
-                let previous = state.lanes[symbol]
-                state.lanes[symbol] = Task {
-                    await previous?.value
-                    await self.execute(command)
-                }
-            }
-        }
-        for lane in state.withLock({ Array($0.lanes.values) }) { await lane.value }
+        for await _ in finishedSignal {}
+        for lane in lanes.withLock({ Array($0.last.values) }) { await lane.value }
         answersOut.finish()
     }
 
-    /// No more commands: `run()` returns once those already sent are answered.
-    public func finish() { inbox.finish() }
+    /// No more commands: `run()` returns once those already handed over are answered.
+    public func finish() {
+        lanes.withLock { $0.isFinished = true }
+        finishedOut.finish()
+    }
 
     /// Gives up on what is still being sent or looked up (the bot is stopping and cannot wait any longer): what it
     /// left unanswered, the journal's intents and the next reconciliation settle.
     public func cancel() {
-        inbox.finish()
-        for lane in state.withLock({ Array($0.lanes.values) }) { lane.cancel() }
+        finish()
+        for lane in lanes.withLock({ Array($0.last.values) }) { lane.cancel() }
     }
 
-    private func execute(_ command: EngineCommand) async {
+    private func execute(_ command: EngineCommand, decidedAt: ContinuousClock.Instant?) async {
         switch command {
         case .place(let order):
-            await send(order) { venue, order async throws(VenueError) in try await venue.place(order) }
+            await send(order, decidedAt: decidedAt) { venue, order async throws(VenueError) in
+                try await venue.place(order)
+            }
         case .replaceStop(let old, let order):
-            await send(order) { venue, order async throws(VenueError) in try await venue.replaceStop(old, with: order) }
+            await send(order, decidedAt: decidedAt) { venue, order async throws(VenueError) in
+                try await venue.replaceStop(old, with: order)
+            }
         case .cancel(let id, let symbol):
             await cancel(id, symbol: symbol)
         }
     }
 
     /// Sends `order` (`request` does) until the venue has said what became of it.
-    private func send(_ order: OrderRequest,
+    private func send(_ order: OrderRequest, decidedAt: ContinuousClock.Instant?,
                       _ request: (any Venue, OrderRequest) async throws(VenueError) -> VenueOrder) async {
-        defer { _ = state.withLock { $0.inFlight.removeValue(forKey: order.id) } }
+        if let decidedAt { recorder?.recordDeparture(order, signalAge: ContinuousClock.now - decidedAt) }
+        counted.withLock { $0.sent += 1 }
         var wait = backoff
         while !Task.isCancelled {
             do {
@@ -127,23 +138,23 @@ public final class OrderRouter: Sendable {
                 answersOut.yield(.accepted(order))
                 return
             } catch let error where error.mayHaveActed {
-                state.withLock { $0.counters.outcomeUnknown += 1 }
+                counted.withLock { $0.outcomeUnknown += 1 }
                 answersOut.yield(.unknown(order, reason: error.description))
                 guard let lookedUp = await lookUp(order) else { return }
                 if let found = lookedUp {
-                    state.withLock { $0.counters.resolvedByLookup += 1 }
+                    counted.withLock { $0.resolvedByLookup += 1 }
                     answersOut.yield(.found(order, found))
                     return
                 }
                 // The venue never received it: sent again, under the same id.
-                state.withLock { $0.counters.resent += 1 }
+                counted.withLock { $0.resent += 1 }
                 try? await Task.sleep(for: wait)
                 wait = min(wait * 2, maximumBackoff)
             } catch .rejected(.duplicateOrderID) {
                 // The venue has an order under this id already: this one, sent before. What became of it is asked.
                 guard let lookedUp = await lookUp(order) else { return }
                 if let found = lookedUp {
-                    state.withLock { $0.counters.resolvedByLookup += 1 }
+                    counted.withLock { $0.resolvedByLookup += 1 }
                     answersOut.yield(.found(order, found))
                 } else {
                     answersOut.yield(.rejected(order, .duplicateOrderID(order.id)))

@@ -87,6 +87,8 @@ public actor PaperVenue: Venue {
             if case .duplicateOrderID = rejection, let known = state.orders[new.id] { return known }
             throw .rejected(rejection)
         }
+        // The exchange reports only the new stop's acknowledgement; a venue's stream reports the old one's end too.
+        happened.append(.orderCancelled(old, symbol: new.symbol))
         return try answer(new, happened)
     }
 
