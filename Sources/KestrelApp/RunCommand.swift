@@ -243,6 +243,10 @@ struct RunCommand: AsyncParsableCommand {
         // The books are compared with the venue once more; what that and the shutdown sent goes out and is answered
         // (for ten seconds at most: a venue that does not answer must not keep the bot from stopping).
         await desk.reconcile(at: end)
+        // Answers can lead to more orders (a stop resized once an entry's last piece is heard): the router takes
+        // orders until nothing awaits an answer, for ten seconds at most.
+        let answered = Task { await desk.untilAnswered() }
+        if await !Self.finishes(answered, within: .seconds(10)) { await desk.stopWaiting() }
         router.finish()
         if await !Self.finishes(answers, within: .seconds(10)) {
             logger.warning("⏳ Orders still unanswered 10 s after stopping: given up on (the next start settles them)")

@@ -31,6 +31,8 @@ public actor TradingDesk {
     /// Orders handed to the router whose answer the desk has not heard yet. Kept here, on the desk, rather than
     /// asked of the router: the order path then takes no lock the router's sending tasks take too.
     public private(set) var awaitingAnswer = Set<ClientOrderID>()
+    /// Callers of `untilAnswered()`, resumed when nothing awaits an answer any more.
+    private var answeredWaiters: [CheckedContinuation<Void, Never>] = []
     private var connected = true
     /// Counts what the venue and the router reported, so reconciliation knows whether the engine heard of the venue
     /// while it awaited a snapshot (the engine's own orders meanwhile are in `sentDuringReconciliation`).
@@ -142,6 +144,21 @@ public actor TradingDesk {
         case .cancelFailed(let id, let symbol, let reason):
             logger.warning("⚠️  Could not cancel \(id) on \(symbol): \(reason); reconciliation will")
         }
+        if awaitingAnswer.isEmpty, !answeredWaiters.isEmpty { stopWaiting() }
+    }
+
+    /// Returns once no order the desk sent awaits an answer: what the answers led to (a stop resized once the
+    /// entry's last piece filled) is answered too. Before a run's router is finished, so that nothing the
+    /// shutdown's answers lead to is sent to a router that no longer takes orders. `stopWaiting()` ends the wait.
+    public func untilAnswered() async {
+        while !awaitingAnswer.isEmpty { await withCheckedContinuation { answeredWaiters.append($0) } }
+    }
+
+    /// Ends every `untilAnswered()` wait, answered or not (the time allowed is up).
+    public func stopWaiting() {
+        let waiting = answeredWaiters
+        answeredWaiters = []
+        for waiter in waiting { waiter.resume() }
     }
 
     /// The last call of a run: closes positions if the settings say so, and saves the final state.
