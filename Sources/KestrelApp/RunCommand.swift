@@ -244,11 +244,14 @@ struct RunCommand: AsyncParsableCommand {
         // (for ten seconds at most: a venue that does not answer must not keep the bot from stopping).
         await desk.reconcile(at: end)
         // Answers can lead to more orders (a stop resized once an entry's last piece is heard): the router takes
-        // orders until nothing awaits an answer, for ten seconds at most.
+        // orders until nothing awaits an answer. A wait that ran out is not followed by the next: the venue is not
+        // answering.
         let answered = Task { await desk.untilAnswered() }
-        if await !Self.finishes(answered, within: .seconds(10)) { await desk.stopWaiting() }
+        var allAnswered = await Self.finishes(answered, within: .seconds(10))
+        if !allAnswered { await desk.stopWaiting() }
         router.finish()
-        if await !Self.finishes(answers, within: .seconds(10)) {
+        if allAnswered { allAnswered = await Self.finishes(answers, within: .seconds(10)) }
+        if !allAnswered {
             logger.warning("⏳ Orders still unanswered 10 s after stopping: given up on (the next start settles them)")
             router.cancel()
             _ = await Self.finishes(answers, within: .seconds(2))

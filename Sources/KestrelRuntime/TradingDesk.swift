@@ -35,10 +35,8 @@ public actor TradingDesk {
     private var answeredWaiters: [CheckedContinuation<Void, Never>] = []
     private var connected = true
     /// Counts what the venue and the router reported, so reconciliation knows whether the engine heard of the venue
-    /// while it awaited a snapshot (the engine's own orders meanwhile are in `sentDuringReconciliation`).
+    /// while it awaited a snapshot (the engine's own orders sent meanwhile await their answer: `awaitingAnswer`).
     private var eventsHeard = 0
-    /// Orders handed to the router while a reconciliation awaits its snapshot: they may not be in it.
-    private var sentDuringReconciliation: Set<ClientOrderID>?
     public private(set) var reconciliations = 0
     /// Signal ages are measured from the step that re-validates the signal to the router starting to send the order.
     private var stepStarted: ContinuousClock.Instant?
@@ -196,10 +194,8 @@ public actor TradingDesk {
         var snapshot: VenueSnapshot?
         var failures = 0, races = 0
         var wait = Duration.milliseconds(20)
-        defer { sentDuringReconciliation = nil }
         while snapshot == nil {
             let heardBefore = eventsHeard
-            sentDuringReconciliation = []
             do {
                 let taken = try await venue.snapshot()
                 if eventsHeard == heardBefore {
@@ -222,9 +218,10 @@ public actor TradingDesk {
             }
         }
         guard let snapshot else { return nil }
-        // Orders whose answer the desk has not heard may be missing from the snapshot (an answer heard while it was
-        // taken would have counted as an event, and the snapshot been taken again).
-        let inFlight = awaitingAnswer.union(sentDuringReconciliation ?? [])
+        // Orders whose answer the desk has not heard, those sent while the snapshot was taken among them, may be
+        // missing from it (an answer heard meanwhile would have counted as an event, and the snapshot been taken
+        // again).
+        let inFlight = awaitingAnswer
         var entry = JournalEntry(time: time)
         // The fills and funding it counts are recorded as heard (the journal keeps each once).
         entry.fills = snapshot.recentFills.filter(TradingEngine.isOwn)
@@ -273,7 +270,6 @@ public actor TradingDesk {
                     }
                     remember(order)
                     awaitingAnswer.insert(order.id)
-                    sentDuringReconciliation?.insert(order.id)
                     router.submit(command, decidedAt: stepStarted)
                     recorder.recordSubmission(order)
                 case .cancel:

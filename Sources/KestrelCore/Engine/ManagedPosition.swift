@@ -86,6 +86,12 @@ public struct ManagedPosition: Sendable, Equatable {
     /// Whether an acknowledged stop rests for the position: the newest, or the one it replaces.
     public var isProtected: Bool { stopState == .acknowledged || standingStopID != nil }
 
+    /// Every order of the position's that may rest on the venue: its stops (the newest and the one it replaces), the
+    /// rest of its entry, its exit and its targets.
+    var orderIDs: [ClientOrderID] {
+        [stopOrderID, standingStopID, entryOrderID, exitOrderID].compactMap { $0 } + targetOrders.keys
+    }
+
     /// The price move in the position's favour, as a fraction of entry.
     public func move(at price: Double) -> Double { Self.move(side, from: entryPrice, to: price) }
 

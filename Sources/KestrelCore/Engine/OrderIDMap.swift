@@ -68,9 +68,8 @@ public struct OrderIDMap<Value: Sendable>: Sendable {
     /// in flight is a large value).
     @discardableResult
     public mutating func discard(_ key: ClientOrderID) -> Bool {
-        guard !keys.isEmpty, let index = index(forKey: key) else { return false }
-        keys.remove(at: index)
-        values.remove(at: index)
+        guard let index = index(forKey: key) else { return false }
+        remove(at: index)
         return true
     }
 

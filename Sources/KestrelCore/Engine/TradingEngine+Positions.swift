@@ -315,7 +315,7 @@ extension TradingEngine {
                 output.note(.duplicateFill(fill))
                 return
             }
-            if !pendingEntries.isEmpty, let index = pendingEntries.index(forKey: fill.orderID) {
+            if let index = pendingEntries.index(forKey: fill.orderID) {
                 opened(fill, entry: pendingEntries.remove(at: index), into: &output)
             } else if let index = positions.index(forKey: fill.symbol) {
                 if positions.values[index].entryOrderID == fill.orderID {

@@ -201,12 +201,7 @@ extension TradingEngine {
     /// exit.
     var knownOrderIDs: Set<ClientOrderID> {
         var ids = Set(pendingEntries.keys)
-        for position in positions.values {
-            for id in [position.stopOrderID, position.standingStopID, position.exitOrderID, position.entryOrderID] {
-                if let id { ids.insert(id) }
-            }
-            ids.formUnion(position.targetOrders.keys)
-        }
+        for position in positions.values { ids.formUnion(position.orderIDs) }
         return ids
     }
 
@@ -299,9 +294,9 @@ extension TradingEngine {
     /// Cancels whatever of `position`'s orders still rests on the venue.
     private func cancelOrders(of position: ManagedPosition, restingIn resting: [ClientOrderID: OrderRequest],
                               into output: inout Output) {
-        let orders = [position.stopOrderID, position.standingStopID, position.entryOrderID, position.exitOrderID]
-            .compactMap { $0 } + position.targetOrders.keys
-        for id in orders where resting[id] != nil { output.commands.append(.cancel(id, symbol: position.symbol)) }
+        for id in position.orderIDs where resting[id] != nil {
+            output.commands.append(.cancel(id, symbol: position.symbol))
+        }
     }
 
     /// Books a position the venue no longer holds as closed, at the last price known, with the reason

@@ -57,11 +57,7 @@ public actor PaperVenue: Venue {
         var happened = [ExchangeEvent]()
         guard let slot = state.exchange.slot(of: symbol) else { return }
         state.exchange.updatePrice(slot: slot, price, at: time, continuous: continuous, into: &happened)
-        if !happened.isEmpty {
-            record(happened)
-            persist()
-        }
-        report(happened, at: time)
+        publish(happened, at: time)
     }
 
     // MARK: Orders
@@ -95,10 +91,7 @@ public actor PaperVenue: Venue {
     public func cancel(_ id: ClientOrderID, symbol: String) async throws(VenueError) {
         try await arrive(nil)
         guard case .success = state.exchange.cancel(id) else { return }  // gone already: what a cancel wants
-        let happened: [ExchangeEvent] = [.orderCancelled(id, symbol: symbol)]
-        record(happened)
-        persist()
-        report(happened, at: now())
+        publish([.orderCancelled(id, symbol: symbol)], at: now())
         try afterActing()
     }
 
@@ -164,9 +157,7 @@ public actor PaperVenue: Venue {
         state.orders[order.id] = VenueOrder(request: order, venueOrderID: "paper-\(order.id.rawValue)",
                                             status: filled ? .filled : .open, filledLots: 0)
         state.remember(order.id, limit: Self.orderMemory)
-        record(events)
-        persist()
-        report(events, at: now())
+        publish(events, at: now())
         try afterActing()
         return state.orders[order.id] ?? VenueOrder(request: order, venueOrderID: "", status: .open, filledLots: 0)
     }
@@ -202,6 +193,16 @@ public actor PaperVenue: Venue {
     }
 
     // MARK: Reporting
+
+    /// What happened goes into the venue's books and its file, and then down the stream (which, even with nothing
+    /// new to say, may come back up now).
+    private func publish(_ events: [ExchangeEvent], at time: Timestamp) {
+        if !events.isEmpty {
+            record(events)
+            persist()
+        }
+        report(events, at: time)
+    }
 
     /// Keeps what `events` did to orders and fills, as the venue's own books (what `order` and `snapshot` answer).
     private func record(_ events: [ExchangeEvent]) {
