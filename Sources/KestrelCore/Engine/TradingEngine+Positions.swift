@@ -318,7 +318,7 @@ extension TradingEngine {
             if let index = pendingEntries.index(forKey: fill.orderID) {
                 opened(fill, entry: pendingEntries.remove(at: index), into: &output)
             } else if let index = positions.index(forKey: fill.symbol) {
-                if positions.values[index].entryOrderID == fill.orderID {
+                if positions.values[index].entryOrderID.holds(fill.orderID) {
                     grew(fill, at: index, into: &output)
                 } else {
                     reduced(fill, into: &output)
@@ -328,7 +328,7 @@ extension TradingEngine {
                 cash -= fill.fee
             }
         case .accepted(let id, let symbol):
-            guard let index = positions.index(forKey: symbol), positions.values[index].stopOrderID == id,
+            guard let index = positions.index(forKey: symbol), positions.values[index].stopOrderID.holds(id),
                   positions.values[index].stopState == .pending else { break }
             stopAcknowledged(at: index, into: &output)
         case .funding(let symbol, let amount, let time):
@@ -348,7 +348,7 @@ extension TradingEngine {
         case .orderCancelled(let id, let symbol):
             if pendingEntries.discard(id) { break }
             guard let index = positions.index(forKey: symbol) else { break }
-            if positions.values[index].entryOrderID == id {
+            if positions.values[index].entryOrderID.holds(id) {
                 // The rest of the entry will not fill: the position is what filled, and its targets go out now.
                 positions.values[index].entryOrderID = nil
                 positions.values[index].entryLotsLeft = 0
@@ -392,14 +392,14 @@ extension TradingEngine {
     /// Drops every reference `position` holds to order `id`, in place: the order is gone (refused, cancelled or
     /// removed by the venue). A position that loses its stop this way is unprotected from `time` on.
     private static func forget(_ id: ClientOrderID, in position: inout ManagedPosition, at time: Timestamp?) {
-        if position.standingStopID == id { position.standingStopID = nil }
-        if position.stopOrderID == id {
+        if position.standingStopID.holds(id) { position.standingStopID = nil }
+        if position.stopOrderID.holds(id) {
             position.stopOrderID = nil
             position.stopState = .missing
         }
         if !position.isProtected, position.unprotectedSince == nil { position.unprotectedSince = time }
         position.targetOrders[id] = nil
-        if position.exitOrderID == id {
+        if position.exitOrderID.holds(id) {
             position.exitOrderID = nil
             position.exitReason = nil
             position.exitLotsLeft = 0
@@ -495,7 +495,7 @@ extension TradingEngine {
                 position.targetOrders.removeValue(forKey: fill.orderID)
                 if reason == .partialTakeProfit { position.partialsTaken += 1 }
             }
-        } else if fill.orderID == position.stopOrderID {
+        } else if position.stopOrderID.holds(fill.orderID) {
             reason = stopReason(position.stopKind)
             // A stop smaller than the position (resized after the entry grew, not yet replaced) is used up.
             position.stopLots -= fill.lots
@@ -504,13 +504,13 @@ extension TradingEngine {
                 position.stopState = .missing
                 if !position.isProtected { position.unprotectedSince = fill.time }
             }
-        } else if fill.orderID == position.standingStopID {
+        } else if position.standingStopID.holds(fill.orderID) {
             reason = stopReason(position.stopKind)
             position.standingStopID = nil
         } else {
             reason = position.exitReason ?? .stopLoss
         }
-        if fill.orderID == position.exitOrderID {
+        if position.exitOrderID.holds(fill.orderID) {
             position.exitLotsLeft -= fill.lots
             if position.exitLotsLeft <= 0 || position.lots == 0 {
                 if position.exitReason == .partialTakeProfit { position.partialsTaken += 1 }
@@ -530,12 +530,12 @@ extension TradingEngine {
         output.note(.orderRejected(request, rejection))
         if pendingEntries.discard(request.id) { return }
         guard let index = positions.index(forKey: request.symbol) else { return }
-        if positions.values[index].exitOrderID == request.id, request.purpose == .exit(.partialTakeProfit) {
+        if positions.values[index].exitOrderID.holds(request.id), request.purpose == .exit(.partialTakeProfit) {
             // Tried again, but not on every price: a refusal that lasts (a full journal) would otherwise send an
             // order a tick.
             positions.values[index].partialRetryAfter = time + Self.partialRetryDelaySeconds
         }
-        if positions.values[index].stopOrderID == request.id {
+        if positions.values[index].stopOrderID.holds(request.id) {
             // Sent again shortly (not on every price: a venue that says the position is gone says it again until
             // reconciliation settles it); meanwhile the engine watches the stop price itself.
             positions.values[index].stopRetryAfter = time + settings.stopRetrySeconds

@@ -187,3 +187,14 @@ extension ClientOrderID: Codable {
         try container.encode(rawValue, forKey: .rawValue)
     }
 }
+
+extension Optional<ClientOrderID> {
+    /// Whether this is `id`: `self == id`, without the tuple of two optionals that `==` builds and the runtime then
+    /// destroys through the tuple's metadata (an id holds a string). The engine compares every fill, acknowledgement
+    /// and refusal with a position's orders; that destruction alone was about 1% of a backtest.
+    @inline(__always)
+    func holds(_ id: ClientOrderID) -> Bool {
+        guard case .some(let own) = self else { return false }
+        return own == id
+    }
+}
