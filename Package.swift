@@ -65,6 +65,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/console-kit", from: "4.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -99,9 +103,32 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "KestrelKuCoin",
+            dependencies: [
+                "KestrelCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // A fake of KuCoin Futures on loopback, for the tests and benchmarks: never part of trading.
+        .target(
+            name: "KestrelKuCoinFake",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "KestrelApp",
             dependencies: [
                 "KestrelCore",
+                "KestrelKuCoin",
                 "KestrelMarketData",
                 "KestrelRuntime",
                 "KestrelStorage",
@@ -152,8 +179,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "KestrelKuCoinTests",
+            dependencies: ["KestrelKuCoin", "KestrelKuCoinFake", "KestrelCore",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "KestrelAppTests",
-            dependencies: ["KestrelApp", "KestrelCore", "KestrelMarketData", "KestrelRuntime", "KestrelStorage"],
+            dependencies: ["KestrelApp", "KestrelCore", "KestrelMarketData", "KestrelRuntime", "KestrelStorage",
+                           "KestrelKuCoinFake"],
             swiftSettings: strictSettings
         ),
     ],

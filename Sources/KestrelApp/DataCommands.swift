@@ -6,8 +6,8 @@ import KestrelMarketData
 struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Check and describe market data files.",
-        subcommands: [Validate.self, List.self]
+        abstract: "Check, describe and download market data files.",
+        subcommands: [Validate.self, List.self, Download.self]
     )
 
     struct Validate: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import Synchronization
 import ArgumentParser
 import Foundation
 import KestrelCore
+import KestrelKuCoin
 import Logging
 import Rainbow
 import TextTable
@@ -13,7 +14,8 @@ struct ScanCommand: AsyncParsableCommand {
         discussion: """
         Scans the embedded market (or every candle file in --data DIR): volume filter, the default strategy on 1h \
         confirmed by 4h and 1d, BUY / SELL with a positive score, best score first. Only candles closed by --at are \
-        seen.
+        seen. With --exchange kucoin, scans KuCoin Futures' USDT perpetuals as of now, from its public REST API (no \
+        key needed): three candle requests per symbol, paced within KuCoin's rate limit.
         """
     )
 
@@ -35,6 +37,8 @@ struct ScanCommand: AsyncParsableCommand {
     @Flag(help: "Also list symbols that gave no opportunity, with their verdict.")
     var all = false
 
+    @OptionGroup var market: ExchangeOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -47,17 +51,79 @@ struct ScanCommand: AsyncParsableCommand {
         default: throw ValidationError("--thresholds must be original or conservative, not '\(thresholds)'")
         }
         let strategy = DefaultStrategy(parameters: parameters)
+        if self.market.exchange == .kucoin {
+            guard at == nil, data == nil else {
+                throw ValidationError("--at and --data scan history; --exchange kucoin scans the market as it is now")
+            }
+            try await scanKuCoin(strategy)
+            return
+        }
         let market = try MarketLoading.market(directory: data, timeframes: strategy.requirements.map(\.timeframe))
         guard let range = market.timeRange else { throw ValidationError("the market holds no candles") }
         let asOf = try at.map { try OptionTime.parse($0, option: "--at", within: range) } ?? range.upperBound
         let scanner = MarketScanner(source: market, strategy: strategy, top: top,
                                     logger: Logger(label: "kestrel.scanner"))
         let result = try await scanner.scan(at: asOf)
+        try show(result)
+    }
+
+    /// Scans KuCoin's market as of the server's clock, the last candle of each timeframe closed by then.
+    private func scanKuCoin(_ strategy: DefaultStrategy) async throws {
+        let result = try await self.market.withKuCoin { client in
+            let source = KuCoinMarketData(client: client, logger: Logger(label: "kestrel.kucoin"))
+            let now = try await source.serverTime()
+            let progress = ScanProgress(source: source, showing: !json && isatty(STDERR_FILENO) != 0,
+                                        candlesPerSymbol: strategy.requirements.count)
+            let scanner = MarketScanner(source: progress, strategy: strategy, top: top,
+                                        logger: Logger(label: "kestrel.scanner"))
+            defer { progress.finish() }
+            return try await scanner.scan(at: now)
+        }
+        try show(result)
+    }
+
+    private func show(_ result: ScanResult) throws {
         if json {
             print(try ScanOutput.json(result.opportunities))
         } else {
             print(ScanOutput.table(result, showAll: all))
         }
+    }
+}
+
+/// A market source that counts the symbols whose candles have arrived and shows it on standard error: a live scan
+/// of hundreds of symbols takes as long as the exchange's rate limit allows.
+final class ScanProgress: MarketDataSource {
+    let source: any MarketDataSource
+    let showing: Bool
+    let candlesPerSymbol: Int
+    private let counts = Mutex((symbols: 0, requests: 0))
+
+    init(source: any MarketDataSource, showing: Bool, candlesPerSymbol: Int) {
+        self.source = source
+        self.showing = showing
+        self.candlesPerSymbol = max(1, candlesPerSymbol)
+    }
+
+    func instruments(at time: Timestamp) async throws -> [Instrument] {
+        let instruments = try await source.instruments(at: time)
+        let universe = UniverseFilter().select(instruments).count
+        counts.withLock { $0.symbols = universe }
+        return instruments
+    }
+
+    func candles(symbol: String, timeframe: Timeframe, limit: Int, closedBy time: Timestamp) async throws -> [Candle] {
+        let candles = try await source.candles(symbol: symbol, timeframe: timeframe, limit: limit, closedBy: time)
+        let (symbols, requests) = counts.withLock {
+            $0.requests += 1
+            return ($0.symbols, $0.requests)
+        }
+        if showing { FileHandle.standardError.write(Data("\rcandles: \(requests / candlesPerSymbol) of \(symbols) symbols".utf8)) }
+        return candles
+    }
+
+    func finish() {
+        if showing { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }
 

@@ -1,0 +1,241 @@
+import AsyncHTTPClient
+import Foundation
+public import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Sends requests to KuCoin Futures' REST API and reads its `{"code", "data"}` envelope.
+///
+/// Every request first takes its weight from the rate limiter's pool, at its priority; every answer's rate-limit
+/// headers correct the pool. A code other than `200000` is an error even with HTTP 200. Reads that fail for a
+/// passing reason (5xx, 429, timeout, a dropped connection) are sent again with a growing, jittered pause; nothing
+/// else is, since an order sent twice could be placed twice.
+public final class KuCoinRESTClient: Sendable {
+    public static let defaultBaseURL = "https://api-futures.kucoin.com"
+
+    public struct Configuration: Sendable {
+        /// Scheme, host and port, without a path: `KUCOIN_API_URL` or `--api-url`.
+        public var baseURL: String
+        /// How long one request may take, connection included.
+        public var requestTimeout: Duration = .seconds(10)
+        /// How many times a read is tried in all.
+        public var readAttempts = 4
+        /// The pause before the first retry; each next one doubles.
+        public var firstBackoff: Duration = .milliseconds(250)
+        /// The largest answer read; a bigger one is an error, not an allocation.
+        public var largestBody = 16 << 20
+
+        public init(baseURL: String = KuCoinRESTClient.defaultBaseURL) { self.baseURL = baseURL }
+    }
+
+    /// What the client has sent so far.
+    public struct Tally: Sendable, Equatable {
+        /// Requests sent, by endpoint ("GET /api/v1/kline/query"), retries included.
+        public var byEndpoint: [String: Int] = [:]
+        /// Answers that were 429s.
+        public var rateLimited = 0
+        /// Reads sent again after a passing failure.
+        public var retries = 0
+
+        public var total: Int { byEndpoint.values.reduce(0, +) }
+    }
+
+    public let configuration: Configuration
+    public let limiter: KuCoinRateLimiter
+    private let baseURL: String
+    private let http: HTTPClient
+    private let logger: Logger
+    private let tally = Mutex(Tally())
+
+    public init(configuration: Configuration = Configuration(), limiter: KuCoinRateLimiter = KuCoinRateLimiter(),
+                logger: Logger = Logger(label: "kestrel.kucoin.rest")) throws {
+        baseURL = try Self.validated(configuration.baseURL)
+        self.configuration = configuration
+        self.limiter = limiter
+        self.logger = logger
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.timeout = .init(connect: .seconds(5))
+        // A refused connection fails at once and is retried here, with the backoff of every other passing failure:
+        // left to the pool, it would be tried again and again until the request's deadline.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+    }
+
+    /// Closes the connections. Call once, when done.
+    public func shutdown() async throws { try await http.shutdown() }
+
+    /// What has been sent so far.
+    public var requests: Tally { tally.withLock { $0 } }
+
+    /// Sends a request and decodes the envelope's `data` as `T`.
+    public func send<T: Decodable & Sendable>(_ endpoint: KuCoinEndpoint, query: [(String, String)] = [],
+                                              priority: RequestPriority = .marketData,
+                                              as type: T.Type = T.self) async throws -> T {
+        var attempt = 1
+        var backoff = configuration.firstBackoff
+        while true {
+            do {
+                return try await sendOnce(endpoint, query: query, priority: priority, as: type)
+            } catch let error as KuCoinError where endpoint.isRead && error.isTransient
+                && attempt < configuration.readAttempts {
+                attempt += 1
+                tally.withLock { $0.retries += 1 }
+                // A 429 already closed the pool until its reset: the limiter holds the next try until then.
+                let pause = error.isRateLimit ? .zero : backoff * Double.random(in: 0.5...1.5)
+                logger.debug("retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                if pause > .zero { try await Task.sleep(for: pause) }
+                backoff *= 2
+            }
+        }
+    }
+
+    private func sendOnce<T: Decodable & Sendable>(_ endpoint: KuCoinEndpoint, query: [(String, String)],
+                                                   priority: RequestPriority, as type: T.Type) async throws -> T {
+        try await limiter.acquire(endpoint.weight, from: endpoint.pool, priority: priority)
+        var request = HTTPClientRequest(url: baseURL + endpoint.path + Self.queryString(query))
+        request.method = HTTPMethod(rawValue: endpoint.method)
+        request.headers.add(name: "Accept", value: "application/json")
+        if endpoint.method == "POST" {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: "{}"))
+        }
+        tally.withLock { $0.byEndpoint[endpoint.description, default: 0] += 1 }
+        let name = endpoint.description
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: .nanoseconds(configuration.requestTimeout.nanoseconds),
+                                              logger: logger)
+            body = try await response.body.collect(upTo: configuration.largestBody)
+        } catch let error as HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
+                throw KuCoinError.timedOut(endpoint: name)
+            default:
+                throw KuCoinError.transport(endpoint: name, reason: "\(error)")
+            }
+        } catch is NIOTooManyBytesError {
+            throw KuCoinError.malformed(endpoint: name, status: 0,
+                                        reason: "an answer over \(configuration.largestBody) bytes")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw KuCoinError.transport(endpoint: name, reason: "\(error)")
+        }
+        await takeRateHeaders(response.headers, pool: endpoint.pool)
+        let status = Int(response.status.code)
+        if status == 429 {
+            let retryAfter = Self.resetIn(response.headers) ?? .seconds(1)
+            tally.withLock { $0.rateLimited += 1 }
+            await limiter.close(endpoint.pool, for: retryAfter)
+            throw KuCoinError.rateLimited(endpoint: name, retryAfter: retryAfter)
+        }
+        let envelope: Envelope<T>
+        do {
+            envelope = try JSONDecoder().decode(Envelope<T>.self, from: Data(body.readableBytesView))
+        } catch {
+            if status >= 500 { throw KuCoinError.unavailable(endpoint: name, status: status) }
+            throw KuCoinError.malformed(endpoint: name, status: status,
+                                        reason: DecodingProblem.describe(error, body: body.readableBytesView))
+        }
+        guard envelope.code == KuCoinErrorCode.success else {
+            if envelope.code == KuCoinErrorCode.tooManyRequests {
+                let retryAfter = Self.resetIn(response.headers) ?? .seconds(1)
+                tally.withLock { $0.rateLimited += 1 }
+                await limiter.close(endpoint.pool, for: retryAfter)
+                throw KuCoinError.rateLimited(endpoint: name, retryAfter: retryAfter)
+            }
+            if status >= 500, envelope.code == KuCoinErrorCode.internalError {
+                throw KuCoinError.unavailable(endpoint: name, status: status)
+            }
+            throw KuCoinError.api(endpoint: name, status: status, code: envelope.code, message: envelope.message ?? "")
+        }
+        guard let data = envelope.data else {
+            throw KuCoinError.malformed(endpoint: name, status: status, reason: "no data in a successful answer")
+        }
+        return data
+    }
+
+    private func takeRateHeaders(_ headers: HTTPHeaders, pool: KuCoinEndpoint.Pool) async {
+        let limit = headers.first(name: "gw-ratelimit-limit").flatMap { Int($0) }
+        let remaining = headers.first(name: "gw-ratelimit-remaining").flatMap { Int($0) }
+        let resetIn = Self.resetIn(headers)
+        guard limit != nil || remaining != nil || resetIn != nil else { return }
+        await limiter.update(pool, limit: limit, remaining: remaining, resetIn: resetIn)
+    }
+
+    /// `gw-ratelimit-reset`: milliseconds until the window resets.
+    private static func resetIn(_ headers: HTTPHeaders) -> Duration? {
+        headers.first(name: "gw-ratelimit-reset").flatMap { Int64($0) }.map { .milliseconds(max(0, $0)) }
+    }
+
+    static func queryString(_ query: [(String, String)]) -> String {
+        guard !query.isEmpty else { return "" }
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        return "?" + query.map { name, value in
+            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
+        }.joined(separator: "&")
+    }
+
+    /// The base URL without a trailing slash, or an error that names the setting.
+    static func validated(_ url: String) throws -> String {
+        var trimmed = url.trimmingCharacters(in: .whitespaces)
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard let parsed = URL(string: trimmed), let scheme = parsed.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", parsed.host?.isEmpty == false,
+              parsed.path.isEmpty || parsed.path == "/" else {
+            throw KuCoinConfigurationError(
+                setting: "KUCOIN_API_URL", value: url,
+                reason: "must be http:// or https:// with a host and no path, e.g. \(defaultBaseURL)")
+        }
+        return trimmed
+    }
+}
+
+/// A setting of the KuCoin adapter that cannot be used.
+public struct KuCoinConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var setting: String
+    public var value: String
+    public var reason: String
+
+    public var description: String { "\(setting)=\(value): \(reason)" }
+}
+
+/// KuCoin's answer around its data: `{"code": "200000", "data": ...}` or `{"code": "...", "msg": "..."}`.
+struct Envelope<T: Decodable>: Decodable {
+    var code: String
+    var message: String?
+    var data: T?
+
+    private enum CodingKeys: String, CodingKey {
+        case code, msg, data
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        // The code is a string in the documentation; a number is taken too.
+        if let text = try? container.decode(String.self, forKey: .code) {
+            code = text
+        } else {
+            code = String(try container.decode(Int.self, forKey: .code))
+        }
+        message = try? container.decodeIfPresent(String.self, forKey: .msg)
+        // Only a success's data is read: an error's may be anything.
+        data = code == KuCoinErrorCode.success ? try container.decodeIfPresent(T.self, forKey: .data) : nil
+    }
+}
+
+extension KuCoinError {
+    var isRateLimit: Bool {
+        if case .rateLimited = self { return true }
+        return false
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
