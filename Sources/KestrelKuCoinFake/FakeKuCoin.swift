@@ -27,6 +27,8 @@ public final class FakeKuCoin: Sendable {
     }
 
     private let state: Mutex<State>
+    /// The WebSocket side: tokens, connections, their subscriptions (FakeKuCoin+WebSocket.swift).
+    let stream = Mutex(StreamState())
     /// The fake's clock, in milliseconds since 1970.
     private let clock: @Sendable () -> Int64
     public let quota: Int
@@ -59,7 +61,7 @@ public final class FakeKuCoin: Sendable {
         addRoutes(to: router)
         var logger = Logger(label: "kestrel.fake-kucoin")
         logger.logLevel = .critical
-        let app = Application(router: router,
+        let app = Application(router: router, server: webSocketServer(),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in
                                   portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -71,6 +73,8 @@ public final class FakeKuCoin: Sendable {
             defer { group.cancelAll() }
             var ports = portStream.makeAsyncIterator()
             guard let port = await ports.next(), port > 0 else { throw FakeServerError.notStarted }
+            stream.withLock { $0.port = port }
+            defer { dropConnections() }
             return try await body("http://127.0.0.1:\(port)")
         }
     }
@@ -134,7 +138,13 @@ public final class FakeKuCoin: Sendable {
     static let weights: [String: Int] = ["/api/v1/timestamp": 2, "/api/v1/contracts/active": 3,
                                          "/api/v1/kline/query": 3, "/api/v1/bullet-public": 10]
 
+    /// The fake's clock now, in milliseconds.
+    public var nowMilliseconds: Int64 { clock() }
+
     private func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/api/v1/bullet-public") { _, _ in
+            Self.success(self.issueBullet())
+        }
         router.get("/api/v1/timestamp") { _, _ in
             Self.success("\(self.clock())")
         }

@@ -101,9 +101,9 @@ import Testing
 
     @Test func aStalledAnswerTimesOutAndTheRetryAnswers() async throws {
         let fake = Self.fake()
-        fake.inject(.stall(milliseconds: 6_000), on: "/api/v1/timestamp")
+        fake.inject(.stall(milliseconds: 30_000), on: "/api/v1/timestamp")
         let (time, elapsed) = try await fake.serve { url in
-            try await Self.withClient(url, timeout: .seconds(1)) { client in
+            try await Self.withClient(url, timeout: .milliseconds(1_500)) { client in
                 let clock = ContinuousClock()
                 let started = clock.now
                 let time = try await KuCoinMarketData(client: client).serverTime()
@@ -112,7 +112,7 @@ import Testing
         }
         #expect(time.seconds == Self.now / 1_000)
         // Answered by a retry, long before the stalled answer would have come.
-        #expect(elapsed < .seconds(5))
+        #expect(elapsed < .seconds(25))
         #expect(fake.received.count >= 2)
     }
 

@@ -108,22 +108,11 @@ public final class KuCoinRESTClient: Sendable {
             response = try await http.execute(request, timeout: .nanoseconds(configuration.requestTimeout.nanoseconds),
                                               logger: logger)
             body = try await response.body.collect(upTo: configuration.largestBody)
-        } catch let error as HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
-                throw KuCoinError.timedOut(endpoint: name)
-            default:
-                throw KuCoinError.transport(endpoint: name, reason: "\(error)")
-            }
-        } catch is NIOTooManyBytesError {
-            throw KuCoinError.malformed(endpoint: name, status: 0,
-                                        reason: "an answer over \(configuration.largestBody) bytes")
-        } catch is CancellationError {
-            throw CancellationError()
         } catch {
-            throw KuCoinError.transport(endpoint: name, reason: "\(error)")
+            await limiter.finished(endpoint.weight, from: endpoint.pool)
+            throw Self.transportError(error, endpoint: name, largestBody: configuration.largestBody)
         }
-        await takeRateHeaders(response.headers, pool: endpoint.pool)
+        await takeRateHeaders(response.headers, weight: endpoint.weight, pool: endpoint.pool)
         let status = Int(response.status.code)
         if status == 429 {
             let retryAfter = Self.resetIn(response.headers) ?? .seconds(1)
@@ -157,12 +146,30 @@ public final class KuCoinRESTClient: Sendable {
         return data
     }
 
-    private func takeRateHeaders(_ headers: HTTPHeaders, pool: KuCoinEndpoint.Pool) async {
-        let limit = headers.first(name: "gw-ratelimit-limit").flatMap { Int($0) }
-        let remaining = headers.first(name: "gw-ratelimit-remaining").flatMap { Int($0) }
-        let resetIn = Self.resetIn(headers)
-        guard limit != nil || remaining != nil || resetIn != nil else { return }
-        await limiter.update(pool, limit: limit, remaining: remaining, resetIn: resetIn)
+    private func takeRateHeaders(_ headers: HTTPHeaders, weight: Int, pool: KuCoinEndpoint.Pool) async {
+        await limiter.finished(weight, from: pool,
+                               limit: headers.first(name: "gw-ratelimit-limit").flatMap { Int($0) },
+                               remaining: headers.first(name: "gw-ratelimit-remaining").flatMap { Int($0) },
+                               resetIn: Self.resetIn(headers))
+    }
+
+    /// A failure before an answer, as the error it means.
+    private static func transportError(_ error: any Error, endpoint name: String, largestBody: Int) -> any Error {
+        switch error {
+        case let error as HTTPClientError:
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
+                return KuCoinError.timedOut(endpoint: name)
+            default:
+                return KuCoinError.transport(endpoint: name, reason: "\(error)")
+            }
+        case is NIOTooManyBytesError:
+            return KuCoinError.malformed(endpoint: name, status: 0, reason: "an answer over \(largestBody) bytes")
+        case is CancellationError:
+            return CancellationError()
+        default:
+            return KuCoinError.transport(endpoint: name, reason: "\(error)")
+        }
     }
 
     /// `gw-ratelimit-reset`: milliseconds until the window resets.

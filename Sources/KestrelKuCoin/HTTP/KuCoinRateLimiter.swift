@@ -32,6 +32,8 @@ public actor KuCoinRateLimiter {
         public var resetsAt: ContinuousClock.Instant
         /// Until when nothing is sent, after a 429.
         public var closedUntil: ContinuousClock.Instant?
+        /// The weight of requests sent and not yet answered.
+        public var inFlight = 0
     }
 
     private var budgets: [KuCoinEndpoint.Pool: Budget]
@@ -65,6 +67,7 @@ public actor KuCoinRateLimiter {
             let fresh = budget.remaining == budget.limit
             if !closed, budget.remaining - weight >= reserve || (fresh && budget.remaining >= weight) {
                 budget.remaining -= weight
+                budget.inFlight += weight
                 budgets[pool] = budget
                 return
             }
@@ -78,24 +81,26 @@ public actor KuCoinRateLimiter {
         }
     }
 
-    /// Takes in what an answer's rate-limit headers say of `pool`; any of them may be missing.
-    public func update(_ pool: KuCoinEndpoint.Pool, limit: Int?, remaining: Int?, resetIn: Duration?) {
+    /// A request of `weight` from `pool` has its answer (or failed): takes in what the answer's rate-limit headers
+    /// say, any of which may be missing.
+    public func finished(_ weight: Int, from pool: KuCoinEndpoint.Pool, limit: Int? = nil, remaining: Int? = nil,
+                         resetIn: Duration? = nil) {
         let now = clock.now
         var budget = current(pool, at: now)
+        budget.inFlight = max(0, budget.inFlight - weight)
         if let limit, limit > 0 { budget.limit = limit }
-        if let resetIn, resetIn >= .zero {
-            let resetsAt = now + resetIn
-            // A reset later than the one known means a new window: its count replaces the local one. Within the same
-            // window the smaller count wins, since requests still in flight are not in the answer's count yet.
-            if resetsAt > budget.resetsAt + .milliseconds(500), let remaining {
-                budget.remaining = remaining
-            } else if let remaining {
-                budget.remaining = min(budget.remaining, remaining)
+        if let remaining {
+            // The answer's count may leave out requests still in flight: they are taken off it, which errs on the
+            // side of waiting. A reset later than the one known starts a new window, whose count replaces the
+            // local one; within a window the smaller count wins.
+            let counted = remaining - budget.inFlight
+            if let resetIn, resetIn >= .zero, now + resetIn > budget.resetsAt + .milliseconds(500) {
+                budget.remaining = counted
+            } else {
+                budget.remaining = min(budget.remaining, counted)
             }
-            budget.resetsAt = resetsAt
-        } else if let remaining {
-            budget.remaining = min(budget.remaining, remaining)
         }
+        if let resetIn, resetIn >= .zero { budget.resetsAt = now + resetIn }
         budget.remaining = max(0, min(budget.remaining, budget.limit))
         budgets[pool] = budget
     }
@@ -110,11 +115,12 @@ public actor KuCoinRateLimiter {
         budgets[pool] = budget
     }
 
-    /// The budget of `pool` at `now`, with a window that has ended rolled over.
+    /// The budget of `pool` at `now`, with a window that has ended rolled over: full again, less what is in flight
+    /// (the server may count those in the new window).
     private func current(_ pool: KuCoinEndpoint.Pool, at now: ContinuousClock.Instant) -> Budget {
         var budget = budgets[pool]!
         if now >= budget.resetsAt {
-            budget.remaining = budget.limit
+            budget.remaining = max(0, budget.limit - budget.inFlight)
             budget.resetsAt = now + window
         }
         if let closedUntil = budget.closedUntil, now >= closedUntil { budget.closedUntil = nil }

@@ -1,0 +1,188 @@
+public import KestrelCore
+public import Logging
+import Synchronization
+
+/// KuCoin's market as Kestrel streams it: each symbol's history loaded once over REST, then kept current by the
+/// WebSocket's candle pushes, so that a scan reads candles already in memory and costs no request.
+///
+/// A symbol whose newest closed candle is older than the one due is stale: `candles` refuses it (the scan skips it,
+/// so it is never traded) until the stream, or a gap filled over REST after a reconnect, brings it up to date.
+public final class KuCoinLiveMarket: MarketDataSource {
+    /// The symbols' history as the strategy needs it: the timeframe streamed, and how many candles of each.
+    public let base: Timeframe
+    public let history: [(timeframe: Timeframe, count: Int)]
+    private let rest: KuCoinMarketData
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var instruments: [Instrument] = []
+        var series: [String: StreamedCandles] = [:]
+        var prices: [String: Double] = [:]
+        var staleSkips = 0
+    }
+
+    /// A symbol's candles are behind: the newest closed one ends at `closedUntil`, before the one due at `due`.
+    public struct StaleData: Error, Sendable, CustomStringConvertible {
+        public var symbol: String
+        public var closedUntil: Timestamp?
+        public var due: Timestamp
+        public var description: String {
+            "\(symbol): candles stale (closed until \(closedUntil.map { "\($0)" } ?? "never"), due \(due))"
+        }
+    }
+
+    public init(rest: KuCoinMarketData, requirements: [TimeframeRequirement],
+                logger: Logger = Logger(label: "kestrel.kucoin.live")) {
+        self.rest = rest
+        self.logger = logger
+        let timeframes = requirements.map(\.timeframe)
+        base = timeframes.min() ?? .oneHour
+        history = requirements.map { ($0.timeframe, max($0.history, $0.minimum)) }
+    }
+
+    /// The symbols whose candles are held.
+    public var symbols: [String] { state.withLock { $0.series.keys.sorted() } }
+
+    /// How many times a scan skipped a symbol for stale candles.
+    public var staleSkips: Int { state.withLock { $0.staleSkips } }
+
+    /// The newest price heard of `symbol`.
+    public func price(_ symbol: String) -> Double? { state.withLock { $0.prices[symbol] } }
+
+    /// The newest closed base candle of `symbol`, and the one forming.
+    public func latest(_ symbol: String) -> (closed: Candle?, forming: Candle?) {
+        state.withLock { ($0.series[symbol]?.closed[base]?.last, $0.series[symbol]?.forming) }
+    }
+
+    /// Lists the market and loads the history of every instrument `select` keeps, `parallelism` symbols at a time
+    /// within the rate budget; `progress` hears each symbol done. Returns the symbols loaded; one that fails is
+    /// logged and left out.
+    @discardableResult
+    public func warmUp(at now: Timestamp, parallelism: Int = 8,
+                       select: @Sendable ([Instrument]) -> [Instrument] = { UniverseFilter().select($0) },
+                       progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }) async throws
+        -> [String] {
+        let listed = try await rest.listing().instruments.filter(\.isActive)
+        let chosen = select(listed)
+        state.withLock { $0.instruments = listed }
+        let loaded = Locked([String]())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func start() {
+                guard next < chosen.count else { return }
+                let symbol = chosen[next].symbol
+                next += 1
+                group.addTask {
+                    do {
+                        try await self.load(symbol, closedBy: now)
+                        let done = loaded.withLock {
+                            $0.append(symbol)
+                            return $0.count
+                        }
+                        progress(done, chosen.count)
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        self.logger.warning("history not loaded; symbol left out",
+                                            metadata: ["symbol": "\(symbol)", "error": "\(error)"])
+                    }
+                }
+            }
+            for _ in 0..<max(1, parallelism) { start() }
+            while try await group.next() != nil { start() }
+        }
+        return loaded.withLock { $0.sorted() }
+    }
+
+    /// Loads `symbol`'s history closed by `time`: higher timeframes first, then the base, which goes on to build them.
+    private func load(_ symbol: String, closedBy time: Timestamp) async throws {
+        var series = StreamedCandles(base: base, timeframes: history.map(\.timeframe),
+                                     capacity: max(300, (history.map(\.count).max() ?? 0) * 2))
+        for (timeframe, count) in history.sorted(by: { $0.timeframe > $1.timeframe }) {
+            let candles = try await rest.candles(symbol: symbol, timeframe: timeframe, limit: count, closedBy: time)
+            series.seed(candles, timeframe: timeframe)
+        }
+        // Enough base candles to carry the higher timeframes from their newest closed candle to now.
+        state.withLock { $0.series[symbol] = series }
+    }
+
+    /// Takes in a stream event; returns the symbols whose base candle it closed.
+    @discardableResult
+    public func apply(_ event: KuCoinStreamEvent) -> [String] {
+        switch event {
+        case .candle(let symbol, let timeframe, let candle):
+            guard timeframe == base else { return [] }
+            guard candle.high >= max(candle.open, candle.close, candle.low), candle.low > 0,
+                  candle.low <= min(candle.open, candle.close), candle.volume >= 0, candle.high.isFinite else {
+                logger.warning("candle push dropped: breaks the OHLC rules", metadata: ["symbol": "\(symbol)"])
+                return []
+            }
+            let closed = state.withLock { state -> Int in
+                state.prices[symbol] = candle.close
+                return state.series[symbol]?.push(candle) ?? 0
+            }
+            return closed > 0 ? [symbol] : []
+        case .price(let symbol, let price, _):
+            guard price.isFinite, price > 0 else { return [] }
+            state.withLock { $0.prices[symbol] = price }
+            return []
+        case .connected, .disconnected:
+            return []
+        }
+    }
+
+    /// Closes every forming candle whose period has ended by `time`; returns their symbols.
+    @discardableResult
+    public func closeDue(by time: Timestamp) -> [String] {
+        state.withLock { state in
+            var closed = [String]()
+            for symbol in state.series.keys where state.series[symbol]!.close(dueBy: time) { closed.append(symbol) }
+            return closed.sorted()
+        }
+    }
+
+    /// After a break in the stream: the candles each symbol missed, closed by `time`, over REST.
+    public func fillGaps(closedBy time: Timestamp) async {
+        let behind = state.withLock { state in
+            state.series.compactMap { symbol, series -> (String, Timestamp)? in
+                guard let until = series.closedUntil, until + series.base.seconds <= time else { return nil }
+                return (symbol, until)
+            }
+        }
+        for (symbol, until) in behind {
+            do {
+                let missed = try await rest.candles(symbol: symbol, timeframe: base, from: until, to: time)
+                state.withLock { $0.series[symbol]?.seed(missed, timeframe: base) }
+            } catch {
+                logger.warning("gap not filled", metadata: ["symbol": "\(symbol)", "error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: MarketDataSource
+
+    public func instruments(at time: Timestamp) async throws -> [Instrument] {
+        state.withLock { state in
+            state.instruments.filter { state.series[$0.symbol] != nil }.map { instrument in
+                var instrument = instrument
+                if let price = state.prices[instrument.symbol] { instrument.lastPrice = price }
+                return instrument
+            }
+        }
+    }
+
+    public func candles(symbol: String, timeframe: Timeframe, limit: Int, closedBy time: Timestamp) async throws
+        -> [Candle] {
+        try state.withLock { state in
+            guard let series = state.series[symbol] else { throw UnknownSymbol(symbol: symbol) }
+            // The base candle that ended last before `time` is due: without it, the symbol is behind.
+            let due = Timestamp(seconds: time.seconds / base.seconds * base.seconds)
+            if timeframe == base, series.closedUntil.map({ $0 < due }) ?? true {
+                state.staleSkips += 1
+                throw StaleData(symbol: symbol, closedUntil: series.closedUntil, due: due)
+            }
+            return Array(series.candles(timeframe, limit: limit, closedBy: time))
+        }
+    }
+}

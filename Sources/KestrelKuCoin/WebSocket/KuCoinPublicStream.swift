@@ -1,0 +1,131 @@
+import Foundation
+public import KestrelCore
+public import Logging
+import Synchronization
+
+/// What KuCoin's public stream tells Kestrel.
+public enum KuCoinStreamEvent: Sendable, Equatable {
+    /// A candle as it stands: still forming until its period has ended.
+    case candle(symbol: String, timeframe: Timeframe, candle: Candle)
+    /// The middle of the best bid and ask.
+    case price(symbol: String, price: Double, nanoseconds: Int64)
+    /// Connection `connection` has every one of its topics subscribed; `reconnected` after a break.
+    case connected(connection: Int, topics: Int, reconnected: Bool)
+    /// Connection `connection` broke; it connects again by itself.
+    case disconnected(connection: Int, reason: String)
+}
+
+/// KuCoin's public market stream over as many WebSocket connections as its topics need, each connecting again by
+/// itself after a break: at once the first time, then after a growing, jittered pause, with a new bullet (tokens
+/// expire) and every topic subscribed again.
+public final class KuCoinPublicStream: Sendable {
+    public struct Settings: Sendable {
+        /// Topics per connection: KuCoin takes about 300.
+        public var topicsPerConnection = 250
+        /// The longest pause between two attempts to connect.
+        public var longestBackoff: Duration = .seconds(30)
+        /// The pause before the second attempt; each next one doubles.
+        public var firstBackoff: Duration = .milliseconds(500)
+        var connection = KuCoinStreamConnection.Settings()
+
+        public init() {}
+
+        /// The pause between subscribe messages (KuCoin: about 100 topics per 10 s).
+        public var subscribeSpacing: Duration {
+            get { connection.subscribeSpacing }
+            set { connection.subscribeSpacing = newValue }
+        }
+
+        /// How long the welcome and each acknowledgement may take.
+        public var answerTimeout: Duration {
+            get { connection.answerTimeout }
+            set { connection.answerTimeout = newValue }
+        }
+    }
+
+    public let topics: [String]
+    public let settings: Settings
+    private let client: KuCoinRESTClient
+    private let logger: Logger
+    private let counts = Mutex((reconnects: 0, unreadable: 0))
+
+    public init(client: KuCoinRESTClient, topics: [String], settings: Settings = Settings(),
+                logger: Logger = Logger(label: "kestrel.kucoin.stream")) {
+        self.client = client
+        self.topics = topics
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// The topics for `symbols`: each one's candles of `timeframe` and, with `tickers`, its best bid and ask.
+    public static func topics(candlesOf symbols: [String], timeframe: Timeframe, tickers: Bool) -> [String] {
+        guard let type = KuCoinCandleType.name(timeframe) else { return [] }
+        return symbols.map { "/contractMarket/limitCandle:\($0)_\(type)" }
+            + (tickers ? symbols.map { "/contractMarket/tickerV2:\($0)" } : [])
+    }
+
+    /// How many times a connection was made again after a break.
+    public var reconnects: Int { counts.withLock { $0.reconnects } }
+
+    /// Runs every connection until the task is cancelled, handing each event to `deliver` in the order its
+    /// connection received it.
+    public func run(_ deliver: @escaping @Sendable (KuCoinStreamEvent) async -> Void) async {
+        let groups = stride(from: 0, to: topics.count, by: max(1, settings.topicsPerConnection)).map {
+            Array(topics[$0..<min($0 + settings.topicsPerConnection, topics.count)])
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for (index, topics) in groups.enumerated() {
+                group.addTask { await self.keepConnected(index, topics: topics, deliver) }
+            }
+        }
+    }
+
+    private func keepConnected(_ index: Int, topics: [String],
+                               _ deliver: @escaping @Sendable (KuCoinStreamEvent) async -> Void) async {
+        let connection = KuCoinStreamConnection(topics: topics, settings: settings.connection, logger: logger)
+        // Failures since the last connection that got every topic subscribed.
+        let failures = Mutex(0)
+        var everConnected = false
+        while !Task.isCancelled {
+            do {
+                let bullet = try await client.send(.publicBullet, priority: .marketData, as: KuCoinBullet.self)
+                let reconnected = everConnected
+                try await connection.run(bullet: bullet, connectID: UUID().uuidString) { signal in
+                    switch signal {
+                    case .subscribed:
+                        failures.withLock { $0 = 0 }
+                        await deliver(.connected(connection: index, topics: topics.count, reconnected: reconnected))
+                    case .frame(.candle(let symbol, let timeframe, let candle)):
+                        await deliver(.candle(symbol: symbol, timeframe: timeframe, candle: candle))
+                    case .frame(.ticker(let symbol, let bid, let ask, let nanoseconds)):
+                        guard bid > 0, ask >= bid, ask.isFinite else { return }
+                        await deliver(.price(symbol: symbol, price: (bid + ask) / 2, nanoseconds: nanoseconds))
+                    case .frame:
+                        break
+                    }
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("WebSocket connection lost", metadata: ["connection": "\(index)",
+                                                                       "reason": "\(error)"])
+                await deliver(.disconnected(connection: index, reason: "\(error)"))
+            }
+            everConnected = true
+            counts.withLock { $0.reconnects += 1 }
+            let failed = failures.withLock {
+                $0 += 1
+                return $0
+            }
+            // The first attempt after a break goes at once; the next ones wait longer and longer.
+            guard failed > 1 else { continue }
+            let pause = min(settings.longestBackoff, settings.firstBackoff * Double(1 << min(failed - 2, 10)))
+            do {
+                try await Task.sleep(for: pause * Double.random(in: 0.75...1.25))
+            } catch {
+                return
+            }
+        }
+    }
+}

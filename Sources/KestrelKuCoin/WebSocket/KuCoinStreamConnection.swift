@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import NIOCore
+import WSClient
+
+/// One WebSocket connection to KuCoin's public stream: a new bullet, the `welcome`, the topics subscribed in
+/// batches (each acknowledged), pings at the server's interval, and every frame handed on as it comes. It ends, by
+/// throwing, when KuCoin closes it, a pong or an acknowledgement is overdue, nothing arrives for a ping interval
+/// and timeout, or KuCoin sends an error; the caller connects again.
+struct KuCoinStreamConnection: Sendable {
+    struct Settings: Sendable {
+        /// Topics per subscribe message (symbols joined by commas in one topic count one each).
+        var topicsPerSubscribe = 100
+        /// The pause between two subscribe messages: KuCoin takes about 100 topics per 10 s.
+        var subscribeSpacing: Duration = .seconds(10)
+        /// How long the `welcome` and each acknowledgement may take.
+        var answerTimeout: Duration = .seconds(10)
+        /// The largest message read; a bigger one ends the connection.
+        var largestMessage = 1 << 20
+    }
+
+    /// Why a connection ended.
+    enum Ended: Error, Sendable, CustomStringConvertible {
+        case silent(Duration)
+        case noWelcome
+        case noAcknowledgement(String)
+        case refused(code: String, message: String)
+        case closed(String)
+
+        var description: String {
+            switch self {
+            case .silent(let duration): "nothing heard for \(duration.wholeMilliseconds) ms"
+            case .noWelcome: "no welcome"
+            case .noAcknowledgement(let topic): "no acknowledgement of \(topic)"
+            case .refused(let code, let message): "KuCoin error \(code): \(message)"
+            case .closed(let reason): "closed: \(reason)"
+            }
+        }
+    }
+
+    let topics: [String]
+    let settings: Settings
+    let logger: Logger
+
+    /// What the connection tells its owner.
+    enum Signal: Sendable {
+        /// Every topic is subscribed and acknowledged.
+        case subscribed
+        case frame(KuCoinStreamFrame)
+    }
+
+    private struct State {
+        var lastHeard = ContinuousClock.now
+        var welcomed = false
+        /// Subscribe ids still waiting for their ack, with when they were sent and the topic.
+        var awaiting: [String: (sent: ContinuousClock.Instant, topic: String)] = [:]
+        var nextID = 1
+    }
+
+    /// Connects with `bullet` and runs until the connection ends; throws why.
+    func run(bullet: KuCoinBullet, connectID: String, signal: @escaping @Sendable (Signal) async -> Void) async throws {
+        let (url, server) = try bullet.address(connectID: connectID)
+        let pingInterval = Duration.milliseconds(max(1_000, server.pingInterval))
+        let pingTimeout = Duration.milliseconds(max(1_000, server.pingTimeout))
+        let state = Locked(State())
+        let settings = self.settings
+        let topics = self.topics
+        let logger = self.logger
+        var configuration = WebSocketClientConfiguration(maxFrameSize: settings.largestMessage)
+        configuration.closeTimeout = .seconds(2)
+        let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) {
+            inbound, outbound, _ in
+            let (welcomes, welcome) = AsyncStream.makeStream(of: Void.self)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // The subscriptions, once welcomed: in batches spaced as KuCoin asks, then `subscribed` once every
+                // one is acknowledged. In a task of its own, so that the reader goes on reading the acknowledgements.
+                group.addTask {
+                    var iterator = welcomes.makeAsyncIterator()
+                    guard await iterator.next() != nil else { return }
+                    try await Self.subscribe(topics, settings: settings, state: state, outbound: outbound)
+                    await signal(.subscribed)
+                }
+                // The watchdog: pings, and the deadlines of the welcome, the acknowledgements and the silence.
+                group.addTask {
+                    let clock = ContinuousClock()
+                    let started = clock.now
+                    var nextPing = clock.now + pingInterval
+                    while true {
+                        try await Task.sleep(for: min(pingInterval, .milliseconds(250)))
+                        let now = clock.now
+                        let (heard, welcomed, overdue) = state.withLock { state in
+                            (state.lastHeard, state.welcomed,
+                             state.awaiting.values.first { now - $0.sent > settings.answerTimeout }?.topic)
+                        }
+                        if !welcomed, now - started > settings.answerTimeout { throw Ended.noWelcome }
+                        if let overdue { throw Ended.noAcknowledgement(overdue) }
+                        if now - heard > pingInterval + pingTimeout { throw Ended.silent(now - heard) }
+                        if now >= nextPing {
+                            nextPing = now + pingInterval
+                            let id = state.withLock { state in
+                                state.nextID += 1
+                                return "ping-\(state.nextID)"
+                            }
+                            try await outbound.write(.text("{\"id\":\"\(id)\",\"type\":\"ping\"}"))
+                        }
+                    }
+                }
+                // The reader: frames as they come; after the welcome, the subscriptions.
+                group.addTask {
+                    for try await message in inbound.messages(maxSize: settings.largestMessage) {
+                        guard case .text(let text) = message else { continue }
+                        state.withLock { $0.lastHeard = ContinuousClock.now }
+                        let frame: KuCoinStreamFrame
+                        do {
+                            frame = try KuCoinStreamFrame.parse(text)
+                        } catch {
+                            logger.warning("WebSocket frame skipped", metadata: ["error": "\(error)"])
+                            continue
+                        }
+                        switch frame {
+                        case .welcome:
+                            state.withLock { $0.welcomed = true }
+                            welcome.yield()
+                            welcome.finish()
+                        case .ack(let id):
+                            state.withLock { $0.awaiting[id] = nil }
+                        case .error(_, let code, let message):
+                            throw Ended.refused(code: code, message: message)
+                        case .pong:
+                            break
+                        case .candle, .ticker, .other:
+                            await signal(.frame(frame))
+                        }
+                    }
+                    throw Ended.closed("the server ended the stream")
+                }
+                // The subscriptions end when done; the reader and the watchdog only by throwing, which ends it all.
+                defer { group.cancelAll() }
+                while try await group.next() != nil {}
+            }
+        }
+        throw Ended.closed(close.map { "close code \($0.closeCode)" } ?? "no close frame")
+    }
+
+    /// Sends the subscriptions in batches, spaced as KuCoin asks, and returns once every one is acknowledged.
+    private static func subscribe(_ topics: [String], settings: Settings, state: Locked<State>,
+                                  outbound: WebSocketOutboundWriter) async throws {
+        let batches = stride(from: 0, to: topics.count, by: settings.topicsPerSubscribe).map {
+            Array(topics[$0..<min($0 + settings.topicsPerSubscribe, topics.count)])
+        }
+        for (index, batch) in batches.enumerated() {
+            if index > 0 { try await Task.sleep(for: settings.subscribeSpacing) }
+            for topic in batch {
+                let id = state.withLock { state in
+                    state.nextID += 1
+                    let id = "sub-\(state.nextID)"
+                    state.awaiting[id] = (ContinuousClock.now, topic)
+                    return id
+                }
+                try await outbound.write(.text(
+                    "{\"id\":\"\(id)\",\"type\":\"subscribe\",\"topic\":\"\(topic)\",\"privateChannel\":false,\"response\":true}"))
+            }
+        }
+        // The watchdog ends the connection if an acknowledgement is overdue.
+        while state.withLock({ !$0.awaiting.isEmpty }) { try await Task.sleep(for: .milliseconds(10)) }
+    }
+}

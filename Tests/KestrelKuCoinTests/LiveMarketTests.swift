@@ -1,0 +1,86 @@
+import Foundation
+import KestrelCore
+@testable import KestrelKuCoin
+import KestrelKuCoinFake
+import Testing
+
+/// The live market: history loaded once over REST, then candles from the stream; a scan costs no request, and a
+/// symbol left behind is skipped, never traded.
+@Suite struct LiveMarketTests {
+    static let now = RESTClientTests.now
+    static let hour: Int64 = 3_600
+
+    static func fake(symbols: Int) -> FakeKuCoin {
+        FakeKuCoin(market: .synthetic(symbols: symbols, start: now - 900 * 3_600_000, hours: 901), clock: { now })
+    }
+
+    @Test func aScanOnStreamedCandlesCostsNoRequest() async throws {
+        let fake = Self.fake(symbols: 6)
+        let nowTime = Timestamp(seconds: Self.now / 1_000)
+        let (requestsAfterWarmUp, requestsAfterScans, result) = try await fake.serve { url in
+            try await RESTClientTests.withClient(url) { client in
+                let live = KuCoinLiveMarket(rest: KuCoinMarketData(client: client),
+                                            requirements: DefaultStrategy().requirements)
+                let loaded = try await live.warmUp(at: nowTime)
+                #expect(loaded.count == 6)
+                let afterWarmUp = client.requests.total
+                let scanner = MarketScanner(source: live, strategy: DefaultStrategy(), top: 5)
+                var result = try await scanner.scan(at: nowTime)
+                // An hour of pushes, then the next scan.
+                for symbol in loaded {
+                    let last = try #require(live.latest(symbol).closed)
+                    let next = Candle(time: last.time + Self.hour, open: last.close, high: last.close * 1.01,
+                                      low: last.close * 0.99, close: last.close * 1.005, volume: 100)
+                    live.apply(.candle(symbol: symbol, timeframe: .oneHour, candle: next))
+                }
+                #expect(live.closeDue(by: nowTime + Self.hour).count == 6)
+                result = try await scanner.scan(at: nowTime + Self.hour)
+                return (afterWarmUp, client.requests.total, result)
+            }
+        }
+        // The listing, then 1h, 4h and 1d history for each of the six symbols.
+        #expect(requestsAfterWarmUp == 1 + 6 * 3)
+        #expect(requestsAfterScans == requestsAfterWarmUp)
+        #expect(result.skipped.isEmpty)
+        #expect(result.results.count == 6)
+    }
+
+    @Test func aSymbolLeftBehindIsSkippedUntilItsCandlesCatchUp() async throws {
+        let fake = Self.fake(symbols: 3)
+        let nowTime = Timestamp(seconds: Self.now / 1_000)
+        try await fake.serve { url in
+            try await RESTClientTests.withClient(url) { client in
+                let live = KuCoinLiveMarket(rest: KuCoinMarketData(client: client),
+                                            requirements: DefaultStrategy().requirements)
+                try await live.warmUp(at: nowTime)
+                let scanner = MarketScanner(source: live, strategy: DefaultStrategy(), top: 5)
+                // Two hours later with no push at all: every symbol is behind.
+                let later = nowTime + 2 * Self.hour
+                let stale = try await scanner.scan(at: later)
+                #expect(stale.results.isEmpty)
+                #expect(stale.skipped.count == 3)
+                #expect(live.staleSkips == 3)
+                // The gap is filled over REST (the fake's clock stands still, so its newest candles are the ones
+                // the warm-up had): still behind, still skipped.
+                await live.fillGaps(closedBy: later)
+                #expect(try await scanner.scan(at: later).results.isEmpty)
+            }
+        }
+    }
+
+    @Test func aCandlePushThatBreaksTheRulesIsDropped() async throws {
+        let fake = Self.fake(symbols: 1)
+        let nowTime = Timestamp(seconds: Self.now / 1_000)
+        try await fake.serve { url in
+            try await RESTClientTests.withClient(url) { client in
+                let live = KuCoinLiveMarket(rest: KuCoinMarketData(client: client),
+                                            requirements: DefaultStrategy().requirements)
+                try await live.warmUp(at: nowTime)
+                let before = live.latest("XBTUSDTM")
+                let broken = Candle(time: nowTime, open: 10, high: 5, low: 20, close: 10, volume: 1)
+                live.apply(.candle(symbol: "XBTUSDTM", timeframe: .oneHour, candle: broken))
+                #expect(live.latest("XBTUSDTM").forming == before.forming)
+            }
+        }
+    }
+}
