@@ -13,9 +13,13 @@ enum DataDirectory {
         return (home as NSString).appendingPathComponent(".local/share/kestrel")
     }
 
-    static var defaultDatabase: String {
+    static var defaultDatabase: String { defaultDatabase(kucoin: false) }
+
+    /// The journal of a run: `$KESTREL_DB`, else one per market in the data directory, so that a run on KuCoin's
+    /// market never resumes a replay's books or the other way round.
+    static func defaultDatabase(kucoin: Bool) -> String {
         if let db = ProcessInfo.processInfo.environment["KESTREL_DB"], !db.isEmpty { return db }
-        return (path as NSString).appendingPathComponent("kestrel.sqlite")
+        return (path as NSString).appendingPathComponent(kucoin ? "kestrel-kucoin.sqlite" : "kestrel.sqlite")
     }
 
     /// The journal at `db` (or the default) for a command that only reads one: a missing file is an error, not a new

@@ -14,12 +14,14 @@ import UnixSignals
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Trade: paper trading on the embedded market replay (the default; no network or keys needed).",
+        abstract: "Trade: paper trading on the embedded market replay (the default; no network or keys needed), or on KuCoin Futures' live market.",
         discussion: """
         A background scanner ranks the market every CHECK_INTERVAL; the trader acts on each new snapshot at once; \
         the position monitor checks exits on every price and every POSITION_UPDATE_INTERVAL. Settings come from \
         defaults, then a .env file, then the environment, then --set NAME=VALUE and the flags below; \
-        `kestrel config` lists them all. Ctrl-C stops gracefully; a second Ctrl-C exits at once.
+        `kestrel config` lists them all. Ctrl-C stops gracefully; a second Ctrl-C exits at once. With --exchange kucoin \
+        the market is KuCoin Futures' as it is now (its public data, no key needed): the universe and each symbol's \
+        history are loaded over REST, then candles and prices stream over WebSocket; fills are the paper venue's.
         """
     )
 
@@ -75,6 +77,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The paper venue's own state file; default: the journal's path plus .paper.json.")
     var paperState: String?
 
+    @OptionGroup var exchange: ExchangeOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -86,18 +90,26 @@ struct RunCommand: AsyncParsableCommand {
         }
         let wallLimit = try duration.map(Self.parseDuration)
         var settings = try await loadSettings()
+        let strategy = DefaultStrategy()
+        let market: RunMarket
+        switch exchange.exchange {
+        case .embedded:
+            market = try RunMarket.replay(data: data, from: from, speed: speed, strategy: strategy)
+        case .kucoin:
+            guard data == nil, from == nil else {
+                throw ValidationError("--data and --from replay history; --exchange kucoin trades the market as it is now")
+            }
+            market = try await RunMarket.kucoin(exchange, strategy: strategy, logger: logger)
+        }
         // The grace is engine time, and a replay at 3600x turns one wall millisecond of message passing into 3.6 s:
         // a replay's grace is at least a quarter of a wall second, so the machinery's own latency never counts as a
         // venue that would not acknowledge a stop.
-        let replayGrace = Int64((speed * 0.25).rounded(.up))
+        let replayGrace = Int64((market.speed * 0.25).rounded(.up))
         if replayGrace > settings.stopGraceSeconds {
-            logger.info("🛡️ STOP_GRACE_SECONDS raised to \(replayGrace) s of market time for a \(NumberText.compact(speed))x replay")
+            logger.info("🛡️ STOP_GRACE_SECONDS raised to \(replayGrace) s of market time for a \(NumberText.compact(market.speed))x replay")
             settings.stopGraceSeconds = replayGrace
         }
-        let strategy = DefaultStrategy()
-        let market = try MarketLoading.market(directory: data, timeframes: strategy.requirements.map(\.timeframe))
-        guard let range = market.timeRange else { throw ValidationError("the market holds no candles") }
-        let path = db ?? DataDirectory.defaultDatabase
+        let path = db ?? DataDirectory.defaultDatabase(kucoin: exchange.exchange == .kucoin)
         let paperPath = paperState ?? path + DataDirectory.paperStateSuffix
         if reset {
             try DataDirectory.moveAside(path, logger: logger)
@@ -105,10 +117,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         let journal = try SQLiteJournal(path: path, durability: settings.journalDurability)
         let saved = try journal.loadState()
-        let revalidator = HistoricalSignals(market: market, strategy: strategy)
+        let revalidator = market.revalidator
         let start: Timestamp
         var engine: TradingEngine
-        let instruments = market.listing(at: range.lowerBound)
+        let instruments = market.instruments
         let store = PaperVenueStore(path: paperPath)
         let paperSaved = FileManager.default.fileExists(atPath: paperPath)
         // A new run's orders carry a new run id; a resumed run keeps its own (see `ClientOrderID`).
@@ -120,8 +132,8 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError("\(path) resumes a run at \(saved.savedAt); use --reset (or another --db) to "
                     + "start at --from")
             }
-            guard saved.savedAt < range.upperBound else {
-                throw ValidationError("the run in \(path) has reached the end of the data (\(range.upperBound)); "
+            if let end = market.end, saved.savedAt >= end {
+                throw ValidationError("the run in \(path) has reached the end of the data (\(end)); "
                     + "start a new one with --reset")
             }
             // Without its venue the run cannot go on: an empty paper venue would close every position it holds.
@@ -129,7 +141,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError("the run in \(path) resumes, but the paper venue's state \(paperPath) is "
                     + "missing; start a new run with --reset")
             }
-            start = saved.savedAt
+            start = market.resumesWhereSaved ? saved.savedAt : market.start
             engine = TradingEngine(settings: settings.engine, instruments: instruments, revalidator: revalidator,
                                    restoring: saved.engine, closedTrades: saved.closedTrades, newRunID: newRunID)
             let resumed = "♻️ Resuming the run in \(path) at \(start): \(saved.engine.positions.count) open position(s), "
@@ -146,7 +158,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 try FileManager.default.removeItem(atPath: paperPath)
             }
-            start = try replayStart(range: range)
+            start = market.start
             engine = TradingEngine(settings: settings.engine, instruments: instruments,
                                    startingCash: settings.startingBalance, revalidator: revalidator, startTime: start,
                                    runID: newRunID)
@@ -156,7 +168,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let recorder = RunRecorder()
         let board = OpportunityBoard(firstSequence: (saved?.engine.latestSnapshot?.sequence ?? 0) + 1)
-        let clock = EngineClock(clock: ReplayClock(speed: speed), startingAt: start)
+        let clock = EngineClock(clock: ReplayClock(speed: market.speed), startingAt: start)
         // The paper venue keeps its own file; a journal from before it did hands over the exchange it recorded.
         let venue: PaperVenue
         do {
@@ -186,7 +198,7 @@ struct RunCommand: AsyncParsableCommand {
         let answers = Task(priority: .high) { await OrderAnswersService(desk: desk, clock: clock).run() }
         let venueEvents = Task(priority: .high) { await VenueEventsService(desk: desk, clock: clock).run() }
         await desk.reconcile(at: start)
-        let scanner = MarketScanner(source: market, strategy: strategy, logger: Logger(label: "kestrel.scanner"))
+        let scanner = MarketScanner(source: market.source, strategy: strategy, logger: Logger(label: "kestrel.scanner"))
 
         banner(settings, market: market, start: start, logger: logger)
         logger.notice("💾 Journal: \(path); paper venue: \(paperPath)")
@@ -196,9 +208,7 @@ struct RunCommand: AsyncParsableCommand {
                                                   intervalSeconds: settings.positionUpdateInterval)),
             .init(service: ReconciliationService(desk: desk, clock: clock, intervalSeconds: settings.reconcileInterval)),
             .init(service: TraderService(board: board, desk: desk, now: { clock.now })),
-            .init(service: MarketReplayService(market: market, desk: desk, venue: venue, clock: clock, from: start,
-                                               logger: Logger(label: "kestrel.replay")),
-                  successTerminationBehavior: .gracefullyShutdownGroup),
+            market.feed(desk, venue, clock, start),
             .init(service: ScannerService(scanner: scanner, board: board, clock: clock,
                                           intervalSeconds: settings.checkInterval, recorder: recorder,
                                           journal: journal, logger: Logger(label: "kestrel.scanner"))),
@@ -265,6 +275,7 @@ struct RunCommand: AsyncParsableCommand {
                                  marketFrom: start, marketTo: end)
         summary.addExecution(router: router.counters, invariantViolations: violations.count,
                              reconciliations: await desk.reconciliations)
+        await market.finish(&summary)
         if let summaryJson { try OutputFile.write(try JSONText.data(summary), to: summaryJson, what: "the summary") }
         logger.notice("✅ BOT SHUTDOWN COMPLETE in \(shutdownStarted.elapsedMilliseconds) ms")
         logger.notice("\(String(repeating: "=", count: 60))")
@@ -302,14 +313,6 @@ struct RunCommand: AsyncParsableCommand {
         return try await BotSettings.resolve(envFile: envFile, assignments: assignments, flags: flags)
     }
 
-    private func replayStart(range: ClosedRange<Timestamp>) throws -> Timestamp {
-        if let from { return try OptionTime.parse(from, option: "--from", within: range) }
-        // The embedded market's last quarter; for other data, 60 days in (enough history for daily candles).
-        let embeddedDefault = Timestamp(parsing: "2019-07-01T00:00:00Z")!
-        if data == nil, range.contains(embeddedDefault) { return embeddedDefault }
-        return min(range.upperBound, range.lowerBound + 60 * 86_400)
-    }
-
     static func parseDuration(_ text: String) throws -> Duration {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
@@ -321,12 +324,12 @@ struct RunCommand: AsyncParsableCommand {
         throw ValidationError("--duration '\(text)' is not a duration such as 90s, 5m or 1h")
     }
 
-    private func banner(_ settings: BotSettings, market: HistoricalMarket, start: Timestamp, logger: Logger) {
+    private func banner(_ settings: BotSettings, market: RunMarket, start: Timestamp, logger: Logger) {
         let rule = String(repeating: "=", count: 60)
         logger.notice("\(rule)")
         logger.notice("🚀 BOT STARTED SUCCESSFULLY!")
         logger.notice("\(rule)")
-        logger.notice("📝 Paper trading on a replay of \(market.symbols.count) markets from \(start) at \(NumberText.compact(speed))x, balance \(NumberText.compact(settings.startingBalance))")
+        logger.notice("📝 Paper trading on \(market.description) from \(start), balance \(NumberText.compact(settings.startingBalance))")
         logger.notice("⏱️  Opportunity scan interval: \(settings.checkInterval)s")
         logger.notice("⚡ Position update interval: \(settings.positionUpdateInterval)s (LIVE MONITORING)")
         logger.notice("📊 Max positions: \(settings.risk.maxOpenPositions)")

@@ -5,6 +5,7 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
 import Synchronization
 
 /// The fake's public WebSocket: bullets with tokens, `welcome`, ping and pong, subscriptions with their `ack`, and
@@ -159,7 +160,11 @@ extension FakeKuCoin {
                 for await order in controls {
                     switch order {
                     case .send(let text): try await outbound.write(.text(text))
-                    case .drop: return
+                    case .drop:
+                        // Closed from this side at once: the reader, still waiting for the client's next frame,
+                        // ends when the client answers the close.
+                        try? await outbound.close(.goingAway, reason: "dropped by the fake")
+                        return
                     }
                 }
             }

@@ -29,6 +29,8 @@ public final class FakeKuCoin: Sendable {
     private let state: Mutex<State>
     /// The WebSocket side: tokens, connections, their subscriptions (FakeKuCoin+WebSocket.swift).
     let stream = Mutex(StreamState())
+    /// Where the server's tasks run.
+    private let executor = FakeExecutor(name: "fake-kucoin")
     /// The fake's clock, in milliseconds since 1970.
     private let clock: @Sendable () -> Int64
     public let quota: Int
@@ -53,7 +55,15 @@ public final class FakeKuCoin: Sendable {
     /// Changes what the fake lists and serves.
     public func updateMarket(_ change: @Sendable (inout FakeMarket) -> Void) { state.withLock { change(&$0.market) } }
 
-    /// Runs the fake on a free port of 127.0.0.1 while `body` runs, with the base URL to reach it.
+    /// Runs `body` on the fake's own thread (`FakeExecutor`), not on the cooperative pool: for a test that must act
+    /// at a given moment (drop a connection while a process streams) on a machine whose pool other tests keep busy.
+    /// Nothing in `body` may block the thread.
+    public func onItsThread<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(executor) { try await body() }
+    }
+
+    /// Runs the fake on a free port of 127.0.0.1 while `body` runs, with the base URL to reach it. The server runs on
+    /// a thread of its own (`FakeExecutor`).
     public func serve<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let router = Router()
@@ -68,7 +78,7 @@ public final class FakeKuCoin: Sendable {
                                   portContinuation.finish()
                               }, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
+            group.addTask(executorPreference: executor) { try await app.run() }
             // Stopped when `body` is done, however it ends.
             defer { group.cancelAll() }
             var ports = portStream.makeAsyncIterator()

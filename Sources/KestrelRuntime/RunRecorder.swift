@@ -81,6 +81,16 @@ public struct RunSummary: Encodable, Sendable {
     public var reconciliations = 0
     /// Broken invariants found after the final reconciliation (0: engine, venue and journal agree).
     public var invariant_violations = 0
+    /// On a live exchange's market data (absent on a replay): REST requests by endpoint, warm-up included; those per
+    /// scan after the warm-up; the warm-up's requests and seconds; WebSocket reconnects; 429s received; and symbols a
+    /// scan skipped because their candles were behind.
+    public var rest_requests: [String: Int]?
+    public var rest_requests_per_scan: Double?
+    public var warm_up_requests: Int?
+    public var warm_up_s: Double?
+    public var ws_reconnects: Int?
+    public var rate_limited: Int?
+    public var stale_symbols_skipped: Int?
 
     public init(engine: TradingEngine, recorder: RunRecorder, startingBalance: Double, marketFrom: Timestamp,
                 marketTo: Timestamp) {

@@ -34,6 +34,16 @@ struct Kestrel {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// `run(_:)` on a thread of its own: an async test that waits for a process this way leaves Swift's cooperative
+    /// pool (two threads on a 2-core machine) to the code under test, which a blocking wait would hold up.
+    static func runOnThread(_ arguments: [String]) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try run(arguments) })
+            }.start()
+        }
+    }
+
     static func temporaryFile(_ name: String, _ contents: String) throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kestrel-tests-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

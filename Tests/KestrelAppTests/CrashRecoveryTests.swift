@@ -32,7 +32,8 @@ import Testing
         var lastCounts: SQLiteJournal.Counts?
         for round in 0..<Self.kills {
             let process = try start(db, seed: round + 1)
-            Thread.sleep(forTimeInterval: Double.random(in: 0.4...2.0, using: &generator))
+            // Long enough, on a machine loaded by the other tests, for a run to start up and trade before most kills.
+            Thread.sleep(forTimeInterval: Double.random(in: 0.6...2.6, using: &generator))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)

@@ -16,17 +16,20 @@ import Testing
                           windowMilliseconds: window, clock: fixedClock ? fixed : nil)
     }
 
-    static func client(_ baseURL: String, timeout: Duration = .seconds(5), attempts: Int = 4,
+    /// Timeouts are long unless a test is about them: on a loaded machine a loopback answer can take seconds, and a
+    /// retry after a spurious timeout would use up a fault meant for the first attempt.
+    static func client(_ baseURL: String, timeout: Duration = .seconds(60), attempts: Int = 4,
                        limiter: KuCoinRateLimiter = KuCoinRateLimiter()) throws -> KuCoinRESTClient {
         var configuration = KuCoinRESTClient.Configuration(baseURL: baseURL)
         configuration.requestTimeout = timeout
+        configuration.connectTimeout = min(timeout, .seconds(30))
         configuration.readAttempts = attempts
         configuration.firstBackoff = .milliseconds(20)
         return try KuCoinRESTClient(configuration: configuration, limiter: limiter)
     }
 
     /// Runs `body` with a client of the fake at `baseURL`, shut down afterwards whatever happens.
-    static func withClient<T: Sendable>(_ baseURL: String, timeout: Duration = .seconds(5), attempts: Int = 4,
+    static func withClient<T: Sendable>(_ baseURL: String, timeout: Duration = .seconds(60), attempts: Int = 4,
                                         limiter: KuCoinRateLimiter = KuCoinRateLimiter(),
                                         _ body: (KuCoinRESTClient) async throws -> T) async throws -> T {
         let client = try client(baseURL, timeout: timeout, attempts: attempts, limiter: limiter)
@@ -118,9 +121,9 @@ import Testing
 
     @Test func aStalledAnswerIsATimeoutWhenNoRetryIsLeft() async throws {
         let fake = Self.fake()
-        fake.inject(.stall(milliseconds: 2_000), on: "/api/v1/timestamp")
+        fake.inject(.stall(milliseconds: 30_000), on: "/api/v1/timestamp")
         let error = try await fake.serve { url in
-            try await Self.withClient(url, timeout: .milliseconds(200), attempts: 1) { client in
+            try await Self.withClient(url, timeout: .seconds(1), attempts: 1) { client in
                 await Self.kucoinError { try await KuCoinMarketData(client: client).serverTime() }
             }
         }

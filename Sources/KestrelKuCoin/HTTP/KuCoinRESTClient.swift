@@ -19,6 +19,8 @@ public final class KuCoinRESTClient: Sendable {
         public var baseURL: String
         /// How long one request may take, connection included.
         public var requestTimeout: Duration = .seconds(10)
+        /// How long connecting may take.
+        public var connectTimeout: Duration = .seconds(5)
         /// How many times a read is tried in all.
         public var readAttempts = 4
         /// The pause before the first retry; each next one doubles.
@@ -55,7 +57,7 @@ public final class KuCoinRESTClient: Sendable {
         self.limiter = limiter
         self.logger = logger
         var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.timeout = .init(connect: .seconds(5))
+        httpConfiguration.timeout = .init(connect: .nanoseconds(configuration.connectTimeout.nanoseconds))
         // A refused connection fails at once and is retried here, with the backoff of every other passing failure:
         // left to the pool, it would be tried again and again until the request's deadline.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false

@@ -160,6 +160,18 @@ public final class KuCoinLiveMarket: MarketDataSource {
         }
     }
 
+    /// The candles held for `symbol`, without the staleness check: what a signal's re-validation reads.
+    public func heldCandles(_ symbol: String, timeframe: Timeframe, limit: Int, closedBy time: Timestamp) -> [Candle]? {
+        state.withLock { state in
+            state.series[symbol].map { Array($0.candles(timeframe, limit: limit, closedBy: time)) }
+        }
+    }
+
+    /// The instruments listed at the warm-up that have candles held.
+    public var heldInstruments: [Instrument] {
+        state.withLock { state in state.instruments.filter { state.series[$0.symbol] != nil } }
+    }
+
     // MARK: MarketDataSource
 
     public func instruments(at time: Timestamp) async throws -> [Instrument] {

@@ -47,7 +47,7 @@ public final class KuCoinPublicStream: Sendable {
     public let settings: Settings
     private let client: KuCoinRESTClient
     private let logger: Logger
-    private let counts = Mutex((reconnects: 0, unreadable: 0))
+    private let counts = Mutex((reconnects: 0, bullets: 0))
 
     public init(client: KuCoinRESTClient, topics: [String], settings: Settings = Settings(),
                 logger: Logger = Logger(label: "kestrel.kucoin.stream")) {
@@ -66,6 +66,9 @@ public final class KuCoinPublicStream: Sendable {
 
     /// How many times a connection was made again after a break.
     public var reconnects: Int { counts.withLock { $0.reconnects } }
+
+    /// How many bullets (REST requests) the connections asked for.
+    public var bulletsRequested: Int { counts.withLock { $0.bullets } }
 
     /// Runs every connection until the task is cancelled, handing each event to `deliver` in the order its
     /// connection received it.
@@ -88,6 +91,7 @@ public final class KuCoinPublicStream: Sendable {
         var everConnected = false
         while !Task.isCancelled {
             do {
+                counts.withLock { $0.bullets += 1 }
                 let bullet = try await client.send(.publicBullet, priority: .marketData, as: KuCoinBullet.self)
                 let reconnected = everConnected
                 try await connection.run(bullet: bullet, connectID: UUID().uuidString) { signal in

@@ -1,0 +1,76 @@
+import KestrelCore
+import KestrelKuCoin
+import KestrelRuntime
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Streams KuCoin's market into a paper run: candles into the live market (closed on time, gaps filled after a
+/// reconnect) and prices to the paper venue, then the desk.
+///
+/// Prices are passed on at most every `priceInterval`, the newest of each symbol that changed: a busy book pushes
+/// its best bid and ask ten times a second for each of hundreds of symbols, and the venue and the desk need the price,
+/// not every tick of it.
+struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
+    let live: KuCoinLiveMarket
+    let stream: KuCoinPublicStream
+    let desk: TradingDesk
+    let venue: PaperVenue
+    let clock: EngineClock<C>
+    var priceInterval: Duration = .milliseconds(200)
+    let logger: Logger
+
+    func run() async throws {
+        let latest = PriceBuffer()
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await stream.run { event in
+                        switch event {
+                        case .candle:
+                            live.apply(event)
+                        case .price(let symbol, let price, _):
+                            live.apply(event)
+                            latest.set(symbol, price)
+                        case .connected(let connection, let topics, let reconnected):
+                            logger.info("📡 KuCoin stream \(connection) \(reconnected ? "back" : "up"): \(topics) topics")
+                            if reconnected { await live.fillGaps(closedBy: clock.now) }
+                        case .disconnected(let connection, let reason):
+                            logger.warning("📡 KuCoin stream \(connection) lost: \(reason); connecting again")
+                        }
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        do {
+                            try await Task.sleep(for: priceInterval)
+                        } catch {
+                            return
+                        }
+                        let now = clock.now
+                        live.closeDue(by: now)
+                        for (symbol, price) in latest.take() {
+                            await venue.price(symbol, price, at: now, continuous: true)
+                            await desk.price(symbol, price, at: now)
+                        }
+                    }
+                }
+            }
+        }
+        logger.info("✅ KuCoin stream stopped")
+    }
+}
+
+/// The newest price of each symbol since the last `take`.
+final class PriceBuffer: Sendable {
+    private let prices = Mutex<[String: Double]>([:])
+
+    func set(_ symbol: String, _ price: Double) { prices.withLock { $0[symbol] = price } }
+
+    func take() -> [(String, Double)] {
+        prices.withLock { prices in
+            defer { prices.removeAll(keepingCapacity: true) }
+            return prices.sorted { $0.key < $1.key }
+        }
+    }
+}
