@@ -14,6 +14,20 @@ import Testing
         FakeKuCoin(market: .synthetic(symbols: symbols, start: now - 900 * 3_600_000, hours: 901), clock: { now })
     }
 
+    /// Runs `body` with a live market warmed up at the fake's `now` over `symbols` symbols.
+    static func withWarmMarket(symbols: Int, _ body: (KuCoinLiveMarket, Timestamp) async throws -> Void)
+        async throws {
+        let nowTime = Timestamp(seconds: now / 1_000)
+        try await fake(symbols: symbols).serve { url in
+            try await RESTClientTests.withClient(url) { client in
+                let live = KuCoinLiveMarket(rest: KuCoinMarketData(client: client),
+                                            requirements: DefaultStrategy().requirements)
+                try await live.warmUp(at: nowTime)
+                try await body(live, nowTime)
+            }
+        }
+    }
+
     @Test func aScanOnStreamedCandlesCostsNoRequest() async throws {
         let fake = Self.fake(symbols: 6)
         let nowTime = Timestamp(seconds: Self.now / 1_000)
@@ -46,41 +60,27 @@ import Testing
     }
 
     @Test func aSymbolLeftBehindIsSkippedUntilItsCandlesCatchUp() async throws {
-        let fake = Self.fake(symbols: 3)
-        let nowTime = Timestamp(seconds: Self.now / 1_000)
-        try await fake.serve { url in
-            try await RESTClientTests.withClient(url) { client in
-                let live = KuCoinLiveMarket(rest: KuCoinMarketData(client: client),
-                                            requirements: DefaultStrategy().requirements)
-                try await live.warmUp(at: nowTime)
-                let scanner = MarketScanner(source: live, strategy: DefaultStrategy(), top: 5)
-                // Two hours later with no push at all: every symbol is behind.
-                let later = nowTime + 2 * Self.hour
-                let stale = try await scanner.scan(at: later)
-                #expect(stale.results.isEmpty)
-                #expect(stale.skipped.count == 3)
-                #expect(live.staleSkips == 3)
-                // The gap is filled over REST (the fake's clock stands still, so its newest candles are the ones
-                // the warm-up had): still behind, still skipped.
-                await live.fillGaps(closedBy: later)
-                #expect(try await scanner.scan(at: later).results.isEmpty)
-            }
+        try await Self.withWarmMarket(symbols: 3) { live, nowTime in
+            let scanner = MarketScanner(source: live, strategy: DefaultStrategy(), top: 5)
+            // Two hours later with no push at all: every symbol is behind.
+            let later = nowTime + 2 * Self.hour
+            let stale = try await scanner.scan(at: later)
+            #expect(stale.results.isEmpty)
+            #expect(stale.skipped.count == 3)
+            #expect(live.staleSkips == 3)
+            // The gap is filled over REST (the fake's clock stands still, so its newest candles are the ones
+            // the warm-up had): still behind, still skipped.
+            await live.fillGaps(closedBy: later)
+            #expect(try await scanner.scan(at: later).results.isEmpty)
         }
     }
 
     @Test func aCandlePushThatBreaksTheRulesIsDropped() async throws {
-        let fake = Self.fake(symbols: 1)
-        let nowTime = Timestamp(seconds: Self.now / 1_000)
-        try await fake.serve { url in
-            try await RESTClientTests.withClient(url) { client in
-                let live = KuCoinLiveMarket(rest: KuCoinMarketData(client: client),
-                                            requirements: DefaultStrategy().requirements)
-                try await live.warmUp(at: nowTime)
-                let before = live.latest("XBTUSDTM")
-                let broken = Candle(time: nowTime, open: 10, high: 5, low: 20, close: 10, volume: 1)
-                live.apply(.candle(symbol: "XBTUSDTM", timeframe: .oneHour, candle: broken))
-                #expect(live.latest("XBTUSDTM").forming == before.forming)
-            }
+        try await Self.withWarmMarket(symbols: 1) { live, nowTime in
+            let before = live.latest("XBTUSDTM")
+            let broken = Candle(time: nowTime, open: 10, high: 5, low: 20, close: 10, volume: 1)
+            live.apply(.candle(symbol: "XBTUSDTM", timeframe: .oneHour, candle: broken))
+            #expect(live.latest("XBTUSDTM").forming == before.forming)
         }
     }
 }
