@@ -28,7 +28,7 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
                     await stream.run { event in
                         switch event {
                         case .candle:
-                            live.apply(event)
+                            live.apply(event, now: clock.now)
                         case .price(let symbol, let price, _):
                             live.apply(event)
                             latest.set(symbol, price)

@@ -14,13 +14,18 @@ import Testing
     static let faults = "partial=0.3,duplicate=0.2,reorder=0.2,timeout=0.05,error-after=0.05,error-before=0.05,"
         + "reject-stop=0.05,drop=0.01"
 
-    func start(_ db: String, seed: Int, extra: [String] = []) throws -> Process {
+    func start(_ db: String, seed: Int, extra: [String] = [], log: String? = nil) throws -> Process {
         let process = Process()
         process.executableURL = Kestrel.executable
         process.arguments = ["run", "--db", db, "--speed", "20000", "--paper-faults", "\(Self.faults),seed=\(seed)"]
             + extra
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let log, FileManager.default.createFile(atPath: log, contents: nil),
+           let handle = FileHandle(forWritingAtPath: log) {
+            process.standardError = handle
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
     }
@@ -50,12 +55,17 @@ import Testing
         // A last run resumes, resolves what the kills left behind, and stops cleanly with engine, venue and journal
         // agreeing.
         let summaryPath = db + ".summary.json"
-        let final = try start(db, seed: 99, extra: ["--duration", "2s", "--summary-json", summaryPath])
+        let logPath = db + ".final.log"
+        let final = try start(db, seed: 99, extra: ["--duration", "2s", "--summary-json", summaryPath], log: logPath)
         final.waitUntilExit()
         #expect(final.terminationStatus == 0)
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summaryPath)))
             as? [String: Any]
-        #expect(summary?["invariant_violations"] as? Int == 0)
+        // What broke, as the run logged it, so that a failure here can be read without running it again.
+        let broken = ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+            .split(separator: "\n").filter { $0.contains("Invariant broken") || $0.contains("reconciled") }
+            .suffix(12).joined(separator: "\n")
+        #expect(summary?["invariant_violations"] as? Int == 0, "\(broken)")
         try checkBooks(db)
         let journal = try SQLiteJournal(path: db)
         #expect(try journal.unresolvedIntents().isEmpty)

@@ -75,12 +75,21 @@ import Testing
         }
     }
 
-    @Test func aCandlePushThatBreaksTheRulesIsDropped() async throws {
+    @Test func aCandlePushThatBreaksTheRulesOrLiesInTheFutureIsDropped() async throws {
         try await Self.withWarmMarket(symbols: 1) { live, nowTime in
             let before = live.latest("XBTUSDTM")
             let broken = Candle(time: nowTime, open: 10, high: 5, low: 20, close: 10, volume: 1)
             live.apply(.candle(symbol: "XBTUSDTM", timeframe: .oneHour, candle: broken))
             #expect(live.latest("XBTUSDTM").forming == before.forming)
+            // A candle of a day to come would hold back every real one after it.
+            let future = Candle(time: nowTime + 86_400, open: 10, high: 11, low: 9, close: 10, volume: 1)
+            live.apply(.candle(symbol: "XBTUSDTM", timeframe: .oneHour, candle: future), now: nowTime)
+            #expect(live.latest("XBTUSDTM").forming == before.forming)
+            // The hour under way is taken.
+            let current = Candle(time: Timestamp(seconds: nowTime.seconds / 3_600 * 3_600), open: 10, high: 11,
+                                 low: 9, close: 10.5, volume: 1)
+            live.apply(.candle(symbol: "XBTUSDTM", timeframe: .oneHour, candle: current), now: nowTime)
+            #expect(live.latest("XBTUSDTM").forming == current)
         }
     }
 }

@@ -107,12 +107,18 @@ public final class KuCoinLiveMarket: MarketDataSource {
         state.withLock { $0.series[symbol] = series }
     }
 
-    /// Takes in a stream event; returns the symbols whose base candle it closed.
+    /// Takes in a stream event heard at `now`; returns the symbols whose base candle it closed. A candle that starts
+    /// after the period under way at `now` is dropped: taken as forming, it would hold back every real candle after it.
     @discardableResult
-    public func apply(_ event: KuCoinStreamEvent) -> [String] {
+    public func apply(_ event: KuCoinStreamEvent, now: Timestamp? = nil) -> [String] {
         switch event {
         case .candle(let symbol, let timeframe, let candle):
             guard timeframe == base else { return [] }
+            if let now, candle.time.seconds > now.seconds + base.seconds {
+                logger.warning("candle push dropped: it starts in the future",
+                               metadata: ["symbol": "\(symbol)", "start": "\(candle.time)"])
+                return []
+            }
             guard candle.high >= max(candle.open, candle.close, candle.low), candle.low > 0,
                   candle.low <= min(candle.open, candle.close), candle.volume >= 0, candle.high.isFinite else {
                 logger.warning("candle push dropped: breaks the OHLC rules", metadata: ["symbol": "\(symbol)"])
