@@ -159,4 +159,16 @@ import Testing
         #expect(summary["rate_limited"] as? Int == 0)
         _ = now
     }
+
+    @Test func aRunThatCannotOpenItsJournalStopsWithAnErrorAndClosesItsConnections() async throws {
+        // A journal path under a regular file: no directory can be made there.
+        let file = try Kestrel.temporaryFile("not-a-directory", "x")
+        let output = try await KuCoinCommandTests.fake(symbols: 2).serve { url in
+            try await Kestrel.runOnThread(["run", "--exchange", "kucoin", "--api-url", url, "--duration", "5s",
+                                           "--db", file + "/journal.sqlite"])
+        }
+        // An error and its exit code, not a crash (a debug build traps on an HTTP client left open).
+        #expect(output.status == 1 || output.status == 64, "\(output.status): \(output.stderr.suffix(1_000))")
+        #expect(output.stderr.contains("journal.sqlite"))
+    }
 }

@@ -89,7 +89,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--speed must be above 0 and at most 1000000, not \(speed)")
         }
         let wallLimit = try duration.map(Self.parseDuration)
-        var settings = try await loadSettings()
+        let settings = try await loadSettings()
         let strategy = DefaultStrategy()
         let market: RunMarket
         switch exchange.exchange {
@@ -101,6 +101,20 @@ struct RunCommand: AsyncParsableCommand {
             }
             market = try await RunMarket.kucoin(exchange, strategy: strategy, logger: logger)
         }
+        // The market's connections are closed however the run ends.
+        do {
+            try await trade(on: market, settings: settings, strategy: strategy, wallLimit: wallLimit, logger: logger)
+        } catch {
+            await market.close()
+            throw error
+        }
+        await market.close()
+    }
+
+    /// The run itself, once its market is ready: the journal, the engine, the venue, the services, the shutdown.
+    private func trade(on market: RunMarket, settings: BotSettings, strategy: DefaultStrategy, wallLimit: Duration?,
+                       logger: Logger) async throws {
+        var settings = settings
         // The grace is engine time, and a replay at 3600x turns one wall millisecond of message passing into 3.6 s:
         // a replay's grace is at least a quarter of a wall second, so the machinery's own latency never counts as a
         // venue that would not acknowledge a stop.
@@ -275,7 +289,7 @@ struct RunCommand: AsyncParsableCommand {
                                  marketFrom: start, marketTo: end)
         summary.addExecution(router: router.counters, invariantViolations: violations.count,
                              reconciliations: await desk.reconciliations)
-        await market.finish(&summary)
+        market.report(&summary)
         if let summaryJson { try OutputFile.write(try JSONText.data(summary), to: summaryJson, what: "the summary") }
         logger.notice("✅ BOT SHUTDOWN COMPLETE in \(shutdownStarted.elapsedMilliseconds) ms")
         logger.notice("\(String(repeating: "=", count: 60))")

@@ -27,8 +27,10 @@ struct RunMarket {
     /// The service that brings the market's prices to the venue and the desk, from the run's start on.
     var feed: (TradingDesk, PaperVenue, EngineClock<ReplayClock>, Timestamp)
         -> ServiceGroupConfiguration.ServiceConfiguration
-    /// After the run: what the market data cost goes into the summary, and connections are closed.
-    var finish: (inout RunSummary) async -> Void = { _ in }
+    /// After the run: what the market data cost goes into the summary.
+    var report: (inout RunSummary) -> Void = { _ in }
+    /// Closes the market's connections; called once, however the run ends.
+    var close: () async -> Void = {}
 
     /// The embedded market, or the candle files of `data`, replayed from `from` at `speed`.
     static func replay(data: String?, from: String?, speed: Double, strategy: DefaultStrategy) throws -> RunMarket {
@@ -88,7 +90,7 @@ struct RunMarket {
                     .init(service: KuCoinFeedService(live: live, stream: stream, desk: desk, venue: venue,
                                                      clock: clock, logger: Logger(label: "kestrel.kucoin.stream")))
                 },
-                finish: { summary in
+                report: { summary in
                     let tally = client.requests
                     summary.rest_requests = tally.byEndpoint
                     summary.warm_up_requests = warmUpRequests
@@ -98,8 +100,8 @@ struct RunMarket {
                     summary.ws_reconnects = stream.reconnects
                     summary.rate_limited = tally.rateLimited
                     summary.stale_symbols_skipped = live.staleSkips
-                    try? await client.shutdown()
-                })
+                },
+                close: { try? await client.shutdown() })
         } catch {
             try? await client.shutdown()
             throw error
