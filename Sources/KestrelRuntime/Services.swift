@@ -2,7 +2,8 @@ public import KestrelCore
 public import Logging
 public import ServiceLifecycle
 
-/// Scans the market every CHECK_INTERVAL and publishes each result to the opportunity board.
+/// Scans the market every CHECK_INTERVAL, and at once when `trigger` rings (a live market's candles closed), and
+/// publishes each result to the opportunity board.
 ///
 /// A failed scan is logged and retried with backoff; graceful shutdown cancels the scan in progress at once.
 public struct ScannerService<S: Strategy, C: Clock>: Service where C.Duration == Duration {
@@ -12,16 +13,19 @@ public struct ScannerService<S: Strategy, C: Clock>: Service where C.Duration ==
     public let intervalSeconds: Int64
     public let recorder: RunRecorder
     public let journal: (any TradingJournal)?
+    public let trigger: ScanTrigger?
     public let logger: Logger
 
     public init(scanner: MarketScanner<S>, board: OpportunityBoard, clock: EngineClock<C>, intervalSeconds: Int64,
-                recorder: RunRecorder, journal: (any TradingJournal)? = nil, logger: Logger) {
+                recorder: RunRecorder, journal: (any TradingJournal)? = nil, trigger: ScanTrigger? = nil,
+                logger: Logger) {
         self.scanner = scanner
         self.board = board
         self.clock = clock
         self.intervalSeconds = intervalSeconds
         self.recorder = recorder
         self.journal = journal
+        self.trigger = trigger
         self.logger = logger
     }
 
@@ -59,7 +63,7 @@ public struct ScannerService<S: Strategy, C: Clock>: Service where C.Duration ==
                 logger.log(level: level, "✅ [Background] Found \(found.count) opportunities",
                            metadata: ["scan": "\(snapshot.sequence)", "at": "\(started)",
                                       "found": "\(found.joined(separator: ", "))"])
-                try await clock.sleep(until: started + intervalSeconds)
+                try await nextScan(after: started + intervalSeconds)
             } catch let error where !(error is CancellationError) {
                 failures += 1
                 let backoff = min(intervalSeconds << min(failures, 4), 600)
@@ -68,6 +72,18 @@ public struct ScannerService<S: Strategy, C: Clock>: Service where C.Duration ==
                 try await clock.sleep(until: clock.now + backoff)
             }
         }
+    }
+
+    /// Waits until `deadline`, or until the trigger rings if there is one.
+    private func nextScan(after deadline: Timestamp) async throws {
+        guard let trigger else { return try await clock.sleep(until: deadline) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await clock.sleep(until: deadline) }
+            group.addTask { await trigger.wait() }
+            defer { group.cancelAll() }
+            _ = try await group.next()
+        }
+        try Task.checkCancellation()
     }
 }
 

@@ -79,6 +79,60 @@ import Testing
         }
         #expect(read > 100)
     }
+
+    static let candlePush = """
+        {"type":"message","topic":"/contractMarket/limitCandle:XBTUSDTM_1hour","subject":"candle.stick",\
+        "data":{"symbol":"XBTUSDTM","candles":["1575331200","7495.01","7463.55","8309.67","7250","120","891234.5"],\
+        "time":1575331300123}}
+        """
+    static let tickerPush = """
+        {"type":"message","topic":"/contractMarket/tickerV2:XBTUSDTM","subject":"tickerV2","sn":1,\
+        "data":{"symbol":"XBTUSDTM","sequence":1,"bestBidSize":795,"bestBidPrice":"3200.0","bestAskPrice":"3600.0",\
+        "bestAskSize":284,"ts":1553846081210004941}}
+        """
+
+    @Test func mutatedStreamFramesAreReadOrRefusedWithAReasonNeverCrash() {
+        var random = SeededGenerator(seed: 23)
+        var read = 0
+        var refused = 0
+        for index in 0..<4_000 {
+            let bytes = Self.mutate(index.isMultiple(of: 2) ? Self.candlePush : Self.tickerPush, &random)
+            let text = String(decoding: bytes, as: UTF8.self)
+            do {
+                switch try KuCoinStreamFrame.parse(text) {
+                case .candle(let symbol, _, _):
+                    // Read as sent: the live market's rules (OHLC, time) judge the candle next.
+                    read += 1
+                    #expect(!symbol.isEmpty)
+                case .ticker(let symbol, _, _, _):
+                    read += 1
+                    #expect(!symbol.isEmpty)
+                default:
+                    read += 1
+                }
+            } catch let unreadable as KuCoinStreamFrame.Unreadable {
+                refused += 1
+                #expect(unreadable.excerpt.utf8.count <= 400, "the log line quotes a bounded excerpt")
+            } catch {
+                Issue.record("a frame refused with an error that is not Unreadable: \(error)")
+            }
+        }
+        #expect(read > 500)
+        #expect(refused > 500)
+    }
+
+    @Test func aHugeFrameIsRefusedWithAShortExcerpt() {
+        let huge = "{\"type\":\"message\",\"subject\":\"candle.stick\",\"topic\":\"/contractMarket/limitCandle:X_1hour\"," +
+            "\"data\":{\"symbol\":\"" + String(repeating: "A", count: 2_000_000) + "\"}}"
+        do {
+            _ = try KuCoinStreamFrame.parse(huge)
+            Issue.record("a candle push without candles was read")
+        } catch let unreadable as KuCoinStreamFrame.Unreadable {
+            #expect(unreadable.excerpt.utf8.count <= 400)
+        } catch {
+            Issue.record("refused with \(error)")
+        }
+    }
 }
 
 /// A small deterministic generator (SplitMix64), so that a failure can be replayed.

@@ -59,6 +59,46 @@ import Testing
         #expect(result.results.count == 6)
     }
 
+    @Test func aScanReadsIndicatorsKeptCurrentByTheStream() async throws {
+        try await Self.withWarmMarket(symbols: 4) { live, nowTime in
+            let strategy = DefaultStrategy()
+            let scanner = MarketScanner(source: live, strategy: strategy, top: 5)
+            var time = nowTime
+            for _ in 0..<30 {
+                for symbol in live.symbols {
+                    let last = try #require(live.latest(symbol).closed)
+                    let next = Candle(time: last.time + Self.hour, open: last.close, high: last.close * 1.02,
+                                      low: last.close * 0.985, close: last.close * 1.01, volume: 100)
+                    live.apply(.candle(symbol: symbol, timeframe: .oneHour, candle: next))
+                }
+                time = time + Self.hour
+                live.closeDue(by: time)
+                let result = try await scanner.scan(at: time)
+                #expect(result.results.count == 4)
+                for scanned in result.results {
+                    // The state the stream kept is the one the candles held give when computed afresh.
+                    let held = try strategy.requirements.map {
+                        try #require(live.heldCandles(scanned.symbol, timeframe: $0.timeframe, limit: .max,
+                                                      closedBy: time))
+                    }
+                    let cold = SymbolAnalyzer(symbol: scanned.symbol, requirements: strategy.requirements,
+                                              candles: held)
+                    #expect(scanned == cold.evaluate(strategy, context: scanner.context))
+                    let analysis = try live.analysis(of: scanned.symbol, strategy: strategy,
+                                                     context: scanner.context, at: time)
+                    guard case .evaluated(let streamed)? = analysis else {
+                        Issue.record("the scan was not answered from the kept state")
+                        return
+                    }
+                    #expect(streamed == scanned)
+                }
+            }
+            // Asked for an earlier moment than its state, the market leaves the scan to compute afresh.
+            #expect(try live.analysis(of: "XBTUSDTM", strategy: strategy, context: scanner.context,
+                                      at: time - Self.hour + 1) == nil)
+        }
+    }
+
     @Test func aSymbolLeftBehindIsSkippedUntilItsCandlesCatchUp() async throws {
         try await Self.withWarmMarket(symbols: 3) { live, nowTime in
             let scanner = MarketScanner(source: live, strategy: DefaultStrategy(), top: 5)

@@ -158,11 +158,12 @@ struct Rig {
         }
     }
 
-    func scannerService(interval: Int64 = 60) -> ScannerService<EverythingBuys, TestClock<Duration>> {
+    func scannerService(interval: Int64 = 60, trigger: ScanTrigger? = nil)
+        -> ScannerService<EverythingBuys, TestClock<Duration>> {
         ScannerService(scanner: MarketScanner(source: source, strategy: EverythingBuys(),
                                               filter: UniverseFilter(minimumUniverse: 1), top: 5),
                        board: board, clock: engineClock, intervalSeconds: interval, recorder: recorder,
-                       logger: quietLogger("test.scanner"))
+                       trigger: trigger, logger: quietLogger("test.scanner"))
     }
 
     func traderService() -> TraderService {

@@ -225,7 +225,8 @@ struct RunCommand: AsyncParsableCommand {
             market.feed(desk, venue, clock, start),
             .init(service: ScannerService(scanner: scanner, board: board, clock: clock,
                                           intervalSeconds: settings.checkInterval, recorder: recorder,
-                                          journal: journal, logger: Logger(label: "kestrel.scanner"))),
+                                          journal: journal, trigger: market.scanTrigger,
+                                          logger: Logger(label: "kestrel.scanner"))),
         ]
         // Graceful shutdown stops services in reverse order: the scanner first, the position monitor last.
         let group = ServiceGroup(configuration: .init(services: services, logger: Logger(label: "kestrel.lifecycle")))

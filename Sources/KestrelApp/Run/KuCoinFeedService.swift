@@ -6,7 +6,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// Streams KuCoin's market into a paper run: candles into the live market (closed on time, gaps filled after a
-/// reconnect) and prices to the paper venue, then the desk.
+/// reconnect; the scanner woken when any closes) and prices to the paper venue, then the desk.
 ///
 /// Prices are passed on at most every `priceInterval`, the newest of each symbol that changed: a busy book pushes
 /// its best bid and ask ten times a second for each of hundreds of symbols, and the venue and the desk need the price,
@@ -17,6 +17,7 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
     let desk: TradingDesk
     let venue: PaperVenue
     let clock: EngineClock<C>
+    let trigger: ScanTrigger
     var priceInterval: Duration = .milliseconds(200)
     let logger: Logger
 
@@ -28,13 +29,16 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
                     await stream.run { event in
                         switch event {
                         case .candle:
-                            live.apply(event, now: clock.now)
+                            if !live.apply(event, now: clock.now).isEmpty { trigger.ring() }
                         case .price(let symbol, let price, _):
                             live.apply(event)
                             latest.set(symbol, price)
                         case .connected(let connection, let topics, let reconnected):
                             logger.info("📡 KuCoin stream \(connection) \(reconnected ? "back" : "up"): \(topics) topics")
-                            if reconnected { await live.fillGaps(closedBy: clock.now) }
+                            if reconnected {
+                                await live.fillGaps(closedBy: clock.now)
+                                trigger.ring()
+                            }
                         case .disconnected(let connection, let reason):
                             logger.warning("📡 KuCoin stream \(connection) lost: \(reason); connecting again")
                         }
@@ -48,7 +52,7 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
                             return
                         }
                         let now = clock.now
-                        live.closeDue(by: now)
+                        if !live.closeDue(by: now).isEmpty { trigger.ring() }
                         for (symbol, price) in latest.take() {
                             await venue.price(symbol, price, at: now, continuous: true)
                             await desk.price(symbol, price, at: now)

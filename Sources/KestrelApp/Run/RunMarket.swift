@@ -24,6 +24,8 @@ struct RunMarket {
     var end: Timestamp?
     /// The banner's line: what is traded.
     var description: String
+    /// Rung when candles close, so the scanner runs at once (a live market); nil: the scanner keeps its interval.
+    var scanTrigger: ScanTrigger? = nil
     /// The service that brings the market's prices to the venue and the desk, from the run's start on.
     var feed: (TradingDesk, PaperVenue, EngineClock<ReplayClock>, Timestamp)
         -> ServiceGroupConfiguration.ServiceConfiguration
@@ -77,6 +79,7 @@ struct RunMarket {
             let warmUpSeconds = (clock.now - warmUpStarted).milliseconds / 1_000
             let warmUpRequests = client.requests.total
             logger.notice("📡 \(symbols.count) symbols ready in \(String(format: "%.1f", warmUpSeconds)) s (\(warmUpRequests) requests); streaming from now on")
+            let trigger = ScanTrigger()
             let stream = KuCoinPublicStream(
                 client: client,
                 topics: KuCoinPublicStream.topics(candlesOf: symbols, timeframe: live.base, tickers: true),
@@ -86,9 +89,10 @@ struct RunMarket {
                 revalidator: StreamedSignals(market: live, strategy: strategy), source: live, speed: 1, start: now,
                 resumesWhereSaved: false, end: nil,
                 description: "KuCoin Futures' live market (\(symbols.count) symbols, paper fills)",
+                scanTrigger: trigger,
                 feed: { desk, venue, clock, _ in
                     .init(service: KuCoinFeedService(live: live, stream: stream, desk: desk, venue: venue,
-                                                     clock: clock, logger: Logger(label: "kestrel.kucoin.stream")))
+                                                     clock: clock, trigger: trigger, logger: Logger(label: "kestrel.kucoin.stream")))
                 },
                 report: { summary in
                     let tally = client.requests

@@ -41,6 +41,21 @@ public struct MarketScanner<S: Strategy>: Sendable {
         let listed = try await source.instruments(at: time)
         let universe = filter.select(listed)
         var outcomes = [Outcome?](repeating: nil, count: universe.count)
+        if let streamed = source as? any StreamedAnalysisSource {
+            // Indicator state kept by the source: a few microseconds a symbol and no I/O, so no tasks either.
+            for (index, instrument) in universe.enumerated() {
+                try Task.checkCancellation()
+                outcomes[index] = try await analyze(instrument, at: time, streamed: streamed)
+            }
+        } else {
+            try await analyzeConcurrently(universe, at: time, into: &outcomes)
+        }
+        try Task.checkCancellation()
+        return result(of: outcomes, universe: universe, listed: listed.count, at: time, duration: clock.now - started)
+    }
+
+    private func analyzeConcurrently(_ universe: [Instrument], at time: Timestamp,
+                                     into outcomes: inout [Outcome?]) async throws {
         try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
             var next = 0
             func startNext() {
@@ -57,8 +72,10 @@ public struct MarketScanner<S: Strategy>: Sendable {
                 startNext()
             }
         }
-        try Task.checkCancellation()
+    }
 
+    private func result(of outcomes: [Outcome?], universe: [Instrument], listed: Int, at time: Timestamp,
+                        duration: Duration) -> ScanResult {
         var results = [SignalResult]()
         var skipped = [ScanSkip]()
         var candidates = [Opportunity]()
@@ -79,8 +96,7 @@ public struct MarketScanner<S: Strategy>: Sendable {
             }
         }
         return ScanResult(opportunities: Self.rank(candidates, top: top), results: results, skipped: skipped,
-                          listed: listed.count, universe: universe.map(\.symbol), asOf: time,
-                          duration: clock.now - started)
+                          listed: listed, universe: universe.map(\.symbol), asOf: time, duration: duration)
     }
 
     /// Whether `a` ranks before `b`: the better score, then the higher confidence, then the symbol first in order.
@@ -114,9 +130,18 @@ public struct MarketScanner<S: Strategy>: Sendable {
         }
     }
 
-    private func analyze(_ instrument: Instrument, at time: Timestamp) async throws -> Outcome {
+    private func analyze(_ instrument: Instrument, at time: Timestamp,
+                         streamed: (any StreamedAnalysisSource)? = nil) async throws -> Outcome {
         let symbol = instrument.symbol
         do {
+            switch try streamed?.analysis(of: symbol, strategy: strategy, context: context, at: time) {
+            case .evaluated(let result)?:
+                return .evaluated(result)
+            case .insufficientHistory(let bars, let needed)?:
+                return .skipped(ScanSkip(symbol: symbol, reason: .insufficientHistory(bars: bars, needed: needed)))
+            case nil:
+                break
+            }
             var series = [[Candle]]()
             for requirement in strategy.requirements {
                 try Task.checkCancellation()

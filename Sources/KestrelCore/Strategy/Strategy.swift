@@ -58,7 +58,7 @@ public struct SymbolView: Sendable {
 }
 
 /// Facts from outside the candles that a strategy may adapt to.
-public struct StrategyContext: Sendable {
+public struct StrategyContext: Sendable, Equatable {
     /// Win rate of recent closed trades, when there are enough of them to mean something.
     public var recentWinRate: Double?
     /// Whether results list the reasons behind them. A strategy may leave them out when false: a backtest, which

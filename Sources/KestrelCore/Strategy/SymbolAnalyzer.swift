@@ -56,6 +56,14 @@ public struct SymbolAnalyzer: Sendable {
         }
     }
 
+    /// The close time of the newest primary candle taken in.
+    public var primaryClosedUntil: Timestamp? {
+        primary.lastCandle.map { $0.time + requirements[0].timeframe.seconds }
+    }
+
+    /// How many primary candles have been taken in.
+    public var primaryBars: Int { primary.count }
+
     /// Whether the primary timeframe has enough bars to evaluate.
     public var isReady: Bool { primary.count >= requirements[0].minimum }
 

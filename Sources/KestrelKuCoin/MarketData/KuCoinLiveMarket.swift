@@ -5,19 +5,25 @@ import Synchronization
 /// KuCoin's market as Kestrel streams it: each symbol's history loaded once over REST, then kept current by the
 /// WebSocket's candle pushes, so that a scan reads candles already in memory and costs no request.
 ///
-/// A symbol whose newest closed candle is older than the one due is stale: `candles` refuses it (the scan skips it,
-/// so it is never traded) until the stream, or a gap filled over REST after a reconnect, brings it up to date.
-public final class KuCoinLiveMarket: MarketDataSource {
+/// Each symbol's indicators are kept current as its candles close (`StreamedSymbol`): a scan reads them as they stand
+/// and evaluates only the symbols with a new candle since the last one.
+///
+/// A symbol whose newest closed candle is older than the one due is stale: `candles` and `analysis` refuse it (the
+/// scan skips it, so it is never traded) until the stream, or a gap filled over REST after a reconnect, brings it up
+/// to date.
+public final class KuCoinLiveMarket: StreamedAnalysisSource {
     /// The symbols' history as the strategy needs it: the timeframe streamed, and how many candles of each.
     public let base: Timeframe
     public let history: [(timeframe: Timeframe, count: Int)]
+    /// The strategy's timeframes, which each symbol's indicator state follows.
+    public let requirements: [TimeframeRequirement]
     private let rest: KuCoinMarketData
     private let logger: Logger
     private let state = Mutex(State())
 
     private struct State {
         var instruments: [Instrument] = []
-        var series: [String: StreamedCandles] = [:]
+        var series: [String: StreamedSymbol] = [:]
         var prices: [String: Double] = [:]
         var staleSkips = 0
     }
@@ -36,6 +42,7 @@ public final class KuCoinLiveMarket: MarketDataSource {
                 logger: Logger = Logger(label: "kestrel.kucoin.live")) {
         self.rest = rest
         self.logger = logger
+        self.requirements = requirements
         let timeframes = requirements.map(\.timeframe)
         base = timeframes.min() ?? .oneHour
         history = requirements.map { ($0.timeframe, max($0.history, $0.minimum)) }
@@ -52,7 +59,7 @@ public final class KuCoinLiveMarket: MarketDataSource {
 
     /// The newest closed base candle of `symbol`, and the one forming.
     public func latest(_ symbol: String) -> (closed: Candle?, forming: Candle?) {
-        state.withLock { ($0.series[symbol]?.closed[base]?.last, $0.series[symbol]?.forming) }
+        state.withLock { ($0.series[symbol]?.candles.closed[base]?.last, $0.series[symbol]?.candles.forming) }
     }
 
     /// Lists the market and loads the history of every instrument `select` keeps, `parallelism` symbols at a time
@@ -103,8 +110,8 @@ public final class KuCoinLiveMarket: MarketDataSource {
             let candles = try await rest.candles(symbol: symbol, timeframe: timeframe, limit: count, closedBy: time)
             series.seed(candles, timeframe: timeframe)
         }
-        // Enough base candles to carry the higher timeframes from their newest closed candle to now.
-        state.withLock { $0.series[symbol] = series }
+        let streamed = StreamedSymbol(symbol: symbol, candles: series, requirements: requirements)
+        state.withLock { $0.series[symbol] = streamed }
     }
 
     /// Takes in a stream event heard at `now`; returns the symbols whose base candle it closed. A candle that starts
@@ -152,7 +159,7 @@ public final class KuCoinLiveMarket: MarketDataSource {
     public func fillGaps(closedBy time: Timestamp) async {
         let behind = state.withLock { state in
             state.series.compactMap { symbol, series -> (String, Timestamp)? in
-                guard let until = series.closedUntil, until + series.base.seconds <= time else { return nil }
+                guard let until = series.candles.closedUntil, until + series.candles.base.seconds <= time else { return nil }
                 return (symbol, until)
             }
         }
@@ -169,7 +176,7 @@ public final class KuCoinLiveMarket: MarketDataSource {
     /// The candles held for `symbol`, without the staleness check: what a signal's re-validation reads.
     public func heldCandles(_ symbol: String, timeframe: Timeframe, limit: Int, closedBy time: Timestamp) -> [Candle]? {
         state.withLock { state in
-            state.series[symbol].map { Array($0.candles(timeframe, limit: limit, closedBy: time)) }
+            state.series[symbol].map { Array($0.candles.candles(timeframe, limit: limit, closedBy: time)) }
         }
     }
 
@@ -194,13 +201,35 @@ public final class KuCoinLiveMarket: MarketDataSource {
         -> [Candle] {
         try state.withLock { state in
             guard let series = state.series[symbol] else { throw UnknownSymbol(symbol: symbol) }
-            // The base candle that ended last before `time` is due: without it, the symbol is behind.
-            let due = Timestamp(seconds: time.seconds / base.seconds * base.seconds)
-            if timeframe == base, series.closedUntil.map({ $0 < due }) ?? true {
-                state.staleSkips += 1
-                throw StaleData(symbol: symbol, closedUntil: series.closedUntil, due: due)
+            if timeframe == base { try checkFresh(symbol, closedUntil: series.candles.closedUntil, at: time, &state) }
+            return Array(series.candles.candles(timeframe, limit: limit, closedBy: time))
+        }
+    }
+
+    public func analysis(of symbol: String, strategy: some Strategy, context: StrategyContext, at time: Timestamp)
+        throws -> StreamedAnalysis? {
+        guard strategy.requirements == requirements else { return nil }
+        return try state.withLock { state in
+            // Read and evaluated where it lies: a copy would take some four kilobytes of indicator state with it.
+            guard let index = state.series.index(forKey: symbol) else { throw UnknownSymbol(symbol: symbol) }
+            try checkFresh(symbol, closedUntil: state.series.values[index].candles.closedUntil, at: time, &state)
+            // Indicators holding a candle that closes after `time` are not those of `time`: the scanner recomputes.
+            if let until = state.series.values[index].analysedUntil, until > time { return nil }
+            guard let result = state.series.values[index].evaluate(strategy, context: context) else {
+                return .insufficientHistory(bars: state.series.values[index].primaryBars,
+                                            needed: requirements[0].minimum)
             }
-            return Array(series.candles(timeframe, limit: limit, closedBy: time))
+            return .evaluated(result)
+        }
+    }
+
+    /// Throws `StaleData` (and counts the skip) when the base candle that ended last before `time` is not held.
+    private func checkFresh(_ symbol: String, closedUntil: Timestamp?, at time: Timestamp, _ state: inout State)
+        throws {
+        let due = Timestamp(seconds: time.seconds / base.seconds * base.seconds)
+        if closedUntil.map({ $0 < due }) ?? true {
+            state.staleSkips += 1
+            throw StaleData(symbol: symbol, closedUntil: closedUntil, due: due)
         }
     }
 }

@@ -140,7 +140,13 @@ public enum KuCoinStreamFrame: Sendable, Equatable {
             }
             bestBidPrice = bid
             bestAskPrice = ask
-            ts = Int64(try container.lenientDouble(forKey: .ts) ?? 0)
+            // Nanoseconds since 1970 fit an Int64 until 2262; a value beyond is refused, not trapped on.
+            let nanoseconds = try container.lenientDouble(forKey: .ts) ?? 0
+            guard nanoseconds.isFinite, nanoseconds >= 0, nanoseconds < 9.2e18 else {
+                throw DecodingError.dataCorruptedError(forKey: .ts, in: container,
+                                                       debugDescription: "\(nanoseconds) is not a time in nanoseconds")
+            }
+            ts = Int64(nanoseconds)
         }
     }
 }

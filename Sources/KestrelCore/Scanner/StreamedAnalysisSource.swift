@@ -1,0 +1,18 @@
+/// A market data source that keeps each symbol's indicator state current as its candles close (a live market).
+///
+/// The scanner asks it for the strategy's verdict instead of fetching candles and recomputing them: a scan then
+/// costs only the candles closed since the last one, and no request.
+public protocol StreamedAnalysisSource: MarketDataSource {
+    /// The verdict of `strategy` on `symbol` as of `time`; nil when the source keeps no state for this strategy's
+    /// timeframes or its state is not that of `time` (the scanner then fetches the candles). Throws as `candles`
+    /// does: an unknown symbol, or data too stale to trade on.
+    func analysis(of symbol: String, strategy: some Strategy, context: StrategyContext, at time: Timestamp) throws
+        -> StreamedAnalysis?
+}
+
+/// What a streamed source answers for one symbol.
+public enum StreamedAnalysis: Sendable {
+    case evaluated(SignalResult)
+    /// The primary timeframe has too few candles: `bars` of the `needed`.
+    case insufficientHistory(bars: Int, needed: Int)
+}

@@ -1,0 +1,70 @@
+@testable import KestrelCore
+import Testing
+
+/// A streamed symbol's indicators follow its candles as they close: the verdict at any moment is the one computed
+/// cold from the same candles.
+@Suite struct StreamedSymbolTests {
+    @Test func theIndicatorsKeptCurrentAgreeWithOnesBuiltFromTheSameCandles() throws {
+        let strategy = DefaultStrategy()
+        let hourly = Resampler.resample(try KestrelMarketDataAccess.candles("LTCUSD"), base: .thirtyMinutes,
+                                        to: .oneHour)
+        let timeframes = strategy.requirements.map(\.timeframe)
+        let context = StrategyContext(explains: false)
+        // History before the stream: the higher timeframes first, then the base.
+        let seededUntil = 400
+        var candles = StreamedCandles(base: .oneHour, timeframes: timeframes, capacity: 2_000)
+        for timeframe in timeframes.sorted(by: >) where timeframe != .oneHour {
+            let higher = Resampler.resample(Array(hourly[..<seededUntil]), base: .oneHour, to: timeframe)
+            candles.seed(higher, timeframe: timeframe)
+        }
+        candles.seed(Array(hourly[..<seededUntil]), timeframe: .oneHour)
+        var symbol = StreamedSymbol(symbol: "LTC", candles: candles, requirements: strategy.requirements)
+
+        var compared = 0
+        var signals = 0
+        for (offset, candle) in hourly[seededUntil..<700].enumerated() {
+            switch offset % 3 {
+            case 0:
+                // Closed by the push of the next hour (twice: the second push changes nothing).
+                symbol.push(candle)
+                symbol.push(candle)
+            case 1:
+                // Closed by the clock.
+                symbol.push(candle)
+                symbol.close(dueBy: candle.time + 3_600)
+            default:
+                // Missed during a break, then filled in.
+                if let forming = symbol.candles.forming { symbol.close(dueBy: forming.time + 3_600) }
+                symbol.seed([candle], timeframe: .oneHour)
+            }
+            let held = strategy.requirements.map { symbol.candles.closed[$0.timeframe] ?? [] }
+            let cold = SymbolAnalyzer(symbol: "LTC", requirements: strategy.requirements, candles: held)
+            let expected = cold.evaluate(strategy, context: context)
+            #expect(symbol.evaluate(strategy, context: context) == expected, "after candle \(seededUntil + offset)")
+            // Asked again without a new candle: the kept verdict, the same.
+            #expect(symbol.evaluate(strategy, context: context) == expected)
+            #expect(symbol.analysedUntil == cold.primaryClosedUntil)
+            compared += 1
+            if expected?.isActionable == true { signals += 1 }
+        }
+        #expect(compared == 300)
+        // The 4h and 1d candles built from the stream reached the indicators too.
+        #expect((symbol.candles.closed[.fourHours]?.count ?? 0) >= 170)
+        #expect(signals > 0, "the comparison covered signals, not only holds")
+    }
+
+    @Test func aNewContextIsNotAnsweredFromTheKeptVerdict() throws {
+        let strategy = DefaultStrategy()
+        let hourly = Resampler.resample(try KestrelMarketDataAccess.candles("LTCUSD"), base: .thirtyMinutes,
+                                        to: .oneHour)
+        var candles = StreamedCandles(base: .oneHour, timeframes: [.oneHour], capacity: 2_000)
+        candles.seed(Array(hourly[..<300]), timeframe: .oneHour)
+        let requirements = [strategy.requirements[0]]
+        var symbol = StreamedSymbol(symbol: "LTC", candles: candles, requirements: requirements)
+        let explained = symbol.evaluate(strategy, context: StrategyContext(explains: true))
+        let bare = symbol.evaluate(strategy, context: StrategyContext(explains: false))
+        let cold = SymbolAnalyzer(symbol: "LTC", requirements: requirements, candles: [Array(hourly[..<300])])
+        #expect(explained == cold.evaluate(strategy, context: StrategyContext(explains: true)))
+        #expect(bare == cold.evaluate(strategy, context: StrategyContext(explains: false)))
+    }
+}
