@@ -182,7 +182,7 @@ extension FakeKuCoin {
         switch type {
         case "ping":
             try await outbound.write(.text("{\"id\":\"\(id)\",\"type\":\"pong\",\"timestamp\":\(clock() * 1_000)}"))
-        case "subscribe":
+        case "subscribe", "unsubscribe":
             guard let topic = object["topic"] as? String, let colon = topic.firstIndex(of: ":") else {
                 try await outbound.write(.text("{\"id\":\"\(id)\",\"type\":\"error\",\"code\":404,\"data\":\"topic\"}"))
                 return
@@ -190,8 +190,12 @@ extension FakeKuCoin {
             let prefix = topic[..<colon]
             let topics = topic[topic.index(after: colon)...].split(separator: ",").map { "\(prefix):\($0)" }
             stream.withLock { state in
-                state.subscriptions += topics.count
-                state.connections[connection]?.topics.formUnion(topics)
+                if type == "subscribe" {
+                    state.subscriptions += topics.count
+                    state.connections[connection]?.topics.formUnion(topics)
+                } else {
+                    state.connections[connection]?.topics.subtract(topics)
+                }
             }
             try await outbound.write(.text("{\"id\":\"\(id)\",\"type\":\"ack\"}"))
         default:

@@ -53,6 +53,9 @@ public final class FakeKuCoin: Sendable {
     public var received: [Received] { state.withLock { $0.received } }
 
     /// Changes what the fake lists and serves.
+    /// The market as it stands.
+    public var market: FakeMarket { state.withLock { $0.market } }
+
     public func updateMarket(_ change: @Sendable (inout FakeMarket) -> Void) { state.withLock { change(&$0.market) } }
 
     /// Runs `body` on the fake's own thread (`FakeExecutor`), not on the cooperative pool: for a test that must act

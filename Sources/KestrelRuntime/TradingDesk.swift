@@ -75,6 +75,12 @@ public actor TradingDesk {
         step(.tick(time), at: time)
     }
 
+    /// What the market lists now: a new instrument can be entered from now on, a delisted one is not entered again
+    /// (a position held on it is still managed to its end).
+    public func updateListing(_ instruments: [Instrument]) {
+        engine_.updateListing(instruments)
+    }
+
     /// What the venue reported on its stream.
     public func heard(_ event: VenueEvent, at time: Timestamp) {
         eventsHeard += 1

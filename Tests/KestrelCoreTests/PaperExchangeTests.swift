@@ -159,6 +159,26 @@ import Testing
         #expect(abs(paper.wallet - (walletAfterEntry - rounds)) < 1e-6)
     }
 
+    @Test func aContractListedLaterIsTradedAndOneDelistedKeepsWhatItHolds() throws {
+        var paper = exchange()
+        _ = try paper.submit(order("open", .buy, 100), at: t0).get()
+        let sol = Instrument(symbol: "SOLUSDTM", base: "SOL", quote: "USDT", contractMultiplier: 0.1, tickSize: 0.001,
+                             maxLeverage: 50)
+        // BTC delisted (missing from the list), SOL listed.
+        paper.list([sol])
+        #expect(Set(paper.instruments.keys) == ["BTCUSDTM", "SOLUSDTM"])
+        #expect(paper.positions["BTCUSDTM"]?.lots == 100)
+        _ = paper.updatePrice("SOLUSDTM", 150, at: t0)
+        let buy = OrderRequest(id: ClientOrderID("sol"), symbol: "SOLUSDTM", side: .buy, lots: 3, kind: .market,
+                               reduceOnly: false, leverage: 5, purpose: .entry)
+        _ = try paper.submit(buy, at: t0).get()
+        #expect(paper.positions["SOLUSDTM"]?.lots == 3)
+        // Listed again: nothing changes.
+        paper.list([sol, Self.btc])
+        #expect(paper.instruments.count == 2)
+        #expect(paper.positions.count == 2)
+    }
+
     @Test func aSavedExchangeCarriesOnWhereItStopped() throws {
         let eth = Instrument(symbol: "ETHUSDTM", base: "ETH", quote: "USDT", contractMultiplier: 0.01, tickSize: 0.01,
                              maxLeverage: 75)

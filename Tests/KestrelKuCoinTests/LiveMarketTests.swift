@@ -99,6 +99,38 @@ import Testing
         }
     }
 
+    @Test func aNewLookAtTheListingStreamsNewContractsAndDropsDelistedOnes() async throws {
+        let fake = Self.fake(symbols: 5)
+        let nowTime = Timestamp(seconds: Self.now / 1_000)
+        // C4USDTM is not listed yet at the warm-up.
+        let later = try #require(fake.market.contracts.last)
+        fake.updateMarket { $0.contracts.removeLast() }
+        try await fake.serve { url in
+            try await RESTClientTests.withClient(url) { client in
+                let live = KuCoinLiveMarket(rest: KuCoinMarketData(client: client),
+                                            requirements: DefaultStrategy().requirements)
+                try await live.warmUp(at: nowTime)
+                #expect(live.symbols == ["C2USDTM", "C3USDTM", "ETHUSDTM", "XBTUSDTM"])
+                let unchanged = try await live.refresh(at: nowTime)
+                #expect(unchanged.isEmpty)
+                // C4 is listed; ETH's contract is no longer open.
+                fake.updateMarket { market in
+                    market.contracts.append(later)
+                    market.contracts[1].status = "Paused"
+                }
+                let before = client.requests.total
+                let change = try await live.refresh(at: nowTime)
+                #expect(change == .init(added: ["C4USDTM"], delisted: ["ETHUSDTM"]))
+                // The listing, then C4's three histories; nothing for the symbols already held.
+                #expect(client.requests.total - before == 1 + 3)
+                #expect(live.symbols == ["C2USDTM", "C3USDTM", "C4USDTM", "XBTUSDTM"])
+                #expect(live.heldInstruments.map(\.symbol).sorted() == live.symbols)
+                let scan = try await MarketScanner(source: live, strategy: DefaultStrategy(), top: 5).scan(at: nowTime)
+                #expect(Set(scan.results.map(\.symbol) + scan.skipped.map(\.symbol)) == Set(live.symbols))
+            }
+        }
+    }
+
     @Test func aSymbolLeftBehindIsSkippedUntilItsCandlesCatchUp() async throws {
         try await Self.withWarmMarket(symbols: 3) { live, nowTime in
             let scanner = MarketScanner(source: live, strategy: DefaultStrategy(), top: 5)

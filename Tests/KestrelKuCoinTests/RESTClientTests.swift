@@ -2,6 +2,7 @@ import Foundation
 import KestrelCore
 @testable import KestrelKuCoin
 import KestrelKuCoinFake
+import Synchronization
 import Testing
 
 /// The REST client against the fake KuCoin on loopback: the envelope, error codes, retries, timeouts and rate limits.
@@ -50,6 +51,26 @@ import Testing
             return nil
         } catch {
             return error as? KuCoinError
+        }
+    }
+
+    @Test func theServerClockIsTakenAtTheMiddleOfTheRoundTrip() async throws {
+        // This machine's clock is 5 s behind the server's and moves 40 ms during the request.
+        let local = Mutex(Self.now - 5_000)
+        let clock: @Sendable () -> Int64 = { local.withLock { value in
+            defer { value += 40 }
+            return value
+        } }
+        try await Self.fake().serve { url in
+            try await Self.withClient(url) { client in
+                let serverClock = KuCoinServerClock(client: client, localMilliseconds: clock)
+                #expect(serverClock.offsetMilliseconds == 0)
+                let offset = try await serverClock.synchronise()
+                #expect(offset == 5_000 - 20)
+                #expect(serverClock.roundTripMilliseconds == 40)
+                // Read later by the machine's clock (now 80 ms on), with the offset.
+                #expect(serverClock.nowMilliseconds == Self.now + 80 - 20)
+            }
         }
     }
 

@@ -89,6 +89,38 @@ import Testing
         }
     }
 
+    @Test func topicsAddedOrRemovedWhileStreamingAreSubscribedInPlaceOrOnANewConnection() async throws {
+        let fake = RESTClientTests.fake()
+        let first = KuCoinPublicStream.topics(candlesOf: ["XBTUSDTM", "ETHUSDTM"], timeframe: .oneHour, tickers: false)
+        var settings = Self.settings()
+        settings.topicsPerConnection = 2
+        settings.topicLimit = 3
+        try await Self.streaming(fake, topics: first, settings: settings) { collector, stream in
+            try await collector.wait { _ in collector.connections == 1 }
+            // ETH delisted, SOL and ADA listed: SOL takes ETH's place, ADA the room left; DOT needs a connection more.
+            let next = KuCoinPublicStream.topics(candlesOf: ["XBTUSDTM", "SOLUSDTM", "ADAUSDTM", "DOTUSDTM"],
+                                                 timeframe: .oneHour, tickers: false)
+            stream.setTopics(next)
+            #expect(stream.connections == 2)
+            let deadline = ContinuousClock.now + .seconds(60)
+            while fake.subscribedTopics != Set(next), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(fake.subscribedTopics == Set(next))
+            #expect(fake.streamCounts.open == 2)
+            // The first connection was never broken to do it.
+            #expect(stream.reconnects == 0)
+            let row = FakeMarket.Row(time: 1_764_000_000_000, open: 100, high: 110, low: 95, close: 105, volume: 7)
+            #expect(fake.pushCandle("ETHUSDTM", type: "1hour", row) == 0)
+            #expect(fake.pushCandle("SOLUSDTM", type: "1hour", row) == 1)
+            #expect(fake.pushCandle("DOTUSDTM", type: "1hour", row) == 1)
+            try await collector.wait { events in
+                events.contains { if case .candle("DOTUSDTM", _, _) = $0 { true } else { false } }
+                    && events.contains { if case .candle("SOLUSDTM", _, _) = $0 { true } else { false } }
+            }
+        }
+    }
+
     @Test func aDroppedConnectionComesBackWithANewTokenAndEveryTopic() async throws {
         let fake = RESTClientTests.fake()
         let topics = KuCoinPublicStream.topics(candlesOf: ["XBTUSDTM"], timeframe: .oneHour, tickers: true)

@@ -194,6 +194,8 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
+        // A live market lists what it lists today: contracts listed since the venue's state was saved are added.
+        await venue.list(instruments)
         // Written before the journal holds a run, so that a journal with a run always has its venue beside it.
         if !FileManager.default.fileExists(atPath: paperPath) { await venue.save() }
         for (id, symbol) in try journal.unresolvedIntentOrders() {
@@ -222,7 +224,7 @@ struct RunCommand: AsyncParsableCommand {
                                                   intervalSeconds: settings.positionUpdateInterval)),
             .init(service: ReconciliationService(desk: desk, clock: clock, intervalSeconds: settings.reconcileInterval)),
             .init(service: TraderService(board: board, desk: desk, now: { clock.now })),
-            market.feed(desk, venue, clock, start),
+            market.feed(.init(desk: desk, venue: venue, clock: clock, start: start, settings: settings)),
             .init(service: ScannerService(scanner: scanner, board: board, clock: clock,
                                           intervalSeconds: settings.checkInterval, recorder: recorder,
                                           journal: journal, trigger: market.scanTrigger,

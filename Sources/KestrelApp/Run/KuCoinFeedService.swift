@@ -6,7 +6,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// Streams KuCoin's market into a paper run: candles into the live market (closed on time, gaps filled after a
-/// reconnect; the scanner woken when any closes) and prices to the paper venue, then the desk.
+/// reconnect; the scanner woken when any closes), prices to the paper venue, then the desk, and every
+/// `universeRefresh` the listing looked at again (new contracts streamed and tradable, delisted ones dropped).
 ///
 /// Prices are passed on at most every `priceInterval`, the newest of each symbol that changed: a busy book pushes
 /// its best bid and ask ten times a second for each of hundreds of symbols, and the venue and the desk need the price,
@@ -18,6 +19,8 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
     let venue: PaperVenue
     let clock: EngineClock<C>
     let trigger: ScanTrigger
+    let serverClock: KuCoinServerClock
+    var universeRefresh: Duration = .seconds(3_600)
     var priceInterval: Duration = .milliseconds(200)
     let logger: Logger
 
@@ -47,6 +50,16 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
                 group.addTask {
                     while !Task.isCancelled {
                         do {
+                            try await Task.sleep(for: universeRefresh)
+                        } catch {
+                            return
+                        }
+                        await refreshListing()
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        do {
                             try await Task.sleep(for: priceInterval)
                         } catch {
                             return
@@ -62,6 +75,42 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
             }
         }
         logger.info("✅ KuCoin stream stopped")
+    }
+
+    /// Measures KuCoin's clock again, and says so when the run's clock has drifted from it: candles are closed, and
+    /// symbols judged stale, by the run's clock.
+    private func checkClock() async {
+        do {
+            try await serverClock.synchronise(priority: .marketData)
+        } catch {
+            if !Task.isCancelled { logger.warning("🕐 KuCoin's time not read: \(error)") }
+            return
+        }
+        let drift = clock.now.seconds - serverClock.nowMilliseconds / 1_000
+        if abs(drift) >= 2 {
+            logger.warning("🕐 The run's clock is \(drift) s off KuCoin's (this machine's clock moved)")
+        }
+    }
+
+    /// Looks at the listing again; what changed is streamed (or no longer) and made tradable (or not).
+    private func refreshListing() async {
+        await checkClock()
+        let change: KuCoinLiveMarket.ListingChange
+        do {
+            change = try await live.refresh(at: clock.now)
+        } catch {
+            if !Task.isCancelled { logger.warning("📡 KuCoin listing not refreshed: \(error)") }
+            return
+        }
+        guard !change.isEmpty else { return }
+        stream.setTopics(KuCoinPublicStream.topics(candlesOf: live.symbols, timeframe: live.base, tickers: true))
+        let instruments = live.heldInstruments
+        await venue.list(instruments)
+        await desk.updateListing(instruments)
+        logger.notice("📡 KuCoin listing changed: \(change.added.count) symbol(s) added, \(change.delisted.count) dropped",
+                      metadata: ["added": "\(change.added.joined(separator: ","))",
+                                 "dropped": "\(change.delisted.joined(separator: ","))"])
+        trigger.ring()
     }
 }
 

@@ -7,6 +7,15 @@ import KestrelRuntime
 import Logging
 import ServiceLifecycle
 
+/// What a market's feed is given to work with: the run's desk, venue, clock, start and settings.
+struct FeedWiring {
+    var desk: TradingDesk
+    var venue: PaperVenue
+    var clock: EngineClock<ReplayClock>
+    var start: Timestamp
+    var settings: BotSettings
+}
+
 /// What a paper run trades on: a replay of recorded candles, or KuCoin's market as it is now.
 struct RunMarket {
     /// Every instrument the engine and the paper exchange know.
@@ -27,8 +36,7 @@ struct RunMarket {
     /// Rung when candles close, so the scanner runs at once (a live market); nil: the scanner keeps its interval.
     var scanTrigger: ScanTrigger? = nil
     /// The service that brings the market's prices to the venue and the desk, from the run's start on.
-    var feed: (TradingDesk, PaperVenue, EngineClock<ReplayClock>, Timestamp)
-        -> ServiceGroupConfiguration.ServiceConfiguration
+    var feed: (FeedWiring) -> ServiceGroupConfiguration.ServiceConfiguration
     /// After the run: what the market data cost goes into the summary.
     var report: (inout RunSummary) -> Void = { _ in }
     /// Closes the market's connections; called once, however the run ends.
@@ -52,9 +60,10 @@ struct RunMarket {
             revalidator: HistoricalSignals(market: market, strategy: strategy), source: market, speed: speed,
             start: start, resumesWhereSaved: true, end: range.upperBound,
             description: "a replay of \(market.symbols.count) markets at \(NumberText.compact(speed))x",
-            feed: { desk, venue, clock, start in
-                .init(service: MarketReplayService(market: market, desk: desk, venue: venue, clock: clock,
-                                                   from: start, logger: Logger(label: "kestrel.replay")),
+            feed: { wiring in
+                .init(service: MarketReplayService(market: market, desk: wiring.desk, venue: wiring.venue,
+                                                   clock: wiring.clock, from: wiring.start,
+                                                   logger: Logger(label: "kestrel.replay")),
                       successTerminationBehavior: .gracefullyShutdownGroup)
             })
     }
@@ -64,7 +73,10 @@ struct RunMarket {
         let client = try options.kucoinClient()
         do {
             let rest = KuCoinMarketData(client: client, logger: Logger(label: "kestrel.kucoin"))
-            let now = try await rest.serverTime()
+            // Engine time is KuCoin's: the run's clock starts at the server's time.
+            let serverClock = KuCoinServerClock(client: client)
+            try await serverClock.synchronise(priority: .marketData)
+            let now = Timestamp(seconds: serverClock.nowMilliseconds / 1_000)
             let live = KuCoinLiveMarket(rest: rest, requirements: strategy.requirements,
                                         logger: Logger(label: "kestrel.kucoin"))
             let clock = ContinuousClock()
@@ -90,9 +102,11 @@ struct RunMarket {
                 resumesWhereSaved: false, end: nil,
                 description: "KuCoin Futures' live market (\(symbols.count) symbols, paper fills)",
                 scanTrigger: trigger,
-                feed: { desk, venue, clock, _ in
-                    .init(service: KuCoinFeedService(live: live, stream: stream, desk: desk, venue: venue,
-                                                     clock: clock, trigger: trigger, logger: Logger(label: "kestrel.kucoin.stream")))
+                feed: { wiring in
+                    .init(service: KuCoinFeedService(
+                        live: live, stream: stream, desk: wiring.desk, venue: wiring.venue, clock: wiring.clock,
+                        trigger: trigger, serverClock: serverClock, universeRefresh: .seconds(wiring.settings.universeRefreshInterval),
+                        logger: Logger(label: "kestrel.kucoin.stream")))
                 },
                 report: { summary in
                     let tally = client.requests

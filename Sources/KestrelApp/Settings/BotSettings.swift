@@ -25,6 +25,7 @@ struct BotSettings: Sendable {
     var journalDurability: JournalDurability
     var paperFaults: PaperFaults
     var reconcileInterval: Int64
+    var universeRefreshInterval: Int64
     var stopGraceSeconds: Int64
     var stopAmendInterval: Int64
     var stopAmendMinStep: Double
@@ -77,6 +78,8 @@ struct BotSettings: Sendable {
         Spec(name: "MARGIN_MODE", defaultValue: "isolated", allowed: "isolated or cross", help: "Paper margin mode."),
         Spec(name: "RECONCILE_INTERVAL", defaultValue: "300", allowed: "10 to 86400 seconds",
              help: "Seconds between reconciliations with the venue (also at start and after every reconnect)."),
+        Spec(name: "UNIVERSE_REFRESH_INTERVAL", defaultValue: "3600", allowed: "60 to 86400 seconds",
+             help: "Seconds between looks at a live venue's listing: new contracts streamed, delisted ones dropped."),
         Spec(name: "STOP_GRACE_SECONDS", defaultValue: "10", allowed: "1 to 3600 seconds",
              help: "A position whose stop the venue has not acknowledged for this long is closed at market."),
         Spec(name: "STOP_AMEND_INTERVAL", defaultValue: "5", allowed: "0 to 3600 seconds",
@@ -204,6 +207,7 @@ struct BotSettings: Sendable {
             journalDurability: journalDurability,
             paperFaults: paperFaults,
             reconcileInterval: try seconds("RECONCILE_INTERVAL", 300, 10...86_400),
+            universeRefreshInterval: try seconds("UNIVERSE_REFRESH_INTERVAL", 3_600, 60...86_400),
             stopGraceSeconds: try seconds("STOP_GRACE_SECONDS", 10, 1...3600),
             stopAmendInterval: try seconds("STOP_AMEND_INTERVAL", 5, 0...3600),
             stopAmendMinStep: try number("STOP_AMEND_MIN_STEP", 0.0005, 0...0.05)!,

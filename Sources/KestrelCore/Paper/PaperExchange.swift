@@ -71,7 +71,7 @@ public struct PaperExchange: Sendable {
     var books: [Book]
     var slots: SymbolSlots
     /// Slots in symbol order: funding and liquidations go through positions in this order, so runs are repeatable.
-    let slotsBySymbol: [Int]
+    private(set) var slotsBySymbol: [Int]
     /// Client ids of the most recent orders, to refuse a repeated id and to answer `hasSeen` after a restart.
     /// Bounded, so the exchange's saved state does not grow with every order ever placed.
     var usedIDs = RecentIDs<ClientOrderID>(capacity: 256)
@@ -93,6 +93,18 @@ public struct PaperExchange: Sendable {
         self.books = books
         slotsBySymbol = books.indices.sorted { books[$0].instrument.symbol < books[$1].instrument.symbol }
         wallet = settings.startingBalance
+    }
+
+    /// Adds the instruments not yet traded here (a venue lists new contracts every week). One already here keeps
+    /// its book; one missing from `instruments` (delisted) keeps its book too, so that what it holds is settled.
+    public mutating func list(_ instruments: [Instrument]) {
+        var added = false
+        for instrument in instruments where slots.slot(of: instrument.symbol) == nil {
+            _ = slots.slot(adding: instrument.symbol)
+            books.append(Book(instrument: instrument))
+            added = true
+        }
+        if added { slotsBySymbol = books.indices.sorted { books[$0].instrument.symbol < books[$1].instrument.symbol } }
     }
 
     // MARK: Account

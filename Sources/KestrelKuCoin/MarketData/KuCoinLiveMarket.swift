@@ -71,14 +71,52 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
                        progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }) async throws
         -> [String] {
         let listed = try await rest.listing().instruments.filter(\.isActive)
-        let chosen = select(listed)
+        let chosen = select(listed).map(\.symbol)
         state.withLock { $0.instruments = listed }
+        return try await load(chosen, closedBy: now, parallelism: parallelism, progress: progress)
+    }
+
+    /// What a new look at the listing changed.
+    public struct ListingChange: Sendable, Equatable {
+        /// Symbols now streamed that were not: listed since, or newly kept by the selection.
+        public var added: [String]
+        /// Symbols no longer listed as open: dropped.
+        public var delisted: [String]
+        public var isEmpty: Bool { added.isEmpty && delisted.isEmpty }
+    }
+
+    /// Lists the market again (one request): a symbol that is no longer open is dropped, one that `select` keeps
+    /// and is not held yet has its history loaded; the others keep their candles and take the new figures (24 h
+    /// turnover, price). Run every so often: a venue lists new contracts every week and delists some.
+    public func refresh(at now: Timestamp, parallelism: Int = 4,
+                        select: @Sendable ([Instrument]) -> [Instrument] = { UniverseFilter().select($0) })
+        async throws -> ListingChange {
+        let listed = try await rest.listing().instruments.filter(\.isActive)
+        let open = Set(listed.map(\.symbol))
+        let (delisted, new) = state.withLock { state -> ([String], [String]) in
+            state.instruments = listed
+            let delisted = state.series.keys.filter { !open.contains($0) }.sorted()
+            for symbol in delisted {
+                state.series[symbol] = nil
+                state.prices[symbol] = nil
+            }
+            return (delisted, select(listed).map(\.symbol).filter { state.series[$0] == nil })
+        }
+        for symbol in delisted { logger.notice("symbol delisted: dropped", metadata: ["symbol": "\(symbol)"]) }
+        let added = try await load(new, closedBy: now, parallelism: parallelism, progress: { _, _ in })
+        for symbol in added { logger.notice("symbol listed: history loaded", metadata: ["symbol": "\(symbol)"]) }
+        return ListingChange(added: added, delisted: delisted)
+    }
+
+    /// Loads the history of `symbols`, `parallelism` at a time; returns the ones loaded.
+    private func load(_ symbols: [String], closedBy now: Timestamp, parallelism: Int,
+                      progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) async throws -> [String] {
         let loaded = Locked([String]())
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
             func start() {
-                guard next < chosen.count else { return }
-                let symbol = chosen[next].symbol
+                guard next < symbols.count else { return }
+                let symbol = symbols[next]
                 next += 1
                 group.addTask {
                     do {
@@ -87,7 +125,7 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
                             $0.append(symbol)
                             return $0.count
                         }
-                        progress(done, chosen.count)
+                        progress(done, symbols.count)
                     } catch is CancellationError {
                         throw CancellationError()
                     } catch {

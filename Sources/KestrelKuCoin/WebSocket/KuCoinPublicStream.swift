@@ -18,10 +18,15 @@ public enum KuCoinStreamEvent: Sendable, Equatable {
 /// KuCoin's public market stream over as many WebSocket connections as its topics need, each connecting again by
 /// itself after a break: at once the first time, then after a growing, jittered pause, with a new bullet (tokens
 /// expire) and every topic subscribed again.
+///
+/// The topics can change while it runs (`setTopics`: listings and delistings): a topic removed is unsubscribed on
+/// its connection; one added goes to a connection with room, or to a new connection.
 public final class KuCoinPublicStream: Sendable {
     public struct Settings: Sendable {
-        /// Topics per connection: KuCoin takes about 300.
+        /// Topics per connection at the start, leaving room for listings: KuCoin takes about 300.
         public var topicsPerConnection = 250
+        /// Topics per connection at most, listings included.
+        public var topicLimit = 300
         /// The longest pause between two attempts to connect.
         public var longestBackoff: Duration = .seconds(30)
         /// The pause before the second attempt; each next one doubles.
@@ -43,18 +48,51 @@ public final class KuCoinPublicStream: Sendable {
         }
     }
 
-    public let topics: [String]
     public let settings: Settings
     private let client: KuCoinRESTClient
     private let logger: Logger
     private let counts = Mutex((reconnects: 0, bullets: 0))
+    /// The topics each connection should hold, by connection.
+    private let wanted: Mutex<[[String]]>
+    /// Connections added by `setTopics` after `run` began: `run` starts them.
+    private let added: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation)
 
     public init(client: KuCoinRESTClient, topics: [String], settings: Settings = Settings(),
                 logger: Logger = Logger(label: "kestrel.kucoin.stream")) {
         self.client = client
-        self.topics = topics
         self.settings = settings
         self.logger = logger
+        let size = max(1, min(settings.topicsPerConnection, settings.topicLimit))
+        wanted = Mutex(stride(from: 0, to: topics.count, by: size).map {
+            Array(topics[$0..<min($0 + size, topics.count)])
+        })
+        added = AsyncStream.makeStream()
+    }
+
+    /// Every topic wanted now, connection by connection.
+    public var topics: [String] { wanted.withLock { $0.flatMap { $0 } } }
+
+    /// How many connections the topics take.
+    public var connections: Int { wanted.withLock { $0.count } }
+
+    /// Makes `topics` the set streamed: the ones gone are unsubscribed, the new ones subscribed where there is room.
+    public func setTopics(_ topics: [String]) {
+        let newConnections = wanted.withLock { groups -> [Int] in
+            let keep = Set(topics)
+            for index in groups.indices { groups[index].removeAll { !keep.contains($0) } }
+            let held = Set(groups.flatMap { $0 })
+            var fresh = [Int]()
+            for topic in topics where !held.contains(topic) {
+                if let index = groups.indices.first(where: { groups[$0].count < settings.topicLimit }) {
+                    groups[index].append(topic)
+                } else {
+                    groups.append([topic])
+                    fresh.append(groups.count - 1)
+                }
+            }
+            return fresh
+        }
+        for index in newConnections { added.continuation.yield(index) }
     }
 
     /// The topics for `symbols`: each one's candles of `timeframe` and, with `tickers`, its best bid and ask.
@@ -73,19 +111,23 @@ public final class KuCoinPublicStream: Sendable {
     /// Runs every connection until the task is cancelled, handing each event to `deliver` in the order its
     /// connection received it.
     public func run(_ deliver: @escaping @Sendable (KuCoinStreamEvent) async -> Void) async {
-        let groups = stride(from: 0, to: topics.count, by: max(1, settings.topicsPerConnection)).map {
-            Array(topics[$0..<min($0 + settings.topicsPerConnection, topics.count)])
-        }
         await withTaskGroup(of: Void.self) { group in
-            for (index, topics) in groups.enumerated() {
-                group.addTask { await self.keepConnected(index, topics: topics, deliver) }
+            var started = Set<Int>()
+            for index in 0..<connections {
+                started.insert(index)
+                group.addTask { await self.keepConnected(index, deliver) }
             }
+            // Ends when the task is cancelled. A connection added before the run began is already started.
+            for await index in added.stream where started.insert(index).inserted {
+                group.addTask { await self.keepConnected(index, deliver) }
+            }
+            group.cancelAll()
         }
     }
 
-    private func keepConnected(_ index: Int, topics: [String],
-                               _ deliver: @escaping @Sendable (KuCoinStreamEvent) async -> Void) async {
-        let connection = KuCoinStreamConnection(topics: topics, settings: settings.connection, logger: logger)
+    private func keepConnected(_ index: Int, _ deliver: @escaping @Sendable (KuCoinStreamEvent) async -> Void) async {
+        let connection = KuCoinStreamConnection(topics: { [self] in wanted.withLock { $0[index] } },
+                                                settings: settings.connection, logger: logger)
         // Failures since the last connection that got every topic subscribed.
         let failures = Mutex(0)
         var everConnected = false
@@ -94,6 +136,7 @@ public final class KuCoinPublicStream: Sendable {
                 counts.withLock { $0.bullets += 1 }
                 let bullet = try await client.send(.publicBullet, priority: .marketData, as: KuCoinBullet.self)
                 let reconnected = everConnected
+                let topics = connection.topics()
                 try await connection.run(bullet: bullet, connectID: UUID().uuidString) { signal in
                     switch signal {
                     case .subscribed:

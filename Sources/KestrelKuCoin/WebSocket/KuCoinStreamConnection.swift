@@ -4,7 +4,8 @@ import NIOCore
 import WSClient
 
 /// One WebSocket connection to KuCoin's public stream: a new bullet, the `welcome`, the topics subscribed in
-/// batches (each acknowledged), pings at the server's interval, and every frame handed on as it comes. It ends, by
+/// batches (each acknowledged), pings at the server's interval, and every frame handed on as it comes. Topics
+/// added or removed while it runs (listings, delistings) are subscribed or unsubscribed in place. It ends, by
 /// throwing, when KuCoin closes it, a pong or an acknowledgement is overdue, nothing arrives for a ping interval
 /// and timeout, or KuCoin sends an error; the caller connects again.
 struct KuCoinStreamConnection: Sendable {
@@ -38,7 +39,8 @@ struct KuCoinStreamConnection: Sendable {
         }
     }
 
-    let topics: [String]
+    /// The topics this connection should hold now; read at every connect and then every quarter second.
+    let topics: @Sendable () -> [String]
     let settings: Settings
     let logger: Logger
 
@@ -55,6 +57,17 @@ struct KuCoinStreamConnection: Sendable {
         /// Subscribe ids still waiting for their ack, with when they were sent and the topic.
         var awaiting: [String: (sent: ContinuousClock.Instant, topic: String)] = [:]
         var nextID = 1
+        /// Topics subscribed (or asked for); once `ready`, the watchdog brings them in line with `topics()`.
+        var subscribed: Set<String> = []
+        var ready = false
+        var lastSubscribe: ContinuousClock.Instant?
+
+        mutating func request(_ topic: String, _ type: String) -> String {
+            nextID += 1
+            let id = "\(type == "subscribe" ? "sub" : "unsub")-\(nextID)"
+            awaiting[id] = (ContinuousClock.now, type == "subscribe" ? topic : "\(type) \(topic)")
+            return id
+        }
     }
 
     /// Connects with `bullet` and runs until the connection ends; throws why.
@@ -64,7 +77,8 @@ struct KuCoinStreamConnection: Sendable {
         let pingTimeout = Duration.milliseconds(max(1_000, server.pingTimeout))
         let state = Locked(State())
         let settings = self.settings
-        let topics = self.topics
+        let topics = self.topics()
+        let wanted = self.topics
         let logger = self.logger
         var configuration = WebSocketClientConfiguration(maxFrameSize: settings.largestMessage)
         configuration.closeTimeout = .seconds(2)
@@ -78,6 +92,7 @@ struct KuCoinStreamConnection: Sendable {
                     var iterator = welcomes.makeAsyncIterator()
                     guard await iterator.next() != nil else { return }
                     try await Self.subscribe(topics, settings: settings, state: state, outbound: outbound)
+                    state.withLock { $0.ready = true }
                     await signal(.subscribed)
                 }
                 // The watchdog: pings, and the deadlines of the welcome, the acknowledgements and the silence.
@@ -103,6 +118,7 @@ struct KuCoinStreamConnection: Sendable {
                             }
                             try await outbound.write(.text("{\"id\":\"\(id)\",\"type\":\"ping\"}"))
                         }
+                        try await Self.follow(wanted(), settings: settings, state: state, outbound: outbound)
                     }
                 }
                 // The reader: frames as they come; after the welcome, the subscriptions.
@@ -152,16 +168,44 @@ struct KuCoinStreamConnection: Sendable {
             if index > 0 { try await Task.sleep(for: settings.subscribeSpacing) }
             for topic in batch {
                 let id = state.withLock { state in
-                    state.nextID += 1
-                    let id = "sub-\(state.nextID)"
-                    state.awaiting[id] = (ContinuousClock.now, topic)
-                    return id
+                    state.subscribed.insert(topic)
+                    state.lastSubscribe = ContinuousClock.now
+                    return state.request(topic, "subscribe")
                 }
-                try await outbound.write(.text(
-                    "{\"id\":\"\(id)\",\"type\":\"subscribe\",\"topic\":\"\(topic)\",\"privateChannel\":false,\"response\":true}"))
+                try await outbound.write(.text(message(id, "subscribe", topic)))
             }
         }
         // The watchdog ends the connection if an acknowledgement is overdue.
         while state.withLock({ !$0.awaiting.isEmpty }) { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    /// Once the first subscriptions are in: unsubscribes the topics no longer wanted, and subscribes the new ones,
+    /// a batch at a time, spaced as KuCoin asks.
+    private static func follow(_ wanted: [String], settings: Settings, state: Locked<State>,
+                               outbound: WebSocketOutboundWriter) async throws {
+        let now = ContinuousClock.now
+        let requests = state.withLock { state -> [(id: String, type: String, topic: String)] in
+            guard state.ready else { return [] }
+            let wantedSet = Set(wanted)
+            var requests = [(id: String, type: String, topic: String)]()
+            for topic in state.subscribed.subtracting(wantedSet).sorted() {
+                state.subscribed.remove(topic)
+                requests.append((state.request(topic, "unsubscribe"), "unsubscribe", topic))
+            }
+            if state.lastSubscribe.map({ now - $0 >= settings.subscribeSpacing }) ?? true {
+                let added = wanted.filter { !state.subscribed.contains($0) }.prefix(settings.topicsPerSubscribe)
+                if !added.isEmpty { state.lastSubscribe = now }
+                for topic in added {
+                    state.subscribed.insert(topic)
+                    requests.append((state.request(topic, "subscribe"), "subscribe", topic))
+                }
+            }
+            return requests
+        }
+        for request in requests { try await outbound.write(.text(message(request.id, request.type, request.topic))) }
+    }
+
+    private static func message(_ id: String, _ type: String, _ topic: String) -> String {
+        "{\"id\":\"\(id)\",\"type\":\"\(type)\",\"topic\":\"\(topic)\",\"privateChannel\":false,\"response\":true}"
     }
 }

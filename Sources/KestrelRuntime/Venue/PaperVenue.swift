@@ -113,6 +113,13 @@ public actor PaperVenue: Venue {
         state.exchange.instruments.values.sorted { $0.symbol < $1.symbol }
     }
 
+    /// Trades `instruments` from now on, besides the ones it knows (a live market's new listings).
+    public func list(_ instruments: [Instrument]) {
+        let before = state.exchange.instruments.count
+        state.exchange.list(instruments)
+        if state.exchange.instruments.count != before { persist() }
+    }
+
     /// Writes the state to its file now.
     public func save() { persist() }
 
