@@ -116,7 +116,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // A fake of KuCoin Futures on loopback, for the tests and benchmarks: never part of trading.
+        // A fake of KuCoin Futures on loopback, for the tests and `kestrel bench`: no trading command reaches it.
         .target(
             name: "KestrelKuCoinFake",
             dependencies: [
@@ -135,6 +135,8 @@ let package = Package(
             dependencies: [
                 "KestrelCore",
                 "KestrelKuCoin",
+                // For `kestrel bench` only: the KuCoin benchmark streams from the fake over loopback.
+                "KestrelKuCoinFake",
                 "KestrelMarketData",
                 "KestrelRuntime",
                 "KestrelStorage",

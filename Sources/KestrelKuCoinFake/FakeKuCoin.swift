@@ -35,6 +35,8 @@ public final class FakeKuCoin: Sendable {
     private let clock: @Sendable () -> Int64
     public let quota: Int
     public let windowMilliseconds: Int64
+    /// When the fake was made: its rate windows count from here.
+    private let started = ContinuousClock.now
 
     public init(market: FakeMarket, quota: Int = 2_000, windowMilliseconds: Int64 = 30_000,
                 clock: (@Sendable () -> Int64)? = nil) {
@@ -113,7 +115,9 @@ public final class FakeKuCoin: Sendable {
 
     /// Spends `weight` of the window's quota; the headers to send, and whether the quota was exceeded.
     func spend(_ weight: Int) -> (headers: HTTPFields, exceeded: Bool) {
-        let now = clock()
+        // Windows of real time, as KuCoin's, whatever time the market's clock says.
+        let elapsed = (ContinuousClock.now - started).components
+        let now = elapsed.seconds * 1_000 + elapsed.attoseconds / 1_000_000_000_000_000
         return state.withLock { state in
             if now - state.windowStart >= windowMilliseconds {
                 state.windowStart = now

@@ -184,15 +184,24 @@ struct Kestrel {
 
     @Test func benchPrintsNumbers() throws {
         let output = try Kestrel.run(["bench", "--repetitions", "1", "--symbols", "10", "--loop-days", "1",
-                                      "--backtest-days", "20", "--json"])
+                                      "--backtest-days", "20", "--kucoin-symbols", "12",
+                                      "--kucoin-memory-symbols", "8", "--kucoin-push-minutes", "1", "--json"])
         #expect(output.status == 0)
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
         let measurements = try #require(parsed["measurements"] as? [[String: Any]])
-        #expect(measurements.count == 12)
+        #expect(measurements.count == 18)
+        // The KuCoin measurements, streamed from the fake on loopback: no request per scan, a reconnect measured.
+        let kucoin = measurements.filter { ($0["name"] as? String)?.hasPrefix("KuCoin") == true }
+        #expect(kucoin.count == 6)
+        #expect(kucoin.first { ($0["name"] as? String)?.contains("requests per scan") == true }?["median"] as? Double
+            == 0)
+        #expect(kucoin.first { ($0["name"] as? String)?.contains("p99") == true }?["note"] as? String ?? ""
+            != "")
         #expect(measurements.contains { ($0["name"] as? String)?.hasPrefix("volume profile") == true })
         let backtests = measurements.filter { ($0["name"] as? String)?.hasPrefix("backtest") == true }
         #expect(backtests.count == 2 && backtests.allSatisfy { $0["unit"] as? String == "k bars/s" })
-        #expect(measurements.allSatisfy { ($0["median"] as? Double ?? 0) > 0 })
+        #expect(measurements.filter { ($0["name"] as? String)?.contains("requests per scan") == false }
+            .allSatisfy { ($0["median"] as? Double ?? 0) > 0 })
         #expect(parsed["peak_memory_mb"] as? Double ?? 0 > 0)
         let loops = try #require(parsed["loops"] as? [[String: Any]])
         #expect(loops.count == 6)

@@ -182,6 +182,24 @@ import Testing
         #expect(budget.remaining == 495)
     }
 
+    @Test func aQuotaAboveTheOneAssumedIsUsedAtOnce() async throws {
+        // A higher tier: 100000 per 30 s where the client assumed 2000. 900 requests of weight 2 would wait for a
+        // new window under the assumed quota (1500 above its reserve); under the real one they need not wait at all.
+        // A window of an hour: a loaded machine takes longer than 30 s over 900 requests, and a new window would
+        // change the count.
+        let fake = Self.fake(quota: 100_000, window: 3_600_000)
+        let (waits, budget) = try await fake.serve { url in
+            let limiter = KuCoinRateLimiter()
+            return try await Self.withClient(url, limiter: limiter) { client in
+                for _ in 0..<900 { _ = try await KuCoinMarketData(client: client).serverTime() }
+                return (await limiter.waits, await limiter.budget(.public))
+            }
+        }
+        #expect(waits == 0)
+        #expect(budget.limit == 100_000)
+        #expect(budget.remaining == 100_000 - 900 * 2)
+    }
+
     @Test func theClientWaitsForTheWindowInsteadOfOverrunningTheQuota() async throws {
         // A pool of 12 per 600 ms: eight requests of weight 3 need a second window, and no 429 may come back.
         let fake = Self.fake(quota: 12, window: 600, fixedClock: false)

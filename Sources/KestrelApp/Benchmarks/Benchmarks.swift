@@ -193,4 +193,5 @@ enum ProcessMemory {
     }
 
     static var peakMegabytes: Double? { kilobytes("VmHWM").map { Double($0) / 1024 } }
+    static var residentMegabytes: Double? { kilobytes("VmRSS").map { Double($0) / 1024 } }
 }

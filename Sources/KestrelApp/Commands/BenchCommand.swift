@@ -7,7 +7,7 @@ import TextTable
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure indicator, scan, rescan, journal and backtest speed and peak memory; prints the numbers.",
+        abstract: "Measure KuCoin streaming, indicator, scan, rescan, journal and backtest speed and memory; prints the numbers.",
         discussion: "Build with -c release for meaningful numbers: swift run -c release kestrel bench"
     )
 
@@ -20,7 +20,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @Option(help: "Run only the benchmarks whose name contains this text (e.g. batch, streaming, scan, rescan, journal, backtest, loops).")
+    @Option(help: "Run only the benchmarks whose name contains this text (e.g. kucoin, batch, streaming, scan, rescan, journal, backtest, loops).")
     var only: String?
 
     @Option(help: "Market days the loop comparison replays (scan every 60 s taking 30 s).")
@@ -29,16 +29,33 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Market days the default-strategy backtest covers (default: all of the embedded market).")
     var backtestDays: Int?
 
+    @Option(help: "Symbols the KuCoin benchmark streams from its fake of the venue (latency, requests, reconnects).")
+    var kucoinSymbols = 300
+
+    @Option(help: "Symbols of the KuCoin memory measurement.")
+    var kucoinMemorySymbols = 500
+
+    @Option(help: "Minutes of market time the KuCoin memory measurement pushes (a candle and a price per symbol per second).")
+    var kucoinPushMinutes = 60
+
     func run() async throws {
         guard repetitions > 0, symbols > 0 else { throw ValidationError("--repetitions and --symbols must be positive") }
         if let backtestDays, backtestDays <= 0 { throw ValidationError("--backtest-days must be positive") }
+        guard kucoinSymbols > 0, kucoinMemorySymbols > 0, kucoinPushMinutes > 0 else {
+            throw ValidationError("--kucoin-symbols, --kucoin-memory-symbols and --kucoin-push-minutes must be positive")
+        }
+        let selected: (String) -> Bool = { name in only.map { name.contains($0) } ?? true }
+        var results = [Benchmarks.Measurement]()
+        // First, so that its memory figure is not the other benchmarks' pages.
+        if selected("kucoin") {
+            results += try await KuCoinBenchmark(symbols: kucoinSymbols, memorySymbols: kucoinMemorySymbols,
+                                                 pushMinutes: kucoinPushMinutes).run()
+        }
         let bench = Benchmarks(repetitions: repetitions, symbols: symbols)
         let candles = try EmbeddedMarket.candles(for: "BTCUSD")
         let strategy = DefaultStrategy()
         let market = try EmbeddedMarket.load(timeframes: strategy.requirements.map(\.timeframe))
         let universe = Benchmarks.Universe(market: market, strategy: strategy, size: symbols)
-        let selected: (String) -> Bool = { name in only.map { name.contains($0) } ?? true }
-        var results = [Benchmarks.Measurement]()
         if selected("batch") { results.append(bench.indicatorBatch(candles)) }
         if selected("streaming") { results.append(bench.streamingUpdate(candles)) }
         if selected("volume profile") { results.append(bench.volumeProfile(candles)) }

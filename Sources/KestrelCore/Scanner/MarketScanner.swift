@@ -114,20 +114,22 @@ public struct MarketScanner<S: Strategy>: Sendable {
     /// Best score first; ties broken by confidence, then symbol, so a ranking is reproducible.
     public static func rank(_ opportunities: [Opportunity], top: Int) -> [Opportunity] {
         let before = ranksBefore
-        guard opportunities.count <= 16 else { return Array(opportunities.sorted(by: before).prefix(max(0, top))) }
-        // A backtest ranks a handful at every scan: their positions are sorted by insertion (stable, as `sorted`
-        // is), and only the `top` are copied, once.
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: opportunities.count) { order in
-            for index in opportunities.indices {
-                var position = index
-                while position > 0, before(opportunities[index], opportunities[order[position - 1]]) {
-                    order[position] = order[position - 1]
-                    position -= 1
-                }
-                order[position] = index
-            }
-            return order.prefix(max(0, top)).map { opportunities[$0] }
+        let top = max(0, top)
+        guard top > 0 else { return [] }
+        // The best `top` picked by position, and only they copied, once: an opportunity is some 400 bytes, and a
+        // live market's scan has hundreds of candidates (sorting them all moved each one several times, a fifth of
+        // such a scan). A candidate goes after every one it does not rank before, so equals keep their order, as a
+        // stable sort would.
+        var best = [Int]()
+        best.reserveCapacity(top + 1)
+        for index in opportunities.indices {
+            var position = best.count
+            while position > 0, before(opportunities[index], opportunities[best[position - 1]]) { position -= 1 }
+            guard position < top else { continue }
+            best.insert(index, at: position)
+            if best.count > top { best.removeLast() }
         }
+        return best.map { opportunities[$0] }
     }
 
     private func analyze(_ instrument: Instrument, at time: Timestamp,

@@ -88,13 +88,20 @@ public actor KuCoinRateLimiter {
         let now = clock.now
         var budget = current(pool, at: now)
         budget.inFlight = max(0, budget.inFlight - weight)
-        if let limit, limit > 0 { budget.limit = limit }
+        // A quota other than the one assumed (a higher tier): the answer's count is the only one that means anything.
+        var newQuota = false
+        if let limit, limit > 0, limit != budget.limit {
+            budget.limit = limit
+            newQuota = true
+        }
         if let remaining {
             // The answer's count may leave out requests still in flight: they are taken off it, which errs on the
             // side of waiting. A reset later than the one known starts a new window, whose count replaces the
             // local one; within a window the smaller count wins.
             let counted = remaining - budget.inFlight
-            if let resetIn, resetIn >= .zero, now + resetIn > budget.resetsAt + .milliseconds(500) {
+            if newQuota {
+                budget.remaining = counted
+            } else if let resetIn, resetIn >= .zero, now + resetIn > budget.resetsAt + .milliseconds(500) {
                 budget.remaining = counted
             } else {
                 budget.remaining = min(budget.remaining, counted)

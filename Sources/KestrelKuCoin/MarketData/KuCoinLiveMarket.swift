@@ -100,7 +100,7 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
                 state.series[symbol] = nil
                 state.prices[symbol] = nil
             }
-            return (delisted, select(listed).map(\.symbol).filter { state.series[$0] == nil })
+            return (delisted, select(listed).map(\.symbol).filter { !state.series.keys.contains($0) })
         }
         for symbol in delisted { logger.notice("symbol delisted: dropped", metadata: ["symbol": "\(symbol)"]) }
         let added = try await load(new, closedBy: now, parallelism: parallelism, progress: { _, _ in })
@@ -220,14 +220,14 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
 
     /// The instruments listed at the warm-up that have candles held.
     public var heldInstruments: [Instrument] {
-        state.withLock { state in state.instruments.filter { state.series[$0.symbol] != nil } }
+        state.withLock { state in state.instruments.filter { state.series.keys.contains($0.symbol) } }
     }
 
     // MARK: MarketDataSource
 
     public func instruments(at time: Timestamp) async throws -> [Instrument] {
         state.withLock { state in
-            state.instruments.filter { state.series[$0.symbol] != nil }.map { instrument in
+            state.instruments.filter { state.series.keys.contains($0.symbol) }.map { instrument in
                 var instrument = instrument
                 if let price = state.prices[instrument.symbol] { instrument.lastPrice = price }
                 return instrument
@@ -248,16 +248,18 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
         throws -> StreamedAnalysis? {
         guard strategy.requirements == requirements else { return nil }
         return try state.withLock { state in
-            // Read and evaluated where it lies: a copy would take some four kilobytes of indicator state with it.
-            guard let index = state.series.index(forKey: symbol) else { throw UnknownSymbol(symbol: symbol) }
-            try checkFresh(symbol, closedUntil: state.series.values[index].candles.closedUntil, at: time, &state)
-            // Indicators holding a candle that closes after `time` are not those of `time`: the scanner recomputes.
-            if let until = state.series.values[index].analysedUntil, until > time { return nil }
-            guard let result = state.series.values[index].evaluate(strategy, context: context) else {
-                return .insufficientHistory(bars: state.series.values[index].primaryBars,
-                                            needed: requirements[0].minimum)
+            switch state.series[symbol]?.answer(strategy, context: context, at: time) {
+            case .analysis(let analysis)?:
+                return analysis
+            case .ahead?:
+                // The scanner computes the state of `time` from the candles instead.
+                return nil
+            case .stale(let closedUntil, let due)?:
+                state.staleSkips += 1
+                throw StaleData(symbol: symbol, closedUntil: closedUntil, due: due)
+            case nil:
+                throw UnknownSymbol(symbol: symbol)
             }
-            return .evaluated(result)
         }
     }
 

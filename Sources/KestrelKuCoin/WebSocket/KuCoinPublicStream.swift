@@ -23,10 +23,11 @@ public enum KuCoinStreamEvent: Sendable, Equatable {
 /// its connection; one added goes to a connection with room, or to a new connection.
 public final class KuCoinPublicStream: Sendable {
     public struct Settings: Sendable {
-        /// Topics per connection at the start, leaving room for listings: KuCoin takes about 300.
-        public var topicsPerConnection = 250
+        /// Topics per connection at the start, leaving room for listings. KuCoin takes about 300 on a connection but
+        /// about 100 per 10 s: a connection of 100 at most subscribes again in one batch after a drop.
+        public var topicsPerConnection = 90
         /// Topics per connection at most, listings included.
-        public var topicLimit = 300
+        public var topicLimit = 100
         /// The longest pause between two attempts to connect.
         public var longestBackoff: Duration = .seconds(30)
         /// The pause before the second attempt; each next one doubles.
