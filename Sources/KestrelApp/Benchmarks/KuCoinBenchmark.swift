@@ -55,10 +55,7 @@ struct KuCoinBenchmark {
                 let warmUpSeconds = (ContinuousClock.now - started).totalSeconds
                 let warmUpRequests = session.client.requests.total
                 let feed = Feed(live: live, time: time)
-                let stream = KuCoinPublicStream(
-                    client: session.client,
-                    topics: KuCoinPublicStream.topics(candlesOf: live.symbols, timeframe: live.base, tickers: true),
-                    logger: session.logger)
+                let stream = session.stream(of: live)
                 let streaming = Task { await stream.run(feed.receive) }
                 defer { streaming.cancel() }
                 try await feed.waitUntil("every topic subscribed") { $0.connected >= stream.connections }
@@ -149,10 +146,7 @@ struct KuCoinBenchmark {
             try await Session.with(url) { session in
                 let live = try await session.warmUp(at: time.now)
                 let feed = Feed(live: live, time: time)
-                let stream = KuCoinPublicStream(
-                    client: session.client,
-                    topics: KuCoinPublicStream.topics(candlesOf: live.symbols, timeframe: live.base, tickers: true),
-                    logger: session.logger)
+                let stream = session.stream(of: live)
                 let streaming = Task { await stream.run(feed.receive) }
                 defer { streaming.cancel() }
                 try await feed.waitUntil("every topic subscribed") { $0.connected >= stream.connections }
@@ -224,6 +218,14 @@ struct KuCoinBenchmark {
                 try? await client.shutdown()
                 throw error
             }
+        }
+
+        /// The stream of every symbol `live` holds: hourly candles and best bid and ask.
+        func stream(of live: KuCoinLiveMarket) -> KuCoinPublicStream {
+            KuCoinPublicStream(
+                client: client,
+                topics: KuCoinPublicStream.topics(candlesOf: live.symbols, timeframe: live.base, tickers: true),
+                logger: logger)
         }
 
         func warmUp(at time: Timestamp) async throws -> KuCoinLiveMarket {

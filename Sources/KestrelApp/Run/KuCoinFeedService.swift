@@ -47,23 +47,9 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
                         }
                     }
                 }
+                group.addTask { await every(universeRefresh) { await refreshListing() } }
                 group.addTask {
-                    while !Task.isCancelled {
-                        do {
-                            try await Task.sleep(for: universeRefresh)
-                        } catch {
-                            return
-                        }
-                        await refreshListing()
-                    }
-                }
-                group.addTask {
-                    while !Task.isCancelled {
-                        do {
-                            try await Task.sleep(for: priceInterval)
-                        } catch {
-                            return
-                        }
+                    await every(priceInterval) {
                         let now = clock.now
                         if !live.closeDue(by: now).isEmpty { trigger.ring() }
                         for (symbol, price) in latest.take() {
@@ -75,6 +61,18 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
             }
         }
         logger.info("✅ KuCoin stream stopped")
+    }
+
+    /// Runs `body` every `interval` until the task is cancelled (a sleep cancelled ends it at once).
+    private func every(_ interval: Duration, _ body: () async -> Void) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            await body()
+        }
     }
 
     /// Measures KuCoin's clock again, and says so when the run's clock has drifted from it: candles are closed, and
