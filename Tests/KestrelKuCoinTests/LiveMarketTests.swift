@@ -2,6 +2,7 @@ import Foundation
 import KestrelCore
 @testable import KestrelKuCoin
 import KestrelKuCoinFake
+import Synchronization
 import Testing
 
 /// The live market: history loaded once over REST, then candles from the stream; a scan costs no request, and a
@@ -127,6 +128,33 @@ import Testing
                 #expect(live.heldInstruments.map(\.symbol).sorted() == live.symbols)
                 let scan = try await MarketScanner(source: live, strategy: DefaultStrategy(), top: 5).scan(at: nowTime)
                 #expect(Set(scan.results.map(\.symbol) + scan.skipped.map(\.symbol)) == Set(live.symbols))
+            }
+        }
+    }
+
+    @Test func anHourThatEndedDuringTheWarmUpIsFilledInOverREST() async throws {
+        // The fake's clock moves: the warm-up is at `now`, the stream's first push an hour and five minutes later.
+        let fakeNow = Mutex(Self.now)
+        let fake = FakeKuCoin(market: .synthetic(symbols: 1, start: Self.now - 900 * 3_600_000, hours: 902),
+                              clock: { fakeNow.withLock { $0 } })
+        let nowTime = Timestamp(seconds: Self.now / 1_000)
+        let hourStart = Timestamp(seconds: nowTime.seconds / Self.hour * Self.hour)
+        try await fake.serve { url in
+            try await RESTClientTests.withClient(url) { client in
+                let live = KuCoinLiveMarket(rest: KuCoinMarketData(client: client),
+                                            requirements: DefaultStrategy().requirements)
+                try await live.warmUp(at: nowTime)
+                #expect(live.latest("XBTUSDTM").closed?.time == hourStart - Self.hour)
+                let later = hourStart + Self.hour + 300
+                fakeNow.withLock { $0 = later.seconds * 1_000 }
+                // The hour under way at the warm-up ended unseen; the first push is of the next one.
+                let next = Candle(time: hourStart + Self.hour, open: 100, high: 101, low: 99, close: 100, volume: 5)
+                live.apply(.candle(symbol: "XBTUSDTM", timeframe: .oneHour, candle: next), now: later)
+                let scanner = MarketScanner(source: live, strategy: DefaultStrategy(), top: 5)
+                #expect(try await scanner.scan(at: later).results.isEmpty)
+                await live.fillGaps(closedBy: later)
+                #expect(live.latest("XBTUSDTM").closed?.time == hourStart)
+                #expect(try await scanner.scan(at: later).results.count == 1)
             }
         }
     }

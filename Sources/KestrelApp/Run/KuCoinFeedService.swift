@@ -26,6 +26,10 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
 
     func run() async throws {
         let latest = PriceBuffer()
+        // Rung when a connection has its topics (the first time too: an hour that ended during the warm-up is not
+        // pushed again), and after each look at the listing; the gap filler then fetches what any symbol missed.
+        // Apart from the stream's reading, so that a slow fetch never holds up its frames.
+        let gapsToFill = ScanTrigger()
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -38,16 +42,26 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
                             latest.set(symbol, price)
                         case .connected(let connection, let topics, let reconnected):
                             logger.info("📡 KuCoin stream \(connection) \(reconnected ? "back" : "up"): \(topics) topics")
-                            if reconnected {
-                                await live.fillGaps(closedBy: clock.now)
-                                trigger.ring()
-                            }
+                            gapsToFill.ring()
                         case .disconnected(let connection, let reason):
                             logger.warning("📡 KuCoin stream \(connection) lost: \(reason); connecting again")
                         }
                     }
                 }
-                group.addTask { await every(universeRefresh) { await refreshListing() } }
+                group.addTask {
+                    while !Task.isCancelled {
+                        await gapsToFill.wait()
+                        guard !Task.isCancelled else { return }
+                        await live.fillGaps(closedBy: clock.now)
+                        trigger.ring()
+                    }
+                }
+                group.addTask {
+                    await every(universeRefresh) {
+                        await refreshListing()
+                        gapsToFill.ring()
+                    }
+                }
                 group.addTask {
                     await every(priceInterval) {
                         let now = clock.now
