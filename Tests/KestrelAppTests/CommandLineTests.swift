@@ -189,10 +189,10 @@ struct Kestrel {
         #expect(output.status == 0)
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
         let measurements = try #require(parsed["measurements"] as? [[String: Any]])
-        #expect(measurements.count == 18)
+        #expect(measurements.count == 20)
         // The KuCoin measurements, streamed from the fake on loopback: no request per scan, a reconnect measured.
         let kucoin = measurements.filter { ($0["name"] as? String)?.hasPrefix("KuCoin") == true }
-        #expect(kucoin.count == 6)
+        #expect(kucoin.count == 8)
         #expect(kucoin.first { ($0["name"] as? String)?.contains("requests per scan") == true }?["median"] as? Double
             == 0)
         #expect(kucoin.first { ($0["name"] as? String)?.contains("p99") == true }?["note"] as? String ?? ""

@@ -42,10 +42,22 @@ public struct MarketScanner<S: Strategy>: Sendable {
         let universe = filter.select(listed)
         var outcomes = [Outcome?](repeating: nil, count: universe.count)
         if let streamed = source as? any StreamedAnalysisSource {
-            // Indicator state kept by the source: a few microseconds a symbol and no I/O, so no tasks either.
-            for (index, instrument) in universe.enumerated() {
-                try Task.checkCancellation()
-                outcomes[index] = try await analyze(instrument, at: time, streamed: streamed)
+            // Indicator state kept by the source, read for the whole universe in one look: no I/O, so no tasks.
+            let answers = streamed.analyses(of: universe.map(\.symbol), strategy: strategy, context: context, at: time)
+            for (index, answer) in answers.enumerated() {
+                let symbol = universe[index].symbol
+                switch answer {
+                case .success(.evaluated(let result)?):
+                    outcomes[index] = .evaluated(result)
+                case .success(.insufficientHistory(let bars, let needed)?):
+                    outcomes[index] = .skipped(ScanSkip(symbol: symbol,
+                                                        reason: .insufficientHistory(bars: bars, needed: needed)))
+                case .success(nil):
+                    // Not the state of `time`: computed from the candles.
+                    outcomes[index] = try await analyze(universe[index], at: time)
+                case .failure(let error):
+                    outcomes[index] = skipped(symbol, error)
+                }
             }
         } else {
             try await analyzeConcurrently(universe, at: time, into: &outcomes)
@@ -132,18 +144,9 @@ public struct MarketScanner<S: Strategy>: Sendable {
         return best.map { opportunities[$0] }
     }
 
-    private func analyze(_ instrument: Instrument, at time: Timestamp,
-                         streamed: (any StreamedAnalysisSource)? = nil) async throws -> Outcome {
+    private func analyze(_ instrument: Instrument, at time: Timestamp) async throws -> Outcome {
         let symbol = instrument.symbol
         do {
-            switch try streamed?.analysis(of: symbol, strategy: strategy, context: context, at: time) {
-            case .evaluated(let result)?:
-                return .evaluated(result)
-            case .insufficientHistory(let bars, let needed)?:
-                return .skipped(ScanSkip(symbol: symbol, reason: .insufficientHistory(bars: bars, needed: needed)))
-            case nil:
-                break
-            }
             var series = [[Candle]]()
             for requirement in strategy.requirements {
                 try Task.checkCancellation()
@@ -160,8 +163,13 @@ public struct MarketScanner<S: Strategy>: Sendable {
             throw CancellationError()
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            logger.warning("scan of \(symbol) failed, skipped", metadata: ["error": "\(error)"])
-            return .skipped(ScanSkip(symbol: symbol, reason: .failed("\(error)")))
+            return skipped(symbol, error)
         }
+    }
+
+    /// A symbol whose data failed: logged and skipped, and the scan goes on.
+    private func skipped(_ symbol: String, _ error: any Error) -> Outcome {
+        logger.warning("scan of \(symbol) failed, skipped", metadata: ["error": "\(error)"])
+        return .skipped(ScanSkip(symbol: symbol, reason: .failed("\(error)")))
     }
 }

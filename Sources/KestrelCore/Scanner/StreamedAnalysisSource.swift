@@ -8,6 +8,20 @@ public protocol StreamedAnalysisSource: MarketDataSource {
     /// does: an unknown symbol, or data too stale to trade on.
     func analysis(of symbol: String, strategy: some Strategy, context: StrategyContext, at time: Timestamp) throws
         -> StreamedAnalysis?
+
+    /// `analysis(of:strategy:context:at:)` of each of `symbols`, in one look at the source's state: what each
+    /// gives, or throws. A scan asks this once for its whole universe.
+    func analyses(of symbols: [String], strategy: some Strategy, context: StrategyContext, at time: Timestamp)
+        -> [Result<StreamedAnalysis?, any Error>]
+}
+
+extension StreamedAnalysisSource {
+    public func analyses(of symbols: [String], strategy: some Strategy, context: StrategyContext, at time: Timestamp)
+        -> [Result<StreamedAnalysis?, any Error>] {
+        symbols.map { symbol in
+            Result { try analysis(of: symbol, strategy: strategy, context: context, at: time) }
+        }
+    }
 }
 
 /// What a streamed source answers for one symbol.

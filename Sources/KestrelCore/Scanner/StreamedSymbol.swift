@@ -30,7 +30,9 @@ public struct StreamedSymbol: Sendable {
     public mutating func close(dueBy time: Timestamp) -> Bool { feeding { $0.close(dueBy: time) } }
 
     /// Candles missed during a break in the stream, oldest first.
-    public mutating func seed(_ missed: [Candle], timeframe: Timeframe) { feeding { $0.seed(missed, timeframe: timeframe) } }
+    public mutating func seed(_ missed: [Candle], timeframe: Timeframe) {
+        feeding { $0.seed(missed, timeframe: timeframe) }
+    }
 
     /// The close time of the newest primary candle the indicators hold.
     public var analysedUntil: Timestamp? { analyzer.primaryClosedUntil }

@@ -197,7 +197,7 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
     public func fillGaps(closedBy time: Timestamp) async {
         let behind = state.withLock { state in
             state.series.compactMap { symbol, series -> (String, Timestamp)? in
-                guard let until = series.candles.closedUntil, until + series.candles.base.seconds <= time else { return nil }
+                guard let until = series.candles.closedUntil, until + base.seconds <= time else { return nil }
                 return (symbol, until)
             }
         }
@@ -248,18 +248,32 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
         throws -> StreamedAnalysis? {
         guard strategy.requirements == requirements else { return nil }
         return try state.withLock { state in
-            switch state.series[symbol]?.answer(strategy, context: context, at: time) {
-            case .analysis(let analysis)?:
-                return analysis
-            case .ahead?:
-                // The scanner computes the state of `time` from the candles instead.
-                return nil
-            case .stale(let closedUntil, let due)?:
-                state.staleSkips += 1
-                throw StaleData(symbol: symbol, closedUntil: closedUntil, due: due)
-            case nil:
-                throw UnknownSymbol(symbol: symbol)
-            }
+            try Self.analysis(of: symbol, strategy: strategy, context: context, at: time, in: &state).get()
+        }
+    }
+
+    public func analyses(of symbols: [String], strategy: some Strategy, context: StrategyContext, at time: Timestamp)
+        -> [Result<StreamedAnalysis?, any Error>] {
+        guard strategy.requirements == requirements else { return symbols.map { _ in .success(nil) } }
+        // One lock for the whole universe: a scan reads every symbol, most of them unchanged since the last one.
+        return state.withLock { state in
+            symbols.map { Self.analysis(of: $0, strategy: strategy, context: context, at: time, in: &state) }
+        }
+    }
+
+    private static func analysis(of symbol: String, strategy: some Strategy, context: StrategyContext,
+                                 at time: Timestamp, in state: inout State) -> Result<StreamedAnalysis?, any Error> {
+        switch state.series[symbol]?.answer(strategy, context: context, at: time) {
+        case .analysis(let analysis)?:
+            return .success(analysis)
+        case .ahead?:
+            // The scanner computes the state of `time` from the candles instead.
+            return .success(nil)
+        case .stale(let closedUntil, let due)?:
+            state.staleSkips += 1
+            return .failure(StaleData(symbol: symbol, closedUntil: closedUntil, due: due))
+        case nil:
+            return .failure(UnknownSymbol(symbol: symbol))
         }
     }
 
