@@ -95,11 +95,11 @@ final class FakeSource: MarketDataSource, Sendable {
                 ($0.score, $0.confidence, $1.symbol) > ($1.score, $1.confidence, $0.symbol)
             }
             for top in [0, 1, 3, 5, 20, 50] {
-                #expect(MarketScanner<DefaultStrategy>.rank(opportunities, top: top).map(\.price)
+                #expect(Opportunity.rank(opportunities, top: top).map(\.price)
                     == sorted.prefix(top).map(\.price))
                 // Ranked where they lie (a backtest's), the same.
                 var inPlace = opportunities
-                MarketScanner<DefaultStrategy>.rank(&inPlace, top: top)
+                Opportunity.rank(&inPlace, top: top)
                 #expect(inPlace.map(\.price) == sorted.prefix(top).map(\.price))
             }
         }

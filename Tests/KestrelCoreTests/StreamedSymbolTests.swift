@@ -44,6 +44,8 @@ import Testing
             // Asked again without a new candle: the kept verdict, the same.
             #expect(symbol.evaluate(strategy, context: context) == expected)
             #expect(symbol.analysedUntil == cold.primaryClosedUntil)
+            // The close time kept equals the one the candles give.
+            #expect(symbol.candles.closedUntil == symbol.candles.closed[.oneHour]?.last.map { $0.time + 3_600 })
             compared += 1
             if expected?.isActionable == true { signals += 1 }
         }
@@ -66,5 +68,57 @@ import Testing
         let cold = SymbolAnalyzer(symbol: "LTC", requirements: requirements, candles: [Array(hourly[..<300])])
         #expect(explained == cold.evaluate(strategy, context: StrategyContext(explains: true)))
         #expect(bare == cold.evaluate(strategy, context: StrategyContext(explains: false)))
+    }
+
+    @Test func aSymbolBehindIsAnsweredStaleAndOneAheadIsLeftToTheCandles() throws {
+        let strategy = DefaultStrategy()
+        let hourly = Resampler.resample(try KestrelMarketDataAccess.candles("LTCUSD"), base: .thirtyMinutes,
+                                        to: .oneHour)
+        var candles = StreamedCandles(base: .oneHour, timeframes: [.oneHour], capacity: 2_000)
+        candles.seed(Array(hourly[..<300]), timeframe: .oneHour)
+        var symbol = StreamedSymbol(symbol: "LTC", candles: candles, requirements: [strategy.requirements[0]])
+        let closedUntil = try #require(symbol.candles.closedUntil)
+        // Within the hour after the newest close: current.
+        guard case .evaluated? = symbol.answer(strategy, context: StrategyContext(), at: closedUntil + 3_599) else {
+            Issue.record("a current symbol is evaluated")
+            return
+        }
+        // An hour later the next candle is due and missing.
+        guard case .stale(let until, let due)? = symbol.answer(strategy, context: StrategyContext(),
+                                                               at: closedUntil + 3_600) else {
+            Issue.record("a symbol behind is stale")
+            return
+        }
+        #expect(until == closedUntil && due == closedUntil + 3_600)
+        // Asked of a time before its newest candle: not the state of that time.
+        #expect(symbol.answer(strategy, context: StrategyContext(), at: closedUntil - 1) == nil)
+    }
+
+    @Test func symbolsAreFoundAndChangedWhereTheyLieAfterOneIsRemoved() throws {
+        let hourly = Resampler.resample(try KestrelMarketDataAccess.candles("LTCUSD"), base: .thirtyMinutes,
+                                        to: .oneHour)
+        let requirements = [DefaultStrategy().requirements[0]]
+        var market = StreamedSymbols()
+        for (index, name) in ["A", "B", "C", "D"].enumerated() {
+            var candles = StreamedCandles(base: .oneHour, timeframes: [.oneHour], capacity: 2_000)
+            candles.seed(Array(hourly[..<(100 + index)]), timeframe: .oneHour)
+            market.insert(StreamedSymbol(symbol: name, candles: candles, requirements: requirements))
+        }
+        market.remove("B")
+        #expect(market.symbols == ["A", "C", "D"])
+        #expect(!market.contains("B") && market.read("B") { $0.primaryBars } == nil)
+        // Each is still found under its own name after the renumbering.
+        #expect(market.read("C") { $0.primaryBars } == 102)
+        #expect(market.read("D") { $0.primaryBars } == 103)
+        // A change reaches the symbol held, not a copy.
+        let next = hourly[103]
+        #expect(market.change("D") { $0.seed([next], timeframe: .oneHour) } != nil)
+        #expect(market.read("D") { $0.primaryBars } == 104)
+        #expect(market.change("B") { _ in true } == nil)
+        // A symbol inserted again replaces the one held.
+        var fewer = StreamedCandles(base: .oneHour, timeframes: [.oneHour], capacity: 2_000)
+        fewer.seed(Array(hourly[..<10]), timeframe: .oneHour)
+        market.insert(StreamedSymbol(symbol: "A", candles: fewer, requirements: requirements))
+        #expect(market.count == 3 && market.read("A") { $0.primaryBars } == 10)
     }
 }

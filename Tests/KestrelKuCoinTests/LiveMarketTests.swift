@@ -2,6 +2,7 @@ import Foundation
 import KestrelCore
 @testable import KestrelKuCoin
 import KestrelKuCoinFake
+import Logging
 import Synchronization
 import Testing
 
@@ -16,13 +17,13 @@ import Testing
     }
 
     /// Runs `body` with a live market warmed up at the fake's `now` over `symbols` symbols.
-    static func withWarmMarket(symbols: Int, _ body: (KuCoinLiveMarket, Timestamp) async throws -> Void)
-        async throws {
+    static func withWarmMarket(symbols: Int, logger: Logger = Logger(label: "kestrel.kucoin.live"),
+                               _ body: (KuCoinLiveMarket, Timestamp) async throws -> Void) async throws {
         let nowTime = Timestamp(seconds: now / 1_000)
         try await fake(symbols: symbols).serve { url in
             try await RESTClientTests.withClient(url) { client in
                 let live = KuCoinLiveMarket(rest: KuCoinMarketData(client: client),
-                                            requirements: DefaultStrategy().requirements)
+                                            requirements: DefaultStrategy().requirements, logger: logger)
                 try await live.warmUp(at: nowTime)
                 try await body(live, nowTime)
             }
@@ -160,14 +161,20 @@ import Testing
     }
 
     @Test func aSymbolLeftBehindIsSkippedUntilItsCandlesCatchUp() async throws {
-        try await Self.withWarmMarket(symbols: 3) { live, nowTime in
+        let log = CapturedLog()
+        try await Self.withWarmMarket(symbols: 3, logger: log.logger) { live, nowTime in
             let scanner = MarketScanner(source: live, strategy: DefaultStrategy(), top: 5)
             // Two hours later with no push at all: every symbol is behind.
             let later = nowTime + 2 * Self.hour
             let stale = try await scanner.scan(at: later)
             #expect(stale.results.isEmpty)
             #expect(stale.skipped.count == 3)
+            #expect(stale.skipped.allSatisfy { if case .stale = $0.reason { true } else { false } })
             #expect(live.staleSkips == 3)
+            // Each symbol behind is logged once for its missing candle, however many scans skip it.
+            _ = try await scanner.scan(at: later + 60)
+            #expect(live.staleSkips == 6)
+            #expect(log.messages.filter { $0.hasPrefix("candles behind") }.count == 3)
             // The gap is filled over REST (the fake's clock stands still, so its newest candles are the ones
             // the warm-up had): still behind, still skipped.
             await live.fillGaps(closedBy: later)
@@ -190,6 +197,32 @@ import Testing
                                  low: 9, close: 10.5, volume: 1)
             live.apply(.candle(symbol: "XBTUSDTM", timeframe: .oneHour, candle: current), now: nowTime)
             #expect(live.latest("XBTUSDTM").forming == current)
+        }
+    }
+}
+
+/// A logger whose messages a test reads back.
+final class CapturedLog: Sendable {
+    private let lines = Mutex([String]())
+
+    var messages: [String] { lines.withLock { $0 } }
+
+    var logger: Logger {
+        Logger(label: "captured") { _ in Handler(log: self) }
+    }
+
+    private struct Handler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            log.lines.withLock { $0.append("\(event.message)") }
         }
     }
 }

@@ -284,7 +284,8 @@ struct RunCommand: AsyncParsableCommand {
             _ = await Self.finishes(answers, within: .seconds(2))
         }
         let violations = try await RunInvariants.check(desk: desk, venue: venue, journal: journal,
-                                                       settings: settings.engine, logger: logger)
+                                                       settings: settings.engine, lateness: 60 + replayGrace,
+                                                       logger: logger)
         await venue.close()
         await venueEvents.value
         var summary = RunSummary(engine: await desk.engine, recorder: recorder,

@@ -233,6 +233,8 @@ enum ScanOutput {
             switch skip.reason {
             case .insufficientHistory(let bars, let needed):
                 text += "  skipped \(skip.symbol): \(bars) candles, \(needed) needed\n"
+            case .stale(let closedUntil, let due):
+                text += "  skipped \(skip.symbol): candles until \(closedUntil.map { "\($0)" } ?? "none"), \(due) due\n"
             case .failed(let message):
                 text += "  failed \(skip.symbol): \(message)\n"
             }

@@ -10,8 +10,10 @@ enum RunInvariants {
         var description: String
     }
 
+    /// `lateness` is how late, in engine seconds, the engine may act on a grace that ran out: a monitor interval plus
+    /// the run's own message passing, which a replay multiplies by its speed.
     static func check(desk: TradingDesk, venue: any Venue, journal: SQLiteJournal, settings: EngineSettings,
-                      logger: Logger) async throws -> [Violation] {
+                      lateness: Int64, logger: Logger) async throws -> [Violation] {
         let engine = await desk.engine
         let snapshot: VenueSnapshot
         do {
@@ -62,8 +64,8 @@ enum RunInvariants {
                 violations.append(Violation(description: "\(symbol) has no stop on the venue for its \(position.lots) lots"))
             }
         }
-        // And no position went unprotected longer than the grace, give or take a monitor interval.
-        if engine.statistics.maxUnprotectedSeconds > settings.stopGraceSeconds + 60 {
+        // And no position went unprotected longer than the grace, give or take the lateness allowed.
+        if engine.statistics.maxUnprotectedSeconds > settings.stopGraceSeconds + lateness {
             violations.append(Violation(description: "a position went \(engine.statistics.maxUnprotectedSeconds) s "
                 + "without an acknowledged stop (grace \(settings.stopGraceSeconds) s)"))
         }

@@ -255,7 +255,7 @@ public struct EngineBacktest<S: Strategy>: Sendable {
                 // Swapped, not copied: the next scan overwrites this array in place, unshared.
                 signals.results.withLock { swap(&$0, &results) }
                 sequence += 1
-                MarketScanner<S>.rank(&candidates, top: top)
+                Opportunity.rank(&candidates, top: top)
                 let snapshot = ScanSnapshot(sequence: sequence, opportunities: candidates, scanStarted: closeTime,
                                             scanFinished: closeTime)
                 desk.feed(.snapshot(snapshot), at: closeTime)

@@ -25,8 +25,8 @@ public struct StreamedCandles: Sendable {
     /// The timeframes kept.
     public var timeframes: [Timeframe] { closed.keys.sorted() }
 
-    /// The close time of the newest closed base candle.
-    public var closedUntil: Timestamp? { closed[base]?.last.map { $0.time + base.seconds } }
+    /// The close time of the newest closed base candle. Kept, not looked up: a scan asks it of every symbol.
+    public private(set) var closedUntil: Timestamp?
 
     /// Seeds `timeframe` with history (oldest first) from before the stream: candles at or before the newest one
     /// already held are skipped. Seed the higher timeframes before the base, so that the base's candles after the
@@ -94,9 +94,14 @@ public struct StreamedCandles: Sendable {
 
     private mutating func append(_ candles: [Candle], to timeframe: Timeframe) {
         guard !candles.isEmpty else { return }
-        var list = closed[timeframe] ?? []
+        // Appended where the list lies: a copy taken out of the dictionary shares its storage, and appending to it
+        // copied every candle held at each close.
+        Self.append(candles, to: &closed[timeframe, default: []], capacity: capacity)
+        if timeframe == base, let newest = closed[base]?.last { closedUntil = newest.time + base.seconds }
+    }
+
+    private static func append(_ candles: [Candle], to list: inout [Candle], capacity: Int) {
         for candle in candles where list.last.map({ candle.time > $0.time }) ?? true { list.append(candle) }
         if list.count > capacity + capacity / 4 { list.removeFirst(list.count - capacity) }
-        closed[timeframe] = list
     }
 }

@@ -29,18 +29,13 @@ public struct MarketScanner<S: Strategy>: Sendable {
         self.logger = logger
     }
 
-    private enum Outcome: Sendable {
-        case evaluated(SignalResult)
-        case skipped(ScanSkip)
-    }
-
     /// Scans the market as of `time`.
     public func scan(at time: Timestamp) async throws -> ScanResult {
         let clock = ContinuousClock()
         let started = clock.now
         let listed = try await source.instruments(at: time)
         let universe = filter.select(listed)
-        var outcomes = [Outcome?](repeating: nil, count: universe.count)
+        var outcomes = [ScanOutcome?](repeating: nil, count: universe.count)
         if let streamed = source as? any StreamedAnalysisSource {
             // Indicator state kept by the source, read for the whole universe in one look: no I/O, so no tasks.
             let answers = streamed.analyses(of: universe.map(\.symbol), strategy: strategy, context: context, at: time)
@@ -52,6 +47,11 @@ public struct MarketScanner<S: Strategy>: Sendable {
                 case .success(.insufficientHistory(let bars, let needed)?):
                     outcomes[index] = .skipped(ScanSkip(symbol: symbol,
                                                         reason: .insufficientHistory(bars: bars, needed: needed)))
+                case .success(.stale(let closedUntil, let due)?):
+                    // Not logged here: at each period's start every symbol is stale until its close comes in, and a
+                    // scan runs at every close. The source logs a symbol that stays behind.
+                    outcomes[index] = .skipped(ScanSkip(symbol: symbol, reason: .stale(closedUntil: closedUntil,
+                                                                                       due: due)))
                 case .success(nil):
                     // Not the state of `time`: computed from the candles.
                     outcomes[index] = try await analyze(universe[index], at: time)
@@ -63,12 +63,13 @@ public struct MarketScanner<S: Strategy>: Sendable {
             try await analyzeConcurrently(universe, at: time, into: &outcomes)
         }
         try Task.checkCancellation()
-        return result(of: outcomes, universe: universe, listed: listed.count, at: time, duration: clock.now - started)
+        return ScanResult(outcomes, universe: universe, listed: listed.count, top: top, at: time,
+                          duration: clock.now - started)
     }
 
     private func analyzeConcurrently(_ universe: [Instrument], at time: Timestamp,
-                                     into outcomes: inout [Outcome?]) async throws {
-        try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+                                     into outcomes: inout [ScanOutcome?]) async throws {
+        try await withThrowingTaskGroup(of: (Int, ScanOutcome).self) { group in
             var next = 0
             func startNext() {
                 guard next < universe.count else { return }
@@ -86,65 +87,7 @@ public struct MarketScanner<S: Strategy>: Sendable {
         }
     }
 
-    private func result(of outcomes: [Outcome?], universe: [Instrument], listed: Int, at time: Timestamp,
-                        duration: Duration) -> ScanResult {
-        var results = [SignalResult]()
-        var skipped = [ScanSkip]()
-        var candidates = [Opportunity]()
-        for (index, outcome) in outcomes.enumerated() {
-            switch outcome {
-            case .evaluated(let result)?:
-                results.append(result)
-                if result.isActionable {
-                    let instrument = universe[index]
-                    let price = instrument.lastPrice > 0 ? instrument.lastPrice : result.price
-                    candidates.append(Opportunity(result: result, price: price, dataTime: time,
-                                                  instrument: instrument))
-                }
-            case .skipped(let skip)?:
-                skipped.append(skip)
-            case nil:
-                break
-            }
-        }
-        return ScanResult(opportunities: Self.rank(candidates, top: top), results: results, skipped: skipped,
-                          listed: listed, universe: universe.map(\.symbol), asOf: time, duration: duration)
-    }
-
-    /// Whether `a` ranks before `b`: the better score, then the higher confidence, then the symbol first in order.
-    static func ranksBefore(_ a: Opportunity, _ b: Opportunity) -> Bool {
-        (a.score, a.confidence, b.symbol) > (b.score, b.confidence, a.symbol)
-    }
-
-    /// `rank(_:top:)` where the opportunities lie: sorted in place (stably, as `rank` sorts) and cut to the `top`.
-    /// A backtest ranks at every scan into an array it keeps, and so copies and allocates nothing.
-    public static func rank(_ opportunities: inout [Opportunity], top: Int) {
-        opportunities.sort(by: ranksBefore)
-        if opportunities.count > max(0, top) { opportunities.removeSubrange(max(0, top)...) }
-    }
-
-    /// Best score first; ties broken by confidence, then symbol, so a ranking is reproducible.
-    public static func rank(_ opportunities: [Opportunity], top: Int) -> [Opportunity] {
-        let before = ranksBefore
-        let top = max(0, top)
-        guard top > 0 else { return [] }
-        // The best `top` picked by position, and only they copied, once: an opportunity is some 400 bytes, and a
-        // live market's scan has hundreds of candidates (sorting them all moved each one several times, a fifth of
-        // such a scan). A candidate goes after every one it does not rank before, so equals keep their order, as a
-        // stable sort would.
-        var best = [Int]()
-        best.reserveCapacity(top + 1)
-        for index in opportunities.indices {
-            var position = best.count
-            while position > 0, before(opportunities[index], opportunities[best[position - 1]]) { position -= 1 }
-            guard position < top else { continue }
-            best.insert(index, at: position)
-            if best.count > top { best.removeLast() }
-        }
-        return best.map { opportunities[$0] }
-    }
-
-    private func analyze(_ instrument: Instrument, at time: Timestamp) async throws -> Outcome {
+    private func analyze(_ instrument: Instrument, at time: Timestamp) async throws -> ScanOutcome {
         let symbol = instrument.symbol
         do {
             var series = [[Candle]]()
@@ -168,8 +111,44 @@ public struct MarketScanner<S: Strategy>: Sendable {
     }
 
     /// A symbol whose data failed: logged and skipped, and the scan goes on.
-    private func skipped(_ symbol: String, _ error: any Error) -> Outcome {
+    private func skipped(_ symbol: String, _ error: any Error) -> ScanOutcome {
         logger.warning("scan of \(symbol) failed, skipped", metadata: ["error": "\(error)"])
         return .skipped(ScanSkip(symbol: symbol, reason: .failed("\(error)")))
+    }
+}
+
+/// What a scan got for one symbol. Not nested in the generic scanner: a type of a generic context has its metadata
+/// looked up at run time, and a scan touched it for every symbol.
+private enum ScanOutcome: Sendable {
+    case evaluated(SignalResult)
+    case skipped(ScanSkip)
+}
+
+extension ScanResult {
+    /// The result of a scan that got `outcomes` for `universe`, in its order: the actionable ones ranked.
+    fileprivate init(_ outcomes: [ScanOutcome?], universe: [Instrument], listed: Int, top: Int, at time: Timestamp,
+                     duration: Duration) {
+        var results = [SignalResult]()
+        results.reserveCapacity(outcomes.count)
+        var skipped = [ScanSkip]()
+        var candidates = [Opportunity]()
+        for index in outcomes.indices {
+            switch outcomes[index] {
+            case .evaluated(let result)?:
+                results.append(result)
+                if result.isActionable {
+                    let instrument = universe[index]
+                    let price = instrument.lastPrice > 0 ? instrument.lastPrice : result.price
+                    candidates.append(Opportunity(result: result, price: price, dataTime: time,
+                                                  instrument: instrument))
+                }
+            case .skipped(let skip)?:
+                skipped.append(skip)
+            case nil:
+                break
+            }
+        }
+        self.init(opportunities: Opportunity.rank(candidates, top: top), results: results,
+                  skipped: skipped, listed: listed, universe: universe.map(\.symbol), asOf: time, duration: duration)
     }
 }

@@ -37,6 +37,8 @@ public struct ScanSkip: Sendable, Equatable {
     public enum Reason: Sendable, Equatable {
         /// Fewer primary candles than the strategy needs.
         case insufficientHistory(bars: Int, needed: Int)
+        /// The newest closed candle ends at `closedUntil`, before the one due at `due` (a streamed market).
+        case stale(closedUntil: Timestamp?, due: Timestamp)
         /// Fetching or evaluating failed; the message says how.
         case failed(String)
     }

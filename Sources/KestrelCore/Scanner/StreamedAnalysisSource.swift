@@ -3,9 +3,9 @@
 /// The scanner asks it for the strategy's verdict instead of fetching candles and recomputing them: a scan then
 /// costs only the candles closed since the last one, and no request.
 public protocol StreamedAnalysisSource: MarketDataSource {
-    /// The verdict of `strategy` on `symbol` as of `time`; nil when the source keeps no state for this strategy's
-    /// timeframes or its state is not that of `time` (the scanner then fetches the candles). Throws as `candles`
-    /// does: an unknown symbol, or data too stale to trade on.
+    /// The verdict of `strategy` on `symbol` as of `time` (or why there is none: too few candles, or candles behind
+    /// `time`); nil when the source keeps no state for this strategy's timeframes or its state is not that of `time`
+    /// (the scanner then fetches the candles). Throws for a symbol it does not hold.
     func analysis(of symbol: String, strategy: some Strategy, context: StrategyContext, at time: Timestamp) throws
         -> StreamedAnalysis?
 
@@ -25,8 +25,11 @@ extension StreamedAnalysisSource {
 }
 
 /// What a streamed source answers for one symbol.
-public enum StreamedAnalysis: Sendable {
+public enum StreamedAnalysis: Sendable, Equatable {
     case evaluated(SignalResult)
     /// The primary timeframe has too few candles: `bars` of the `needed`.
     case insufficientHistory(bars: Int, needed: Int)
+    /// The newest closed candle ends at `closedUntil`, before the one due at `due`: not traded until it catches up.
+    /// Every symbol is so for a moment at each period's start, while the venue's closes come in.
+    case stale(closedUntil: Timestamp?, due: Timestamp)
 }

@@ -48,28 +48,26 @@ public struct StreamedSymbol: Sendable {
         return result
     }
 
-    /// What a scan as of `time` gets from this symbol.
-    public enum Answer: Sendable {
-        case analysis(StreamedAnalysis)
-        /// The newest closed base candle ends at `closedUntil`, before the one due at `due`.
-        case stale(closedUntil: Timestamp?, due: Timestamp)
-        /// The indicators hold a candle that closes after `time`: not the state of `time`.
-        case ahead
-    }
-
-    /// The verdict as of `time`, checked first for stale candles (the base candle that ended last before `time` must
-    /// be held) and for indicators ahead of `time`. Called where the symbol lies (`series[symbol]?.answer(...)`):
-    /// a copy would take some four kilobytes of indicator state with it.
-    public mutating func answer(_ strategy: some Strategy, context: StrategyContext, at time: Timestamp) -> Answer {
+    /// The base candle due as of `time` (the one that ended last), when the newest one held is older; nil when the
+    /// candles are current.
+    public func overdue(at time: Timestamp) -> (closedUntil: Timestamp?, due: Timestamp)? {
         let base = candles.base
         let due = Timestamp(seconds: time.seconds / base.seconds * base.seconds)
         let closedUntil = candles.closedUntil
-        if closedUntil.map({ $0 < due }) ?? true { return .stale(closedUntil: closedUntil, due: due) }
-        if let until = analysedUntil, until > time { return .ahead }
+        return closedUntil.map({ $0 < due }) ?? true ? (closedUntil, due) : nil
+    }
+
+    /// The verdict as of `time`, checked first for stale candles (the base candle that ended last before `time` must
+    /// be held); nil when the indicators hold a candle that closes after `time` (not the state of `time`). Called
+    /// where the symbol lies (see `StreamedSymbols`): a copy would take some kilobytes of indicator state with it.
+    public mutating func answer(_ strategy: some Strategy, context: StrategyContext, at time: Timestamp)
+        -> StreamedAnalysis? {
+        if let (closedUntil, due) = overdue(at: time) { return .stale(closedUntil: closedUntil, due: due) }
+        if let until = analysedUntil, until > time { return nil }
         guard let result = evaluate(strategy, context: context) else {
-            return .analysis(.insufficientHistory(bars: primaryBars, needed: requirements[0].minimum))
+            return .insufficientHistory(bars: primaryBars, needed: requirements[0].minimum)
         }
-        return .analysis(.evaluated(result))
+        return .evaluated(result)
     }
 
     /// Runs `change` on the candles, then feeds the indicators every candle it closed, timeframe by timeframe.

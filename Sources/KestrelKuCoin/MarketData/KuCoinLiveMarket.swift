@@ -8,8 +8,8 @@ import Synchronization
 /// Each symbol's indicators are kept current as its candles close (`StreamedSymbol`): a scan reads them as they stand
 /// and evaluates only the symbols with a new candle since the last one.
 ///
-/// A symbol whose newest closed candle is older than the one due is stale: `candles` and `analysis` refuse it (the
-/// scan skips it, so it is never traded) until the stream, or a gap filled over REST after a reconnect, brings it up
+/// A symbol whose newest closed candle is older than the one due is stale: `candles` refuses it and `analysis`
+/// answers so (the scan skips it, so it is never traded) until the stream, or a gap filled over REST after a reconnect, brings it up
 /// to date.
 public final class KuCoinLiveMarket: StreamedAnalysisSource {
     /// The symbols' history as the strategy needs it: the timeframe streamed, and how many candles of each.
@@ -22,11 +22,28 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
     private let state = Mutex(State())
 
     private struct State {
-        var instruments: [Instrument] = []
-        var series: [String: StreamedSymbol] = [:]
+        var instruments: [Instrument] = [] { didSet { held = nil } }
+        /// Changed in place at every push and scan: `held` is dropped by hand where symbols are added or removed.
+        var series = StreamedSymbols()
+        /// The listed instruments whose candles are held, in listing order: worked out again only once the listing
+        /// or the symbols held change, not at every scan.
+        var held: [Instrument]?
         var prices: [String: Double] = [:]
         var staleSkips = 0
+        /// The candle each symbol was last logged as overdue for: logged once per candle.
+        var overdueLogged: [String: Timestamp] = [:]
+
+        mutating func heldInstruments() -> [Instrument] {
+            if let held { return held }
+            let held = instruments.filter { series.contains($0.symbol) }
+            self.held = held
+            return held
+        }
     }
+
+    /// How long after its period ends a candle may be missing before the symbol is logged as behind: KuCoin pushes
+    /// the next candle at the new period's first trade, and the feed closes a quiet symbol's candle by the clock.
+    public static let overdueGrace: Int64 = 120
 
     /// A symbol's candles are behind: the newest closed one ends at `closedUntil`, before the one due at `due`.
     public struct StaleData: Error, Sendable, CustomStringConvertible {
@@ -49,7 +66,7 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
     }
 
     /// The symbols whose candles are held.
-    public var symbols: [String] { state.withLock { $0.series.keys.sorted() } }
+    public var symbols: [String] { state.withLock { $0.series.symbols.sorted() } }
 
     /// How many times a scan skipped a symbol for stale candles.
     public var staleSkips: Int { state.withLock { $0.staleSkips } }
@@ -59,7 +76,9 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
 
     /// The newest closed base candle of `symbol`, and the one forming.
     public func latest(_ symbol: String) -> (closed: Candle?, forming: Candle?) {
-        state.withLock { ($0.series[symbol]?.candles.closed[base]?.last, $0.series[symbol]?.candles.forming) }
+        state.withLock { state in
+            state.series.read(symbol) { ($0.candles.closed[base]?.last, $0.candles.forming) } ?? (nil, nil)
+        }
     }
 
     /// Lists the market and loads the history of every instrument `select` keeps, `parallelism` symbols at a time
@@ -95,12 +114,14 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
         let open = Set(listed.map(\.symbol))
         let (delisted, new) = state.withLock { state -> ([String], [String]) in
             state.instruments = listed
-            let delisted = state.series.keys.filter { !open.contains($0) }.sorted()
+            let delisted = state.series.symbols.filter { !open.contains($0) }.sorted()
             for symbol in delisted {
-                state.series[symbol] = nil
+                state.series.remove(symbol)
+                state.held = nil
                 state.prices[symbol] = nil
+                state.overdueLogged[symbol] = nil
             }
-            return (delisted, select(listed).map(\.symbol).filter { !state.series.keys.contains($0) })
+            return (delisted, select(listed).map(\.symbol).filter { !state.series.contains($0) })
         }
         for symbol in delisted { logger.notice("symbol delisted: dropped", metadata: ["symbol": "\(symbol)"]) }
         let added = try await load(new, closedBy: now, parallelism: parallelism, progress: { _, _ in })
@@ -149,7 +170,10 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
             series.seed(candles, timeframe: timeframe)
         }
         let streamed = StreamedSymbol(symbol: symbol, candles: series, requirements: requirements)
-        state.withLock { $0.series[symbol] = streamed }
+        state.withLock { state in
+            state.series.insert(streamed)
+            state.held = nil
+        }
     }
 
     /// Takes in a stream event heard at `now`; returns the symbols whose base candle it closed. A candle that starts
@@ -171,7 +195,7 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
             }
             let closed = state.withLock { state -> Int in
                 state.prices[symbol] = candle.close
-                return state.series[symbol]?.push(candle) ?? 0
+                return state.series.change(symbol) { $0.push(candle) } ?? 0
             }
             return closed > 0 ? [symbol] : []
         case .price(let symbol, let price, _):
@@ -188,7 +212,7 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
     public func closeDue(by time: Timestamp) -> [String] {
         state.withLock { state in
             var closed = [String]()
-            for symbol in state.series.keys where state.series[symbol]!.close(dueBy: time) { closed.append(symbol) }
+            state.series.changeAll { if $0.close(dueBy: time) { closed.append($0.symbol) } }
             return closed.sorted()
         }
     }
@@ -196,15 +220,18 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
     /// After a break in the stream: the candles each symbol missed, closed by `time`, over REST.
     public func fillGaps(closedBy time: Timestamp) async {
         let behind = state.withLock { state in
-            state.series.compactMap { symbol, series -> (String, Timestamp)? in
-                guard let until = series.candles.closedUntil, until + base.seconds <= time else { return nil }
-                return (symbol, until)
+            var behind = [(String, Timestamp)]()
+            state.series.forEach { series in
+                if let until = series.candles.closedUntil, until + base.seconds <= time {
+                    behind.append((series.symbol, until))
+                }
             }
+            return behind
         }
         for (symbol, until) in behind {
             do {
                 let missed = try await rest.candles(symbol: symbol, timeframe: base, from: until, to: time)
-                state.withLock { $0.series[symbol]?.seed(missed, timeframe: base) }
+                state.withLock { _ = $0.series.change(symbol) { $0.seed(missed, timeframe: base) } }
             } catch {
                 logger.warning("gap not filled", metadata: ["symbol": "\(symbol)", "error": "\(error)"])
             }
@@ -214,33 +241,39 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
     /// The candles held for `symbol`, without the staleness check: what a signal's re-validation reads.
     public func heldCandles(_ symbol: String, timeframe: Timeframe, limit: Int, closedBy time: Timestamp) -> [Candle]? {
         state.withLock { state in
-            state.series[symbol].map { Array($0.candles.candles(timeframe, limit: limit, closedBy: time)) }
+            state.series.read(symbol) { Array($0.candles.candles(timeframe, limit: limit, closedBy: time)) }
         }
     }
 
     /// The instruments listed at the warm-up that have candles held.
     public var heldInstruments: [Instrument] {
-        state.withLock { state in state.instruments.filter { state.series.keys.contains($0.symbol) } }
+        state.withLock { $0.heldInstruments() }
     }
 
     // MARK: MarketDataSource
 
     public func instruments(at time: Timestamp) async throws -> [Instrument] {
         state.withLock { state in
-            state.instruments.filter { state.series.keys.contains($0.symbol) }.map { instrument in
-                var instrument = instrument
-                if let price = state.prices[instrument.symbol] { instrument.lastPrice = price }
-                return instrument
+            var instruments = state.heldInstruments()
+            for index in instruments.indices {
+                if let price = state.prices[instruments[index].symbol] { instruments[index].lastPrice = price }
             }
+            return instruments
         }
     }
 
     public func candles(symbol: String, timeframe: Timeframe, limit: Int, closedBy time: Timestamp) async throws
         -> [Candle] {
         try state.withLock { state in
-            guard let series = state.series[symbol] else { throw UnknownSymbol(symbol: symbol) }
-            if timeframe == base { try checkFresh(symbol, closedUntil: series.candles.closedUntil, at: time, &state) }
-            return Array(series.candles.candles(timeframe, limit: limit, closedBy: time))
+            guard let (overdue, candles) = state.series.read(symbol, { series in
+                (series.overdue(at: time), Array(series.candles.candles(timeframe, limit: limit, closedBy: time)))
+            }) else { throw UnknownSymbol(symbol: symbol) }
+            if timeframe == base, let (closedUntil, due) = overdue {
+                state.staleSkips += 1
+                logOverdue(symbol, closedUntil: closedUntil, due: due, at: time, &state)
+                throw StaleData(symbol: symbol, closedUntil: closedUntil, due: due)
+            }
+            return candles
         }
     }
 
@@ -248,7 +281,7 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
         throws -> StreamedAnalysis? {
         guard strategy.requirements == requirements else { return nil }
         return try state.withLock { state in
-            try Self.analysis(of: symbol, strategy: strategy, context: context, at: time, in: &state).get()
+            try analysis(of: symbol, strategy: strategy, context: context, at: time, in: &state).get()
         }
     }
 
@@ -257,33 +290,31 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
         guard strategy.requirements == requirements else { return symbols.map { _ in .success(nil) } }
         // One lock for the whole universe: a scan reads every symbol, most of them unchanged since the last one.
         return state.withLock { state in
-            symbols.map { Self.analysis(of: $0, strategy: strategy, context: context, at: time, in: &state) }
+            symbols.map { analysis(of: $0, strategy: strategy, context: context, at: time, in: &state) }
         }
     }
 
-    private static func analysis(of symbol: String, strategy: some Strategy, context: StrategyContext,
-                                 at time: Timestamp, in state: inout State) -> Result<StreamedAnalysis?, any Error> {
-        switch state.series[symbol]?.answer(strategy, context: context, at: time) {
-        case .analysis(let analysis)?:
-            return .success(analysis)
-        case .ahead?:
-            // The scanner computes the state of `time` from the candles instead.
-            return .success(nil)
-        case .stale(let closedUntil, let due)?:
-            state.staleSkips += 1
-            return .failure(StaleData(symbol: symbol, closedUntil: closedUntil, due: due))
-        case nil:
+    private func analysis(of symbol: String, strategy: some Strategy, context: StrategyContext,
+                          at time: Timestamp, in state: inout State) -> Result<StreamedAnalysis?, any Error> {
+        // nil inside: the indicators are ahead of `time`, and the scanner computes its state from the candles.
+        guard let answer = state.series.change(symbol, { $0.answer(strategy, context: context, at: time) }) else {
             return .failure(UnknownSymbol(symbol: symbol))
         }
+        if case .stale(let closedUntil, let due)? = answer {
+            state.staleSkips += 1
+            logOverdue(symbol, closedUntil: closedUntil, due: due, at: time, &state)
+        }
+        return .success(answer)
     }
 
-    /// Throws `StaleData` (and counts the skip) when the base candle that ended last before `time` is not held.
-    private func checkFresh(_ symbol: String, closedUntil: Timestamp?, at time: Timestamp, _ state: inout State)
-        throws {
-        let due = Timestamp(seconds: time.seconds / base.seconds * base.seconds)
-        if closedUntil.map({ $0 < due }) ?? true {
-            state.staleSkips += 1
-            throw StaleData(symbol: symbol, closedUntil: closedUntil, due: due)
-        }
+    /// Logs a symbol whose due candle is missing `overdueGrace` after its period ended, once per candle.
+    private func logOverdue(_ symbol: String, closedUntil: Timestamp?, due: Timestamp, at time: Timestamp,
+                            _ state: inout State) {
+        guard time.seconds - due.seconds >= Self.overdueGrace, state.overdueLogged[symbol] != due else { return }
+        state.overdueLogged[symbol] = due
+        logger.warning("candles behind: not traded until they catch up", metadata: [
+            "symbol": "\(symbol)", "closed_until": "\(closedUntil.map { "\($0)" } ?? "never")", "due": "\(due)",
+        ])
     }
 }
+
