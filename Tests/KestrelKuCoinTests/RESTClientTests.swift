@@ -33,15 +33,7 @@ import Testing
     static func withClient<T: Sendable>(_ baseURL: String, timeout: Duration = .seconds(60), attempts: Int = 4,
                                         limiter: KuCoinRateLimiter = KuCoinRateLimiter(),
                                         _ body: (KuCoinRESTClient) async throws -> T) async throws -> T {
-        let client = try client(baseURL, timeout: timeout, attempts: attempts, limiter: limiter)
-        do {
-            let result = try await body(client)
-            try await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+        try await client(baseURL, timeout: timeout, attempts: attempts, limiter: limiter).using(body)
     }
 
     /// The KuCoin error `body` throws; nil when it throws none.

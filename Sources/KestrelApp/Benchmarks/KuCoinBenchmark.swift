@@ -237,14 +237,8 @@ struct KuCoinBenchmark {
         static func with<T: Sendable>(_ url: String, _ body: (Session) async throws -> T) async throws -> T {
             var logger = Logger(label: "kestrel.bench.kucoin")
             logger.logLevel = .error
-            let client = try KuCoinRESTClient(configuration: .init(baseURL: url), logger: logger)
-            do {
-                let result = try await body(Session(client: client, logger: logger))
-                try await client.shutdown()
-                return result
-            } catch {
-                try? await client.shutdown()
-                throw error
+            return try await KuCoinRESTClient(configuration: .init(baseURL: url), logger: logger).using { client in
+                try await body(Session(client: client, logger: logger))
             }
         }
 

@@ -166,28 +166,14 @@ struct BacktestCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let started = clock.now
         let backtest = SignalBacktest(instrument: instrument, settings: exchange, timeframe: timeframe)
-        let results = await withTaskGroup(of: SweepRow.self) { group in
-            var rows = [SweepRow]()
-            var next = 0
-            func add() {
-                guard next < pairs.count else { return }
-                let pair = pairs[next]
-                next += 1
-                group.addTask {
-                    let result = backtest.run(SMACrossStrategy(fast: pair.fast, slow: pair.slow), candles: candles)
-                    let report = BacktestReport(result)
-                    return SweepRow(fast: pair.fast, slow: pair.slow, trades: result.trades.count,
-                                    profitPercent: report.summary.profitPercent, maxDrawdown: report.summary.maxDrawdown,
-                                    sharpe: report.summary.sharpe)
-                }
-            }
-            for _ in 0..<workers { add() }
-            for await row in group {
-                rows.append(row)
-                add()
-            }
-            return rows
-        }
+        var results = [SweepRow]()
+        try await pairs.forEachConcurrently(width: workers, { pair in
+            let result = backtest.run(SMACrossStrategy(fast: pair.fast, slow: pair.slow), candles: candles)
+            let report = BacktestReport(result)
+            return SweepRow(fast: pair.fast, slow: pair.slow, trades: result.trades.count,
+                            profitPercent: report.summary.profitPercent, maxDrawdown: report.summary.maxDrawdown,
+                            sharpe: report.summary.sharpe)
+        }) { _, row in results.append(row) }
         let elapsed = clock.now - started
         let seconds = elapsed.totalSeconds
         let ranked = results.sorted { ($0.profitPercent, $1.fast) > ($1.profitPercent, $0.fast) }

@@ -38,14 +38,6 @@ struct ExchangeOptions: ParsableArguments {
 
     /// Runs `body` with a KuCoin client, closed afterwards whatever happens.
     func withKuCoin<T>(_ body: (KuCoinRESTClient) async throws -> T) async throws -> T {
-        let client = try kucoinClient()
-        do {
-            let result = try await body(client)
-            try await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+        try await kucoinClient().using(body)
     }
 }

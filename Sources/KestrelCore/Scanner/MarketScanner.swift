@@ -69,21 +69,8 @@ public struct MarketScanner<S: Strategy>: Sendable {
 
     private func analyzeConcurrently(_ universe: [Instrument], at time: Timestamp,
                                      into outcomes: inout [ScanOutcome?]) async throws {
-        try await withThrowingTaskGroup(of: (Int, ScanOutcome).self) { group in
-            var next = 0
-            func startNext() {
-                guard next < universe.count else { return }
-                let index = next
-                let instrument = universe[index]
-                next += 1
-                group.addTask { (index, try await self.analyze(instrument, at: time)) }
-            }
-            for _ in 0..<min(parallelism, universe.count) { startNext() }
-            while let (index, outcome) = try await group.next() {
-                outcomes[index] = outcome
-                try Task.checkCancellation()
-                startNext()
-            }
+        try await universe.forEachConcurrently(width: parallelism, { try await self.analyze($0, at: time) }) {
+            outcomes[$0] = $1
         }
     }
 

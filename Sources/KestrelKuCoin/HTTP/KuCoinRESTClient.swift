@@ -67,6 +67,20 @@ public final class KuCoinRESTClient: Sendable {
     /// Closes the connections. Call once, when done.
     public func shutdown() async throws { try await http.shutdown() }
 
+    /// Runs `body` with this client, then shuts it down, whether `body` returned or threw (an error of the
+    /// shutdown itself is thrown only after a `body` that returned).
+    public func using<T>(_ body: (KuCoinRESTClient) async throws -> T) async throws -> T {
+        let result: T
+        do {
+            result = try await body(self)
+        } catch {
+            try? await shutdown()
+            throw error
+        }
+        try await shutdown()
+        return result
+    }
+
     /// What has been sent so far.
     public var requests: Tally { tally.withLock { $0 } }
 

@@ -132,33 +132,24 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
     /// Loads the history of `symbols`, `parallelism` at a time; returns the ones loaded.
     private func load(_ symbols: [String], closedBy now: Timestamp, parallelism: Int,
                       progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) async throws -> [String] {
-        let loaded = Locked([String]())
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var next = 0
-            func start() {
-                guard next < symbols.count else { return }
-                let symbol = symbols[next]
-                next += 1
-                group.addTask {
-                    do {
-                        try await self.load(symbol, closedBy: now)
-                        let done = loaded.withLock {
-                            $0.append(symbol)
-                            return $0.count
-                        }
-                        progress(done, symbols.count)
-                    } catch is CancellationError {
-                        throw CancellationError()
-                    } catch {
-                        self.logger.warning("history not loaded; symbol left out",
-                                            metadata: ["symbol": "\(symbol)", "error": "\(error)"])
-                    }
-                }
+        var loaded = [String]()
+        try await symbols.forEachConcurrently(width: parallelism, { symbol -> Bool in
+            do {
+                try await self.load(symbol, closedBy: now)
+                return true
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                self.logger.warning("history not loaded; symbol left out",
+                                    metadata: ["symbol": "\(symbol)", "error": "\(error)"])
+                return false
             }
-            for _ in 0..<max(1, parallelism) { start() }
-            while try await group.next() != nil { start() }
+        }) { index, done in
+            guard done else { return }
+            loaded.append(symbols[index])
+            progress(loaded.count, symbols.count)
         }
-        return loaded.withLock { $0.sorted() }
+        return loaded.sorted()
     }
 
     /// Loads `symbol`'s history closed by `time`: higher timeframes first, then the base, which goes on to build them.
