@@ -55,14 +55,21 @@ import Testing
         #expect(signals > 0, "the comparison covered signals, not only holds")
     }
 
-    @Test func aNewContextIsNotAnsweredFromTheKeptVerdict() throws {
-        let strategy = DefaultStrategy()
+    /// LTCUSD's first `count` hours seeded into a symbol named `name` that follows the default strategy's primary
+    /// timeframe only.
+    static func ltcSymbol(_ name: String = "LTC", hours count: Int) throws -> (StreamedSymbol, hourly: [Candle]) {
         let hourly = Resampler.resample(try KestrelMarketDataAccess.candles("LTCUSD"), base: .thirtyMinutes,
                                         to: .oneHour)
         var candles = StreamedCandles(base: .oneHour, timeframes: [.oneHour], capacity: 2_000)
-        candles.seed(Array(hourly[..<300]), timeframe: .oneHour)
+        candles.seed(Array(hourly[..<count]), timeframe: .oneHour)
+        return (StreamedSymbol(symbol: name, candles: candles, requirements: [DefaultStrategy().requirements[0]]),
+                hourly)
+    }
+
+    @Test func aNewContextIsNotAnsweredFromTheKeptVerdict() throws {
+        let strategy = DefaultStrategy()
+        var (symbol, hourly) = try Self.ltcSymbol(hours: 300)
         let requirements = [strategy.requirements[0]]
-        var symbol = StreamedSymbol(symbol: "LTC", candles: candles, requirements: requirements)
         let explained = symbol.evaluate(strategy, context: StrategyContext(explains: true))
         let bare = symbol.evaluate(strategy, context: StrategyContext(explains: false))
         let cold = SymbolAnalyzer(symbol: "LTC", requirements: requirements, candles: [Array(hourly[..<300])])
@@ -72,11 +79,7 @@ import Testing
 
     @Test func aSymbolBehindIsAnsweredStaleAndOneAheadIsLeftToTheCandles() throws {
         let strategy = DefaultStrategy()
-        let hourly = Resampler.resample(try KestrelMarketDataAccess.candles("LTCUSD"), base: .thirtyMinutes,
-                                        to: .oneHour)
-        var candles = StreamedCandles(base: .oneHour, timeframes: [.oneHour], capacity: 2_000)
-        candles.seed(Array(hourly[..<300]), timeframe: .oneHour)
-        var symbol = StreamedSymbol(symbol: "LTC", candles: candles, requirements: [strategy.requirements[0]])
+        var (symbol, _) = try Self.ltcSymbol(hours: 300)
         let closedUntil = try #require(symbol.candles.closedUntil)
         // Within the hour after the newest close: current.
         guard case .evaluated? = symbol.answer(strategy, context: StrategyContext(), at: closedUntil + 3_599) else {
@@ -95,14 +98,12 @@ import Testing
     }
 
     @Test func symbolsAreFoundAndChangedWhereTheyLieAfterOneIsRemoved() throws {
-        let hourly = Resampler.resample(try KestrelMarketDataAccess.candles("LTCUSD"), base: .thirtyMinutes,
-                                        to: .oneHour)
-        let requirements = [DefaultStrategy().requirements[0]]
         var market = StreamedSymbols()
+        var hourly = [Candle]()
         for (index, name) in ["A", "B", "C", "D"].enumerated() {
-            var candles = StreamedCandles(base: .oneHour, timeframes: [.oneHour], capacity: 2_000)
-            candles.seed(Array(hourly[..<(100 + index)]), timeframe: .oneHour)
-            market.insert(StreamedSymbol(symbol: name, candles: candles, requirements: requirements))
+            let (symbol, candles) = try Self.ltcSymbol(name, hours: 100 + index)
+            market.insert(symbol)
+            hourly = candles
         }
         market.remove("B")
         #expect(market.symbols == ["A", "C", "D"])
@@ -116,9 +117,7 @@ import Testing
         #expect(market.read("D") { $0.primaryBars } == 104)
         #expect(market.change("B") { _ in true } == nil)
         // A symbol inserted again replaces the one held.
-        var fewer = StreamedCandles(base: .oneHour, timeframes: [.oneHour], capacity: 2_000)
-        fewer.seed(Array(hourly[..<10]), timeframe: .oneHour)
-        market.insert(StreamedSymbol(symbol: "A", candles: fewer, requirements: requirements))
+        market.insert(try Self.ltcSymbol("A", hours: 10).0)
         #expect(market.count == 3 && market.read("A") { $0.primaryBars } == 10)
     }
 }
