@@ -20,6 +20,7 @@ public final class FakeKuCoin: Sendable {
 
     private struct State {
         var market: FakeMarket
+        var account = FakeAccount()
         var faults: [String: [FakeFault]] = [:]
         var received: [Received] = []
         var spent = 0
@@ -155,6 +156,13 @@ public final class FakeKuCoin: Sendable {
     static let weights: [String: Int] = ["/api/v1/timestamp": 2, "/api/v1/contracts/active": 3,
                                          "/api/v1/kline/query": 3, "/api/v1/bullet-public": 10]
 
+    /// The account the private endpoints answer for, changed by a test.
+    public func updateAccount(_ change: @Sendable (inout FakeAccount) -> Void) {
+        state.withLock { change(&$0.account) }
+    }
+
+    public var account: FakeAccount { state.withLock { $0.account } }
+
     /// The fake's clock now, in milliseconds.
     public var nowMilliseconds: Int64 { clock() }
 
@@ -165,6 +173,7 @@ public final class FakeKuCoin: Sendable {
         router.get("/api/v1/timestamp") { _, _ in
             Self.success("\(self.clock())")
         }
+        addPrivateRoutes(to: router)
         router.get("/api/v1/contracts/active") { _, _ in
             let contracts = self.state.withLock { $0.market.contracts.map(\.json) }
             return Self.success("[\(contracts.joined(separator: ","))]")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A REST endpoint of KuCoin Futures, with what the rate limiter needs to know of it: the resource pool its requests
 /// draw on and their weight in that pool (KuCoin's OpenAPI specs, `spec/apis.csv`; docs/kucoin.md).
 public struct KuCoinEndpoint: Sendable, Hashable, CustomStringConvertible {
@@ -25,6 +27,12 @@ public struct KuCoinEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(method) \(path)" }
+
+    /// The path with its `{name}` parts replaced by `values` (a part without a value is left as it is, and the
+    /// venue refuses the request).
+    public func path(with values: [String: String]) -> String {
+        values.reduce(path) { path, value in path.replacingOccurrences(of: "{\(value.key)}", with: value.value) }
+    }
 }
 
 extension KuCoinEndpoint {
@@ -38,4 +46,10 @@ extension KuCoinEndpoint {
     /// A token and the addresses for the public WebSocket.
     public static let publicBullet = KuCoinEndpoint(method: "POST", path: "/api/v1/bullet-public", pool: .public,
                                                     weight: 10, isRead: true)
+
+    // Private: signed with the account's key, in the futures pool of that key.
+
+    /// The futures account in one currency (`currency=USDT`; KuCoin answers for XBT when none is named).
+    public static let accountOverview = KuCoinEndpoint(method: "GET", path: "/api/v1/account-overview",
+                                                       pool: .futures, weight: 5)
 }

@@ -70,6 +70,7 @@ public enum KuCoinErrorCode {
     public static let noPosition = "300009"
     public static let duplicateClientOrderID = "300018"
     public static let marginModeMismatch = "330005"
+    public static let headersMissing = "400001"
     public static let timestampOutOfRange = "400002"
     public static let tooManyRequests = "429000"
     public static let internalError = "500000"
