@@ -8,7 +8,7 @@ import Hummingbird
 extension FakeKuCoin {
     func addPrivateRoutes(to router: Router<BasicRequestContext>) {
         router.get("/api/v1/account-overview") { request, _ in
-            if let refusal = try await self.refusal(of: request) { return refusal }
+            if let refusal = self.refusal(of: request) { return refusal }
             guard request.uri.queryParameters.get("currency") == "USDT" else {
                 // KuCoin answers for XBT when no currency is named: a USDT account must ask.
                 return Self.failure(status: 200, code: "100001", message: "only USDT is held here")
@@ -18,7 +18,7 @@ extension FakeKuCoin {
     }
 
     /// KuCoin's answer to a request whose authentication is wrong, or nil when it is right.
-    func refusal(of request: Request, body: String = "") async throws -> Response? {
+    func refusal(of request: Request, body: String = "") -> Response? {
         let headers = request.headers
         func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { headers[$0] } }
         guard let key = header("KC-API-KEY"), let signature = header("KC-API-SIGN"),

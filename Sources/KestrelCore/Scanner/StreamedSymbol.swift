@@ -54,7 +54,8 @@ public struct StreamedSymbol: Sendable {
         let base = candles.base
         let due = Timestamp(seconds: time.seconds / base.seconds * base.seconds)
         let closedUntil = candles.closedUntil
-        return closedUntil.map({ $0 < due }) ?? true ? (closedUntil, due) : nil
+        if let closedUntil, closedUntil >= due { return nil }
+        return (closedUntil, due)
     }
 
     /// The verdict as of `time`, checked first for stale candles (the base candle that ended last before `time` must

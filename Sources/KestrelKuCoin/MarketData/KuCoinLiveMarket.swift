@@ -23,15 +23,36 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
 
     private struct State {
         var instruments: [Instrument] = [] { didSet { held = nil } }
-        /// Changed in place at every push and scan: `held` is dropped by hand where symbols are added or removed.
-        var series = StreamedSymbols()
+        /// Changed in place at every push and scan; symbols are added and dropped only by `add` and `drop`, which
+        /// keep `held` right.
+        private(set) var series = StreamedSymbols()
         /// The listed instruments whose candles are held, in listing order: worked out again only once the listing
         /// or the symbols held change, not at every scan.
-        var held: [Instrument]?
+        private var held: [Instrument]?
         var prices: [String: Double] = [:]
         var staleSkips = 0
         /// The candle each symbol was last logged as overdue for: logged once per candle.
         var overdueLogged: [String: Timestamp] = [:]
+
+        mutating func add(_ symbol: StreamedSymbol) {
+            series.insert(symbol)
+            held = nil
+        }
+
+        /// Drops a delisted symbol and everything held for it.
+        mutating func drop(_ symbol: String) {
+            series.remove(symbol)
+            held = nil
+            prices[symbol] = nil
+            overdueLogged[symbol] = nil
+        }
+
+        /// Changes a held symbol's state in place; nil when it is not held.
+        mutating func change<R>(_ symbol: String, _ change: (inout StreamedSymbol) -> R) -> R? {
+            series.change(symbol, change)
+        }
+
+        mutating func changeAll(_ change: (inout StreamedSymbol) -> Void) { series.changeAll(change) }
 
         mutating func heldInstruments() -> [Instrument] {
             if let held { return held }
@@ -115,12 +136,7 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
         let (delisted, new) = state.withLock { state -> ([String], [String]) in
             state.instruments = listed
             let delisted = state.series.symbols.filter { !open.contains($0) }.sorted()
-            for symbol in delisted {
-                state.series.remove(symbol)
-                state.held = nil
-                state.prices[symbol] = nil
-                state.overdueLogged[symbol] = nil
-            }
+            for symbol in delisted { state.drop(symbol) }
             return (delisted, select(listed).map(\.symbol).filter { !state.series.contains($0) })
         }
         for symbol in delisted { logger.notice("symbol delisted: dropped", metadata: ["symbol": "\(symbol)"]) }
@@ -161,10 +177,7 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
             series.seed(candles, timeframe: timeframe)
         }
         let streamed = StreamedSymbol(symbol: symbol, candles: series, requirements: requirements)
-        state.withLock { state in
-            state.series.insert(streamed)
-            state.held = nil
-        }
+        state.withLock { $0.add(streamed) }
     }
 
     /// Takes in a stream event heard at `now`; returns the symbols whose base candle it closed. A candle that starts
@@ -186,7 +199,7 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
             }
             let closed = state.withLock { state -> Int in
                 state.prices[symbol] = candle.close
-                return state.series.change(symbol) { $0.push(candle) } ?? 0
+                return state.change(symbol) { $0.push(candle) } ?? 0
             }
             return closed > 0 ? [symbol] : []
         case .price(let symbol, let price, _):
@@ -203,7 +216,7 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
     public func closeDue(by time: Timestamp) -> [String] {
         state.withLock { state in
             var closed = [String]()
-            state.series.changeAll { if $0.close(dueBy: time) { closed.append($0.symbol) } }
+            state.changeAll { if $0.close(dueBy: time) { closed.append($0.symbol) } }
             return closed.sorted()
         }
     }
@@ -222,7 +235,7 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
         for (symbol, until) in behind {
             do {
                 let missed = try await rest.candles(symbol: symbol, timeframe: base, from: until, to: time)
-                state.withLock { _ = $0.series.change(symbol) { $0.seed(missed, timeframe: base) } }
+                state.withLock { _ = $0.change(symbol) { $0.seed(missed, timeframe: base) } }
             } catch {
                 logger.warning("gap not filled", metadata: ["symbol": "\(symbol)", "error": "\(error)"])
             }
@@ -288,7 +301,7 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
     private func analysis(of symbol: String, strategy: some Strategy, context: StrategyContext,
                           at time: Timestamp, in state: inout State) -> Result<StreamedAnalysis?, any Error> {
         // nil inside: the indicators are ahead of `time`, and the scanner computes its state from the candles.
-        guard let answer = state.series.change(symbol, { $0.answer(strategy, context: context, at: time) }) else {
+        guard let answer = state.change(symbol, { $0.answer(strategy, context: context, at: time) }) else {
             return .failure(UnknownSymbol(symbol: symbol))
         }
         if case .stale(let closedUntil, let due)? = answer {
