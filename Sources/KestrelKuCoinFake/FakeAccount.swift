@@ -25,12 +25,16 @@ public struct FakeAccount: Sendable {
 
     public init() {}
 
-    /// `GET /api/v1/account-overview`'s data, as the documentation shows it (numbers, not strings).
+    /// `GET /api/v1/account-overview`'s data, as the documentation shows it (numbers, not strings). The margins and
+    /// unrealised PnL are kept in line with the trading state by `FakeTrading.recompute(_:in:)` whenever it changes.
     var overviewJSON: String {
         let equity = walletBalance + unrealisedPnL
         let available = walletBalance - positionMargin - orderMargin
-        return "{\"accountEquity\":\(equity),\"unrealisedPNL\":\(unrealisedPnL),\"marginBalance\":\(equity),"
-            + "\"positionMargin\":\(positionMargin),\"orderMargin\":\(orderMargin),\"frozenFunds\":0,"
-            + "\"availableBalance\":\(available),\"currency\":\"USDT\"}"
+        return FakeWire.object([
+            "accountEquity": FakeWire.number(equity), "unrealisedPNL": FakeWire.number(unrealisedPnL),
+            "marginBalance": FakeWire.number(equity), "positionMargin": FakeWire.number(positionMargin),
+            "orderMargin": FakeWire.number(orderMargin), "frozenFunds": "0",
+            "availableBalance": FakeWire.number(available), "currency": "\"USDT\"",
+        ])
     }
 }

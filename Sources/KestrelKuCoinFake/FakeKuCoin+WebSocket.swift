@@ -16,6 +16,8 @@ extension FakeKuCoin {
         var port = 0
         var issued = 0
         var validTokens: Set<String> = []
+        /// The valid tokens given by `bullet-private`: only a connection made with one hears private topics.
+        var privateTokens: Set<String> = []
         var nextConnection = 0
         var connections: [Int: Connection] = [:]
         /// Connections made so far, and subscriptions received.
@@ -31,6 +33,8 @@ extension FakeKuCoin {
     struct Connection {
         var topics: Set<String> = []
         var control: AsyncStream<Control>.Continuation
+        /// Made with a private token.
+        var isPrivate = false
     }
 
     enum Control: Sendable {
@@ -69,7 +73,12 @@ extension FakeKuCoin {
     public func setSilent(_ silent: Bool) { stream.withLock { $0.silent = silent } }
 
     /// Every token given so far stops being valid: a connection with one is refused (KuCoin's 401).
-    public func expireTokens() { stream.withLock { $0.validTokens.removeAll() } }
+    public func expireTokens() {
+        stream.withLock {
+            $0.validTokens.removeAll()
+            $0.privateTokens.removeAll()
+        }
+    }
 
     /// Sends `text` to every connection subscribed to `topic`; how many got it.
     @discardableResult
@@ -91,7 +100,7 @@ extension FakeKuCoin {
             .joined(separator: ",")
         return push(topic: topic, """
             {"topic":"\(topic)","type":"message","data":{"symbol":"\(symbol)","candles":[\(candles)],\
-            "time":\(clock())},"subject":"candle.stick"}
+            "time":\(nowMilliseconds)},"subject":"candle.stick"}
             """)
     }
 
@@ -102,16 +111,18 @@ extension FakeKuCoin {
         return push(topic: topic, """
             {"topic":"\(topic)","type":"message","subject":"tickerV2","sn":1,"data":{"symbol":"\(symbol)",\
             "sequence":1,"bestBidSize":713,"bestBidPrice":"\(bid)","bestAskPrice":"\(ask)","bestAskSize":1037,\
-            "ts":\(clock() * 1_000_000)}}
+            "ts":\(nowMilliseconds * 1_000_000)}}
             """)
     }
 
-    /// A bullet in the documentation's shape, its endpoint this fake's WebSocket.
-    func issueBullet() -> String {
+    /// A bullet in the documentation's shape, its endpoint this fake's WebSocket; a private one's token opens a
+    /// connection that may subscribe to private topics.
+    func issueBullet(private isPrivate: Bool = false) -> String {
         stream.withLock { state in
             state.issued += 1
-            let token = "token-\(state.issued)"
+            let token = isPrivate ? "private-token-\(state.issued)" : "token-\(state.issued)"
             state.validTokens.insert(token)
+            if isPrivate { state.privateTokens.insert(token) }
             return """
                 {"instanceServers":[{"pingInterval":\(state.pingInterval),"endpoint":"ws://127.0.0.1:\(state.port)/endpoint",\
                 "protocol":"websocket","encrypt":false,"pingTimeout":\(state.pingTimeout)}],"token":"\(token)"}
@@ -139,7 +150,8 @@ extension FakeKuCoin {
             guard state.validTokens.contains(token) else { return nil }
             state.nextConnection += 1
             state.opened += 1
-            state.connections[state.nextConnection] = Connection(control: control)
+            state.connections[state.nextConnection] = Connection(control: control,
+                                                                 isPrivate: state.privateTokens.contains(token))
             return state.nextConnection
         }
         guard let id else {
@@ -181,14 +193,30 @@ extension FakeKuCoin {
         if stream.withLock({ $0.silent }) { return }
         switch type {
         case "ping":
-            try await outbound.write(.text("{\"id\":\"\(id)\",\"type\":\"pong\",\"timestamp\":\(clock() * 1_000)}"))
+            try await outbound.write(.text(
+                "{\"id\":\"\(id)\",\"type\":\"pong\",\"timestamp\":\(nowMilliseconds * 1_000)}"))
         case "subscribe", "unsubscribe":
-            guard let topic = object["topic"] as? String, let colon = topic.firstIndex(of: ":") else {
+            guard let topic = object["topic"] as? String, !topic.isEmpty else {
                 try await outbound.write(.text("{\"id\":\"\(id)\",\"type\":\"error\",\"code\":404,\"data\":\"topic\"}"))
                 return
             }
-            let prefix = topic[..<colon]
-            let topics = topic[topic.index(after: colon)...].split(separator: ",").map { "\(prefix):\($0)" }
+            // `/prefix:a,b` is one subscription per symbol; a topic without a colon (most private ones, such as
+            // `/contractMarket/tradeOrders`) is a subscription to itself.
+            let topics: [String]
+            let prefix: Substring
+            if let colon = topic.firstIndex(of: ":") {
+                prefix = topic[..<colon]
+                topics = topic[topic.index(after: colon)...].split(separator: ",").map { "\(prefix):\($0)" }
+            } else {
+                prefix = topic[...]
+                topics = [topic]
+            }
+            if type == "subscribe", Self.privateTopics.contains(String(prefix)),
+               stream.withLock({ $0.connections[connection]?.isPrivate != true }) {
+                try await outbound.write(.text("{\"id\":\"\(id)\",\"type\":\"error\",\"code\":401,"
+                    + "\"data\":\"private channel needs a private token\"}"))
+                return
+            }
             stream.withLock { state in
                 if type == "subscribe" {
                     state.subscriptions += topics.count

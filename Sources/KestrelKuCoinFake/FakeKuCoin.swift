@@ -5,11 +5,13 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// A fake of KuCoin Futures' public REST API on 127.0.0.1, answering with the documentation's payloads, with faults on
-/// demand: for the tests and benchmarks of the KuCoin adapter, never for trading.
+/// A fake of KuCoin Futures' REST API and WebSocket on 127.0.0.1, answering with the documentation's payloads, with
+/// faults on demand: for the tests and benchmarks of the KuCoin adapter, never for trading. Public market data, and
+/// a signed private half that trades (orders, stops, positions, fills, margin modes, private pushes) against prices
+/// a test sets.
 ///
-/// Every answer carries the `gw-ratelimit-*` headers of a pool with `quota` weight per `window`; a request over the
-/// quota gets KuCoin's 429.
+/// Every answer carries the `gw-ratelimit-*` headers of a pool with `quota` weight per `window` (the public pool,
+/// or the private one for a signed endpoint); a request over the quota gets KuCoin's 429.
 public final class FakeKuCoin: Sendable {
     /// A request the fake received.
     public struct Received: Sendable, Equatable {
@@ -18,16 +20,19 @@ public final class FakeKuCoin: Sendable {
         public var query: [String: String]
     }
 
-    private struct State {
+    struct State {
         var market: FakeMarket
         var account = FakeAccount()
+        /// Orders, positions, fills and prices (FakeKuCoin+Trading.swift).
+        var trading = FakeTrading()
         var faults: [String: [FakeFault]] = [:]
         var received: [Received] = []
-        var spent = 0
-        var windowStart: Int64 = 0
+        /// The public endpoints' pool, and the private ones' (KuCoin meters those per key).
+        var publicPool = FakeRatePool()
+        var privatePool = FakeRatePool()
     }
 
-    private let state: Mutex<State>
+    let state: Mutex<State>
     /// The WebSocket side: tokens, connections, their subscriptions (FakeKuCoin+WebSocket.swift).
     let stream = Mutex(StreamState())
     /// Where the server's tasks run.
@@ -114,21 +119,17 @@ public final class FakeKuCoin: Sendable {
         }
     }
 
-    /// Spends `weight` of the window's quota; the headers to send, and whether the quota was exceeded.
-    func spend(_ weight: Int) -> (headers: HTTPFields, exceeded: Bool) {
+    /// Spends `weight` of the window's quota of the private pool or the public one; the headers to send (the
+    /// pool's), and whether the quota was exceeded.
+    func spend(_ weight: Int, private isPrivate: Bool = false) -> (headers: HTTPFields, exceeded: Bool) {
         // Windows of real time, as KuCoin's, whatever time the market's clock says.
         let elapsed = (ContinuousClock.now - started).components
         let now = elapsed.seconds * 1_000 + elapsed.attoseconds / 1_000_000_000_000_000
-        return state.withLock { state in
-            if now - state.windowStart >= windowMilliseconds {
-                state.windowStart = now
-                state.spent = 0
-            }
-            let exceeded = state.spent + weight > quota
-            if !exceeded { state.spent += weight }
-            return (Self.rateHeaders(limit: quota, remaining: quota - state.spent,
-                                     reset: windowMilliseconds - (now - state.windowStart)), exceeded)
+        let (remaining, reset, exceeded) = state.withLock { state in
+            isPrivate ? state.privatePool.spend(weight, now: now, quota: quota, window: windowMilliseconds)
+                : state.publicPool.spend(weight, now: now, quota: quota, window: windowMilliseconds)
         }
+        return (Self.rateHeaders(limit: quota, remaining: remaining, reset: reset), exceeded)
     }
 
     static func rateHeaders(limit: Int, remaining: Int, reset: Int64) -> HTTPFields {
@@ -152,7 +153,8 @@ public final class FakeKuCoin: Sendable {
         json("{\"code\":\"\(code)\",\"msg\":\"\(message)\"}", status: .init(code: status))
     }
 
-    /// Each endpoint's weight in the public pool (KuCoin's specs, docs/kucoin.md).
+    /// Each endpoint's weight in the public pool (KuCoin's specs, docs/kucoin.md); the private endpoints' weights are
+    /// in `privateWeight(method:path:)`.
     static let weights: [String: Int] = ["/api/v1/timestamp": 2, "/api/v1/contracts/active": 3,
                                          "/api/v1/kline/query": 3, "/api/v1/bullet-public": 10]
 
@@ -174,6 +176,9 @@ public final class FakeKuCoin: Sendable {
             Self.success("\(self.clock())")
         }
         addPrivateRoutes(to: router)
+        addOrderRoutes(to: router)
+        addPositionRoutes(to: router)
+        addPrivateStreamRoutes(to: router)
         router.get("/api/v1/contracts/active") { _, _ in
             let contracts = self.state.withLock { $0.market.contracts.map(\.json) }
             return Self.success("[\(contracts.joined(separator: ","))]")
@@ -203,8 +208,9 @@ public final class FakeKuCoin: Sendable {
     }
 }
 
-/// Counts each request against the quota and adds the rate-limit headers to its answer; plays the queued fault of its
-/// path, if any, before the route answers.
+/// Counts each request against its pool's quota (private endpoints have their own pool) and adds the pool's
+/// rate-limit headers to its answer; plays the queued fault of its path, if any: before the route answers, or after it
+/// has acted (`afterActing`, `stallAfterActing`).
 struct FaultMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let fake: FakeKuCoin
@@ -219,7 +225,9 @@ struct FaultMiddleware: RouterMiddleware {
                                                                        reset: Int64(reset)))
             return response
         }
-        let (headers, exceeded) = fake.spend(FakeKuCoin.weights[request.uri.path] ?? 1)
+        let privateWeight = FakeKuCoin.privateWeight(method: request.method, path: request.uri.path)
+        let (headers, exceeded) = fake.spend(privateWeight ?? FakeKuCoin.weights[request.uri.path] ?? 1,
+                                             private: privateWeight != nil)
         var response: Response
         if exceeded {
             response = FakeKuCoin.failure(status: 429, code: "429000", message: "Too Many Requests")
@@ -232,6 +240,13 @@ struct FaultMiddleware: RouterMiddleware {
                 response = try await next(request, context)
             case .body(let text)?:
                 response = FakeKuCoin.json(text)
+            case .afterActing(let status, let code, let message)?:
+                // The route acts (an order is placed), and its answer is lost: the client sees only the error.
+                _ = try await next(request, context)
+                response = FakeKuCoin.failure(status: status, code: code, message: message)
+            case .stallAfterActing(let milliseconds)?:
+                response = try await next(request, context)
+                try await Task.sleep(for: .milliseconds(milliseconds))
             case .rateLimited?, nil:
                 response = try await next(request, context)
             }

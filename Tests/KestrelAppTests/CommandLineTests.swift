@@ -17,10 +17,14 @@ struct Kestrel {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }()
 
-    static func run(_ arguments: [String]) throws -> Output {
+    /// Runs kestrel with `arguments`, and `environment` added to this process's.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -36,10 +40,10 @@ struct Kestrel {
 
     /// `run(_:)` on a thread of its own: an async test that waits for a process this way leaves Swift's cooperative
     /// pool (two threads on a 2-core machine) to the code under test, which a blocking wait would hold up.
-    static func runOnThread(_ arguments: [String]) async throws -> Output {
+    static func runOnThread(_ arguments: [String], environment: [String: String] = [:]) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
-                continuation.resume(with: Result { try run(arguments) })
+                continuation.resume(with: Result { try run(arguments, environment: environment) })
             }.start()
         }
     }

@@ -44,7 +44,7 @@ func temporaryDatabase() -> String {
         #expect(text.stderr.contains("invalid setting CHECK_INTERVAL=soon"))
         let unknown = try Kestrel.run(["run", "--duration", "1s", "--set", "NOPE=1"])
         #expect(unknown.status != 0)
-        let envFile = try Kestrel.temporaryFile(".env", "POSITION_UPDATE_INTERVAL=-5\nAPI_KEY=hunter2\n")
+        let envFile = try Kestrel.temporaryFile(".env", "POSITION_UPDATE_INTERVAL=-5\nKUCOIN_API_KEY=hunter2\n")
         let negative = try Kestrel.run(["run", "--duration", "1s", "--env-file", envFile])
         #expect(negative.status != 0)
         #expect(negative.stderr.contains("invalid setting POSITION_UPDATE_INTERVAL=-5"))
@@ -52,7 +52,7 @@ func temporaryDatabase() -> String {
     }
 
     @Test func secretsNeverReachTheOutput() throws {
-        let envFile = try Kestrel.temporaryFile(".env", "API_KEY=hunter2\nAPI_SECRET=sesame\nCHECK_INTERVAL=30\n")
+        let envFile = try Kestrel.temporaryFile(".env", "KUCOIN_API_KEY=hunter2\nKUCOIN_API_SECRET=sesame\nKUCOIN_API_PASSPHRASE=open\nCHECK_INTERVAL=30\n")
         let config = try Kestrel.run(["config", "--env-file", envFile])
         #expect(config.status == 0)
         #expect(config.stdout.contains("<set, hidden>"))

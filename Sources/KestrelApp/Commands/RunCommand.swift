@@ -3,6 +3,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import KestrelCore
+import KestrelKuCoin
 import KestrelMarketData
 import KestrelRuntime
 import KestrelStorage
@@ -77,6 +78,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The paper venue's own state file; default: the journal's path plus .paper.json.")
     var paperState: String?
 
+    @Flag(help: """
+        Trade real money: real orders on the KuCoin Futures account whose key is in KUCOIN_API_KEY, \
+        KUCOIN_API_SECRET and KUCOIN_API_PASSPHRASE (with --exchange kucoin).
+        """)
+    var live = false
+
     @OptionGroup var exchange: ExchangeOptions
 
     @OptionGroup var logging: LoggingOptions
@@ -90,30 +97,45 @@ struct RunCommand: AsyncParsableCommand {
         }
         let wallLimit = try duration.map(Self.parseDuration)
         let settings = try await loadSettings()
+        guard !live || exchange.exchange == .kucoin else {
+            throw ValidationError("--live trades on an exchange: add --exchange kucoin")
+        }
+        // The key is checked before anything else is loaded: a wrong one stops the run at once.
+        let account = live ? try await LiveAccount.connect(options: exchange, settings: settings, envFile: envFile,
+                                                           logger: logger) : nil
         let strategy = DefaultStrategy()
         let market: RunMarket
-        switch exchange.exchange {
-        case .embedded:
-            market = try RunMarket.replay(data: data, from: from, speed: speed, strategy: strategy)
-        case .kucoin:
-            guard data == nil, from == nil else {
-                throw ValidationError("--data and --from replay history; --exchange kucoin trades the market as it is now")
-            }
-            market = try await RunMarket.kucoin(exchange, strategy: strategy, logger: logger)
-        }
-        // The market's connections are closed however the run ends.
         do {
-            try await trade(on: market, settings: settings, strategy: strategy, wallLimit: wallLimit, logger: logger)
+            switch exchange.exchange {
+            case .embedded:
+                market = try RunMarket.replay(data: data, from: from, speed: speed, strategy: strategy)
+            case .kucoin:
+                guard data == nil, from == nil else {
+                    throw ValidationError("--data and --from replay history; --exchange kucoin trades the market as it is now")
+                }
+                market = try await RunMarket.kucoin(exchange, strategy: strategy, logger: logger)
+            }
+        } catch {
+            await account?.close()
+            throw error
+        }
+        // The market's and the account's connections are closed however the run ends.
+        do {
+            try await trade(on: market, account: account, settings: settings, strategy: strategy,
+                            wallLimit: wallLimit, logger: logger)
         } catch {
             await market.close()
+            await account?.close()
             throw error
         }
         await market.close()
+        await account?.close()
     }
 
-    /// The run itself, once its market is ready: the journal, the engine, the venue, the services, the shutdown.
-    private func trade(on market: RunMarket, settings: BotSettings, strategy: DefaultStrategy, wallLimit: Duration?,
-                       logger: Logger) async throws {
+    /// The run itself, once its market (and a live run's account) is ready: the journal, the engine, the venue, the
+    /// services, the shutdown.
+    private func trade(on market: RunMarket, account: LiveAccount?, settings: BotSettings, strategy: DefaultStrategy,
+                       wallLimit: Duration?, logger: Logger) async throws {
         var settings = settings
         // The grace is engine time, and a replay at 3600x turns one wall millisecond of message passing into 3.6 s:
         // a replay's grace is at least a quarter of a wall second, so the machinery's own latency never counts as a
@@ -123,7 +145,7 @@ struct RunCommand: AsyncParsableCommand {
             logger.info("🛡️ STOP_GRACE_SECONDS raised to \(replayGrace) s of market time for a \(NumberText.compact(market.speed))x replay")
             settings.stopGraceSeconds = replayGrace
         }
-        let path = db ?? DataDirectory.defaultDatabase(kucoin: exchange.exchange == .kucoin)
+        let path = db ?? DataDirectory.defaultDatabase(kucoin: exchange.exchange == .kucoin, live: account != nil)
         let paperPath = paperState ?? path + DataDirectory.paperStateSuffix
         if reset {
             try DataDirectory.moveAside(path, logger: logger)
@@ -151,7 +173,7 @@ struct RunCommand: AsyncParsableCommand {
                     + "start a new one with --reset")
             }
             // Without its venue the run cannot go on: an empty paper venue would close every position it holds.
-            guard paperSaved || saved.exchange != nil else {
+            guard account != nil || paperSaved || saved.exchange != nil else {
                 throw ValidationError("the run in \(path) resumes, but the paper venue's state \(paperPath) is "
                     + "missing; start a new run with --reset")
             }
@@ -162,7 +184,7 @@ struct RunCommand: AsyncParsableCommand {
                 + "cash \(NumberText.compact(saved.engine.cash)), \(saved.closedTrades.count) closed trade(s)"
             logger.notice("\(resumed)")
         } else {
-            if paperSaved {
+            if paperSaved, account == nil {
                 // The venue's file is written before the journal's first state: a run killed between the two left
                 // an untouched venue, which the new run starts afresh. One that traded belongs to another journal.
                 let untouched = (try? store.load()).flatMap { $0 }.map(\.isUntouched) ?? false
@@ -173,9 +195,10 @@ struct RunCommand: AsyncParsableCommand {
                 try FileManager.default.removeItem(atPath: paperPath)
             }
             start = market.start
+            // A live run starts with the account's wallet; reconciliation keeps the two equal from then on.
             engine = TradingEngine(settings: settings.engine, instruments: instruments,
-                                   startingCash: settings.startingBalance, revalidator: revalidator, startTime: start,
-                                   runID: newRunID)
+                                   startingCash: account?.overview.walletBalance ?? settings.startingBalance,
+                                   revalidator: revalidator, startTime: start, runID: newRunID)
         }
         engine.reserveOrderNumbers(through: try journal.highestOrderNumber(run: engine.runID))
         engine.remember(tradeIDs: try journal.recentTradeIDs(limit: 2_048))
@@ -183,21 +206,34 @@ struct RunCommand: AsyncParsableCommand {
         let recorder = RunRecorder()
         let board = OpportunityBoard(firstSequence: (saved?.engine.latestSnapshot?.sequence ?? 0) + 1)
         let clock = EngineClock(clock: ReplayClock(speed: market.speed), startingAt: start)
-        // The paper venue keeps its own file; a journal from before it did hands over the exchange it recorded.
-        let venue: PaperVenue
-        do {
-            venue = try PaperVenue(
-                exchange: saved?.exchange ?? PaperExchange(instruments: instruments, settings: settings.exchange),
-                faults: settings.paperFaults, store: store, now: { clock.now },
-                sleep: { milliseconds in try await clock.sleep(for: .milliseconds(milliseconds)) },
-                logger: Logger(label: "kestrel.paper"))
-        } catch {
-            throw ValidationError("\(error)")
+        let venue: any Venue
+        let paper: PaperVenue?
+        let kucoin: KuCoinVenue?
+        if let account {
+            kucoin = account.venue(instruments: instruments, settings: settings)
+            paper = nil
+            venue = kucoin!
+            if settings.paperFaults.isActive { logger.warning("🧪 PAPER_FAULTS is ignored: the venue is KuCoin") }
+        } else {
+            // The paper venue keeps its own file; a journal from before it did hands over the exchange it recorded.
+            do {
+                paper = try PaperVenue(
+                    exchange: saved?.exchange ?? PaperExchange(instruments: instruments, settings: settings.exchange),
+                    faults: settings.paperFaults, store: store, now: { clock.now },
+                    sleep: { milliseconds in try await clock.sleep(for: .milliseconds(milliseconds)) },
+                    logger: Logger(label: "kestrel.paper"))
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            kucoin = nil
+            venue = paper!
+            // A live market lists what it lists today: contracts listed since the venue's state was saved are added.
+            await paper?.list(instruments)
+            // Written before the journal holds a run, so that a journal with a run always has its venue beside it.
+            if !FileManager.default.fileExists(atPath: paperPath) { await paper?.save() }
         }
-        // A live market lists what it lists today: contracts listed since the venue's state was saved are added.
-        await venue.list(instruments)
-        // Written before the journal holds a run, so that a journal with a run always has its venue beside it.
-        if !FileManager.default.fileExists(atPath: paperPath) { await venue.save() }
+        // The account's private stream: fills, stops, positions and the wallet as they happen.
+        let privateStream = kucoin.map { kucoin in Task { await kucoin.runStream() } }
         for (id, symbol) in try journal.unresolvedIntentOrders() {
             let found = try? await venue.order(id, symbol: symbol)
             try journal.resolveIntent(id, as: found == nil ? "not_placed" : "open",
@@ -216,15 +252,16 @@ struct RunCommand: AsyncParsableCommand {
         await desk.reconcile(at: start)
         let scanner = MarketScanner(source: market.source, strategy: strategy, logger: Logger(label: "kestrel.scanner"))
 
-        banner(settings, market: market, start: start, logger: logger)
-        logger.notice("💾 Journal: \(path); paper venue: \(paperPath)")
+        banner(settings, market: market, account: account, start: start, logger: logger)
+        logger.notice("💾 Journal: \(path)\(paper != nil ? "; paper venue: \(paperPath)" : "")")
         if settings.paperFaults.isActive { logger.notice("🧪 Paper venue faults: \(settings.paperFaults)") }
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: PositionMonitorService(desk: desk, clock: clock,
                                                   intervalSeconds: settings.positionUpdateInterval)),
             .init(service: ReconciliationService(desk: desk, clock: clock, intervalSeconds: settings.reconcileInterval)),
             .init(service: TraderService(board: board, desk: desk, now: { clock.now })),
-            market.feed(.init(desk: desk, venue: venue, clock: clock, start: start, settings: settings)),
+            market.feed(.init(desk: desk, paper: paper, account: kucoin, clock: clock, start: start,
+                              settings: settings)),
             .init(service: ScannerService(scanner: scanner, board: board, clock: clock,
                                           intervalSeconds: settings.checkInterval, recorder: recorder,
                                           journal: journal, trigger: market.scanTrigger,
@@ -286,10 +323,13 @@ struct RunCommand: AsyncParsableCommand {
         let violations = try await RunInvariants.check(desk: desk, venue: venue, journal: journal,
                                                        settings: settings.engine, lateness: 60 + replayGrace,
                                                        logger: logger)
-        await venue.close()
+        privateStream?.cancel()
+        await paper?.close()
+        await kucoin?.close()
         await venueEvents.value
-        var summary = RunSummary(engine: await desk.engine, recorder: recorder,
-                                 startingBalance: await venue.exchange.settings.startingBalance,
+        let startingBalance = if let paper { await paper.exchange.settings.startingBalance }
+            else { account?.overview.walletBalance ?? settings.startingBalance }
+        var summary = RunSummary(engine: await desk.engine, recorder: recorder, startingBalance: startingBalance,
                                  marketFrom: start, marketTo: end)
         summary.addExecution(router: router.counters, invariantViolations: violations.count,
                              reconciliations: await desk.reconciliations)
@@ -342,17 +382,25 @@ struct RunCommand: AsyncParsableCommand {
         throw ValidationError("--duration '\(text)' is not a duration such as 90s, 5m or 1h")
     }
 
-    private func banner(_ settings: BotSettings, market: RunMarket, start: Timestamp, logger: Logger) {
+    private func banner(_ settings: BotSettings, market: RunMarket, account: LiveAccount?, start: Timestamp,
+                        logger: Logger) {
         let rule = String(repeating: "=", count: 60)
         logger.notice("\(rule)")
         logger.notice("🚀 BOT STARTED SUCCESSFULLY!")
         logger.notice("\(rule)")
-        logger.notice("📝 Paper trading on \(market.description) from \(start), balance \(NumberText.compact(settings.startingBalance))")
+        if let account {
+            let money = account.overview
+            logger.critical("💰 LIVE TRADING: real orders with real money on KuCoin Futures (\(account.api.credentials))")
+            logger.critical("💰 Account: equity \(NumberText.compact(money.equity)) \(money.currency), wallet \(NumberText.compact(money.walletBalance)), available \(NumberText.compact(money.available))")
+            logger.notice("🛡️ Every position gets a reduce-only stop on KuCoin (\(settings.stopPriceType) price), so it stays protected if Kestrel stops")
+        } else {
+            logger.notice("📝 Paper trading on \(market.description) from \(start), balance \(NumberText.compact(settings.startingBalance))")
+        }
         logger.notice("⏱️  Opportunity scan interval: \(settings.checkInterval)s")
         logger.notice("⚡ Position update interval: \(settings.positionUpdateInterval)s (LIVE MONITORING)")
         logger.notice("📊 Max positions: \(settings.risk.maxOpenPositions)")
         logger.notice("💪 Leverage: \(settings.risk.leverage)x")
-        logger.notice("🔑 API keys: \(settings.apiKeyIsSet ? "set (not shown)" : "none (paper trading)")")
+        logger.notice("🔑 API keys: \(settings.kucoinCredentials != nil ? "set (not shown)" : "none (paper trading)")")
         logger.notice("\(rule)")
         logger.notice("🔍 Starting background scanner for continuous market scanning...")
     }

@@ -15,11 +15,12 @@ enum DataDirectory {
 
     static var defaultDatabase: String { defaultDatabase(kucoin: false) }
 
-    /// The journal of a run: `$KESTREL_DB`, else one per market in the data directory, so that a run on KuCoin's
-    /// market never resumes a replay's books or the other way round.
-    static func defaultDatabase(kucoin: Bool) -> String {
+    /// The journal of a run: `$KESTREL_DB`, else one per market and mode in the data directory, so that a run on
+    /// KuCoin's market never resumes a replay's books, nor a live account a paper run's, or the other way round.
+    static func defaultDatabase(kucoin: Bool, live: Bool = false) -> String {
         if let db = ProcessInfo.processInfo.environment["KESTREL_DB"], !db.isEmpty { return db }
-        return (path as NSString).appendingPathComponent(kucoin ? "kestrel-kucoin.sqlite" : "kestrel.sqlite")
+        let name = live ? "kestrel-kucoin-live.sqlite" : kucoin ? "kestrel-kucoin.sqlite" : "kestrel.sqlite"
+        return (path as NSString).appendingPathComponent(name)
     }
 
     /// The journal at `db` (or the default) for a command that only reads one: a missing file is an error, not a new

@@ -5,8 +5,8 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Streams KuCoin's market into a paper run: candles into the live market (closed on time, gaps filled after a
-/// reconnect; the scanner woken when any closes), prices to the paper venue, then the desk, and every
+/// Streams KuCoin's market into a run: candles into the live market (closed on time, gaps filled after a
+/// reconnect; the scanner woken when any closes), prices to the paper venue (a paper run), then the desk, and every
 /// `universeRefresh` the listing looked at again (new contracts streamed and tradable, delisted ones dropped).
 ///
 /// Prices are passed on at most every `priceInterval`, the newest of each symbol that changed: a busy book pushes
@@ -16,7 +16,10 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
     let live: KuCoinLiveMarket
     let stream: KuCoinPublicStream
     let desk: TradingDesk
-    let venue: PaperVenue
+    /// The paper venue that fills a paper run's orders at these prices; nil for a live run.
+    let paper: PaperVenue?
+    /// The account a live run trades: told of new listings.
+    let account: KuCoinVenue?
     let clock: EngineClock<C>
     let trigger: ScanTrigger
     let serverClock: KuCoinServerClock
@@ -67,7 +70,7 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
                         let now = clock.now
                         if !live.closeDue(by: now).isEmpty { trigger.ring() }
                         for (symbol, price) in latest.take() {
-                            await venue.price(symbol, price, at: now, continuous: true)
+                            await paper?.price(symbol, price, at: now, continuous: true)
                             await desk.price(symbol, price, at: now)
                         }
                     }
@@ -117,7 +120,8 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
         guard !change.isEmpty else { return }
         stream.setTopics(KuCoinPublicStream.topics(candlesOf: live.symbols, timeframe: live.base, tickers: true))
         let instruments = live.heldInstruments
-        await venue.list(instruments)
+        await paper?.list(instruments)
+        await account?.list(instruments)
         await desk.updateListing(instruments)
         logger.notice("📡 KuCoin listing changed: \(change.added.count) symbol(s) added, \(change.delisted.count) dropped",
                       metadata: ["added": "\(change.added.joined(separator: ","))",

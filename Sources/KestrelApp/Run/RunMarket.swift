@@ -10,13 +10,16 @@ import ServiceLifecycle
 /// What a market's feed is given to work with: the run's desk, venue, clock, start and settings.
 struct FeedWiring {
     var desk: TradingDesk
-    var venue: PaperVenue
+    /// The paper venue of a paper run (it fills at the feed's prices); nil for a live run.
+    var paper: PaperVenue?
+    /// The KuCoin account of a live run.
+    var account: KuCoinVenue?
     var clock: EngineClock<ReplayClock>
     var start: Timestamp
     var settings: BotSettings
 }
 
-/// What a paper run trades on: a replay of recorded candles, or KuCoin's market as it is now.
+/// The market a run trades on: a replay of recorded candles, or KuCoin's market as it is now.
 struct RunMarket {
     /// Every instrument the engine and the paper exchange know.
     var instruments: [Instrument]
@@ -61,7 +64,7 @@ struct RunMarket {
             start: start, resumesWhereSaved: true, end: range.upperBound,
             description: "a replay of \(market.symbols.count) markets at \(NumberText.compact(speed))x",
             feed: { wiring in
-                .init(service: MarketReplayService(market: market, desk: wiring.desk, venue: wiring.venue,
+                .init(service: MarketReplayService(market: market, desk: wiring.desk, venue: wiring.paper,
                                                    clock: wiring.clock, from: wiring.start,
                                                    logger: Logger(label: "kestrel.replay")),
                       successTerminationBehavior: .gracefullyShutdownGroup)
@@ -104,7 +107,8 @@ struct RunMarket {
                 scanTrigger: trigger,
                 feed: { wiring in
                     .init(service: KuCoinFeedService(
-                        live: live, stream: stream, desk: wiring.desk, venue: wiring.venue, clock: wiring.clock,
+                        live: live, stream: stream, desk: wiring.desk, paper: wiring.paper, account: wiring.account,
+                        clock: wiring.clock,
                         trigger: trigger, serverClock: serverClock, universeRefresh: .seconds(wiring.settings.universeRefreshInterval),
                         logger: Logger(label: "kestrel.kucoin.stream")))
                 },

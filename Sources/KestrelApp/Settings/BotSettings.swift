@@ -1,6 +1,7 @@
 import ArgumentParser
 import Configuration
 import KestrelCore
+import KestrelKuCoin
 import KestrelRuntime
 import KestrelStorage
 import SystemPackage
@@ -29,7 +30,11 @@ struct BotSettings: Sendable {
     var stopGraceSeconds: Int64
     var stopAmendInterval: Int64
     var stopAmendMinStep: Double
-    var apiKeyIsSet: Bool
+    var stopPriceType: KuCoinStopPriceType
+    /// The KuCoin key when all three of its settings are given.
+    var kucoinCredentials: KuCoinCredentials?
+    /// The key's settings that are missing (all three when none is given).
+    var missingCredentials: [String]
 
     /// One setting: its environment name, default and what it accepts.
     struct Spec: Sendable {
@@ -75,7 +80,8 @@ struct BotSettings: Sendable {
         Spec(name: "SLIPPAGE_BPS", defaultValue: "5", allowed: "0 to 500", help: "Paper fills' slippage in basis points."),
         Spec(name: "FUNDING_RATE", defaultValue: "0.0001", allowed: "-0.01 to 0.01",
              help: "Paper funding per 8 hours, paid by longs when positive."),
-        Spec(name: "MARGIN_MODE", defaultValue: "isolated", allowed: "isolated or cross", help: "Paper margin mode."),
+        Spec(name: "MARGIN_MODE", defaultValue: "isolated", allowed: "isolated or cross",
+             help: "Margin mode of new positions (live: set per symbol while it is flat)."),
         Spec(name: "RECONCILE_INTERVAL", defaultValue: "300", allowed: "10 to 86400 seconds",
              help: "Seconds between reconciliations with the venue (also at start and after every reconnect)."),
         Spec(name: "UNIVERSE_REFRESH_INTERVAL", defaultValue: "3600", allowed: "60 to 86400 seconds",
@@ -92,13 +98,18 @@ struct BotSettings: Sendable {
         Spec(name: "JOURNAL_SYNC", defaultValue: "normal", allowed: "normal or full",
              help: "normal: every step survives a crash of Kestrel; full: a crash of the machine or a power cut too "
                  + "(each step waits for the disk)."),
-        Spec(name: "API_KEY", defaultValue: "(none)", allowed: "text", help: "Exchange API key (secret).",
-             isSecret: true),
-        Spec(name: "API_SECRET", defaultValue: "(none)", allowed: "text", help: "Exchange API secret (secret).",
-             isSecret: true),
-        Spec(name: "API_PASSPHRASE", defaultValue: "(none)", allowed: "text", help: "Exchange API passphrase (secret).",
-             isSecret: true),
+        Spec(name: "STOP_PRICE_TYPE", defaultValue: "mark", allowed: "mark, last or index",
+             help: "The price a live protective stop triggers on (KuCoin: MP, TP, IP)."),
+        Spec(name: "KUCOIN_API_KEY", defaultValue: "(none)", allowed: "text",
+             help: "KuCoin Futures API key, version 2, trade permission only (secret; --live only).", isSecret: true),
+        Spec(name: "KUCOIN_API_SECRET", defaultValue: "(none)", allowed: "text",
+             help: "KuCoin Futures API secret (secret).", isSecret: true),
+        Spec(name: "KUCOIN_API_PASSPHRASE", defaultValue: "(none)", allowed: "text",
+             help: "KuCoin Futures API passphrase (secret).", isSecret: true),
     ]
+
+    /// The settings that hold the KuCoin key, in the order a message names the missing ones.
+    static let credentialNames = ["KUCOIN_API_KEY", "KUCOIN_API_SECRET", "KUCOIN_API_PASSPHRASE"]
 
     struct InvalidSetting: Error, CustomStringConvertible {
         var name: String
@@ -182,6 +193,12 @@ struct BotSettings: Sendable {
         guard let marginMode = MarginMode(rawValue: marginText) else { throw fail("MARGIN_MODE", marginText) }
         let syncText = text("JOURNAL_SYNC")?.lowercased() ?? "normal"
         guard let journalDurability = JournalDurability(rawValue: syncText) else { throw fail("JOURNAL_SYNC", syncText) }
+        let stopText = text("STOP_PRICE_TYPE") ?? "mark"
+        guard let stopPriceType = KuCoinStopPriceType(setting: stopText) else { throw fail("STOP_PRICE_TYPE", stopText) }
+        let key = credentialNames.map { name in text(name).flatMap { $0.isEmpty ? nil : $0 } }
+        let credentials = key[0].flatMap { key0 in key[1].flatMap { secret in key[2].map { passphrase in
+            KuCoinCredentials(key: key0, secret: secret, passphrase: passphrase)
+        } } }
         let faultsText = text("PAPER_FAULTS") ?? "none"
         let paperFaults: PaperFaults
         do {
@@ -211,7 +228,9 @@ struct BotSettings: Sendable {
             stopGraceSeconds: try seconds("STOP_GRACE_SECONDS", 10, 1...3600),
             stopAmendInterval: try seconds("STOP_AMEND_INTERVAL", 5, 0...3600),
             stopAmendMinStep: try number("STOP_AMEND_MIN_STEP", 0.0005, 0...0.05)!,
-            apiKeyIsSet: text("API_KEY").map { !$0.isEmpty } ?? false)
+            stopPriceType: stopPriceType,
+            kucoinCredentials: credentials,
+            missingCredentials: zip(credentialNames, key).filter { $0.1 == nil }.map(\.0))
     }
 
     var engine: EngineSettings {

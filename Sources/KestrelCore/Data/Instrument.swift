@@ -1,3 +1,5 @@
+import Foundation
+
 /// A perpetual-futures contract as an exchange describes it.
 ///
 /// Orders are sized in whole lots: one lot is `contractMultiplier` units of the base asset (on KuCoin's XBTUSDTM,
@@ -41,6 +43,15 @@ public struct Instrument: Hashable, Sendable, Codable {
 
     /// Rounds a price to the nearest tick, as it must be before it leaves the process.
     public func roundToTick(_ price: Double) -> Double { Self.round(price, toTick: tickSize, places: Int(tickPlaces)) }
+
+    /// The price rounded to the tick and written with the tick's decimal places and no exponent ("0.0001234",
+    /// "67430.9"), as an exchange takes it.
+    public func priceText(_ price: Double) -> String {
+        let places = Int(tickPlaces)
+        let rounded = roundToTick(price)
+        guard places > 0 else { return String(Int64(rounded.rounded())) }
+        return String(format: "%.\(places)f", rounded)
+    }
 
     /// Rounds `price` to the nearest multiple of `tickSize`.
     public static func round(_ price: Double, toTick tickSize: Double) -> Double {

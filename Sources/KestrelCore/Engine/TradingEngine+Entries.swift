@@ -39,6 +39,7 @@ extension TradingEngine {
     enum EntryBlocker: CustomStringConvertible {
         case notListed
         case alreadyInPosition
+        case foreignPosition
         case noPrice
         case priceDrift(Double, limit: Double)
         case risk(RiskManager.Refusal)
@@ -47,6 +48,7 @@ extension TradingEngine {
             switch self {
             case .notListed: "not listed on the venue (delisted, or not yet listed)"
             case .alreadyInPosition: "already in a position on this symbol"
+            case .foreignPosition: "the account holds a position on it that is not Kestrel's (left alone)"
             case .noPrice: "no live price yet"
             case .priceDrift(let drift, let limit): "price moved \(NumberText.percent(drift)) since the scan (limit \(NumberText.percent(limit)))"
             case .risk(let refusal): refusal.description
@@ -62,6 +64,7 @@ extension TradingEngine {
             || pendingEntries.values.indices.contains(where: { pendingEntries.values[$0].request.symbol == symbol }) {
             return .alreadyInPosition
         }
+        if !foreignSymbols.isEmpty, foreignSymbols.contains(symbol) { return .foreignPosition }
         guard let price = marks.price(symbol) else { return .noPrice }
         if opportunity.price > 0 {
             let drift = abs(price / opportunity.price - 1)

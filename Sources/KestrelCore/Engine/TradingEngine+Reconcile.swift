@@ -190,6 +190,7 @@ extension TradingEngine {
                 report.foreignOrders.append(order.id)
             }
         }
+        foreignSymbols = Set(report.foreignPositions)
         revalueAll()
         return (report, output)
     }

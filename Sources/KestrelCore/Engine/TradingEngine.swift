@@ -87,6 +87,9 @@ public struct TradingEngine: Sendable {
     var nextOrderNumber = 1
     /// Set by the shutdown event: no new entries from then on.
     var isShuttingDown = false
+    /// Symbols where the venue holds a position that is not Kestrel's (opened by hand), as the last reconciliation
+    /// found them: not entered, since a one-way account would merge Kestrel's order into that position.
+    var foreignSymbols: Set<String> = []
     /// The trade ids of the fills already counted: at least the last 2,048 (a venue's snapshot of recent fills holds
     /// fewer; KuCoin's, a day's, at most 1,000).
     var seenTradeIDs = RecentIDs<TradeID>(capacity: 2_048)

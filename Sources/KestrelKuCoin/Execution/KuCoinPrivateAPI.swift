@@ -48,6 +48,95 @@ public final class KuCoinPrivateAPI: Sendable {
     }
 }
 
+// MARK: Orders, positions and fills (wire types: the venue maps them)
+
+extension KuCoinPrivateAPI {
+    /// Places an order; KuCoin's id for it. Sent once: a failure that may have acted is looked up by the caller.
+    func place(_ body: OrderBody, priority: RequestPriority) async throws -> String {
+        try await send(.placeOrder, body: body.json, priority: priority, as: PlacedOrderWire.self).orderId
+    }
+
+    /// The order with this client id (stop orders included), or nil when KuCoin has none: it answers null, or
+    /// 100001 ("no such order") as it does for an id it does not know.
+    func order(clientOid: String, priority: RequestPriority) async throws -> OrderWire? {
+        do {
+            return try await send(.orderByClientOid, query: [("clientOid", clientOid)], priority: priority,
+                                  as: OrderWire?.self)
+        } catch let error as KuCoinError where error.code == KuCoinErrorCode.invalidParameters {
+            return nil
+        }
+    }
+
+    /// The order with KuCoin's id `id`, or nil when KuCoin has none.
+    func order(id: String, priority: RequestPriority) async throws -> OrderWire? {
+        do {
+            return try await send(.orderByID, pathValues: ["orderId": id], priority: priority, as: OrderWire?.self)
+        } catch let error as KuCoinError where error.code == KuCoinErrorCode.invalidParameters {
+            return nil
+        }
+    }
+
+    /// Asks KuCoin to cancel the order with this client id; false when it says the order cannot be cancelled (done
+    /// already, or unknown). KuCoin acts on a cancel later: the stream or a lookup confirms it.
+    func cancel(clientOid: String, symbol: String, priority: RequestPriority) async throws -> Bool {
+        do {
+            _ = try await send(.cancelByClientOid, query: [("symbol", symbol)], pathValues: ["clientOid": clientOid],
+                               priority: priority, as: CancelledWire.self)
+            return true
+        } catch let error as KuCoinError
+            where error.code == KuCoinErrorCode.notCancellable || error.code == KuCoinErrorCode.invalidParameters {
+            return false
+        }
+    }
+
+    /// Every order resting or being filled (untriggered stops are not among them: `stopOrders`).
+    func activeOrders(priority: RequestPriority) async throws -> [Result<OrderWire, DecodingFailure>] {
+        try await pages(.orders, query: [("status", "active")], priority: priority)
+    }
+
+    /// Every untriggered stop order.
+    func stopOrders(priority: RequestPriority) async throws -> [Result<OrderWire, DecodingFailure>] {
+        try await pages(.stopOrders, query: [], priority: priority)
+    }
+
+    /// Every USDT position KuCoin lists (flat ones included).
+    func positions(priority: RequestPriority) async throws -> [Result<PositionWire, DecodingFailure>] {
+        try await send(.positions, query: [("currency", "USDT")], priority: priority, as: [Lenient<PositionWire>].self)
+            .map(\.result)
+    }
+
+    /// The account's fills of the last 24 hours, as KuCoin orders them (newest first).
+    func recentFills(priority: RequestPriority) async throws -> [Result<FillWire, DecodingFailure>] {
+        try await send(.recentFills, priority: priority, as: [Lenient<FillWire>].self).map(\.result)
+    }
+
+    /// `symbol`'s margin mode, as KuCoin names it.
+    func marginMode(of symbol: String, priority: RequestPriority) async throws -> String {
+        try await send(.marginMode, query: [("symbol", symbol)], priority: priority, as: MarginModeWire.self)
+            .marginMode
+    }
+
+    /// Sets `symbol`'s margin mode (KuCoin refuses while it has a position or orders); the mode KuCoin then reports.
+    func changeMarginMode(of symbol: String, to mode: String, priority: RequestPriority) async throws -> String {
+        let body = "{\"symbol\":\"\(symbol)\",\"marginMode\":\"\(mode)\"}"
+        return try await send(.changeMarginMode, body: body, priority: priority, as: MarginModeWire.self).marginMode
+    }
+
+    /// Every page of a paged list, 200 items a page, at most 20 pages (4,000 orders: far more than a bot rests).
+    private func pages<Item: Decodable & Sendable>(_ endpoint: KuCoinEndpoint, query: [(String, String)],
+                                                   priority: RequestPriority) async throws
+        -> [Result<Item, DecodingFailure>] {
+        var items = [Result<Item, DecodingFailure>]()
+        for page in 1...20 {
+            let answer = try await send(endpoint, query: query + [("currentPage", "\(page)"), ("pageSize", "200")],
+                                        priority: priority, as: PageWire<Item>.self)
+            items += answer.items.map(\.result)
+            guard let total = answer.totalPage, page < total, !answer.items.isEmpty else { break }
+        }
+        return items
+    }
+}
+
 /// The futures account in one currency, as KuCoin reports it.
 public struct KuCoinAccountOverview: Sendable, Equatable {
     /// Margin balance plus unrealised PnL.

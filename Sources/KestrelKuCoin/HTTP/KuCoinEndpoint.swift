@@ -14,16 +14,16 @@ public struct KuCoinEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var path: String
     public var pool: Pool
     public var weight: Int
-    /// Whether the request only reads: only those are retried on their own after a failure, since sending an order
-    /// again blindly could place it twice.
-    public var isRead: Bool
+    /// Whether sending the request twice does no harm (a read, a cancel, a token): only those are retried on their
+    /// own after a failure, since sending an order again blindly could place it twice.
+    public var isIdempotent: Bool
 
-    public init(method: String, path: String, pool: Pool, weight: Int, isRead: Bool? = nil) {
+    public init(method: String, path: String, pool: Pool, weight: Int, isIdempotent: Bool? = nil) {
         self.method = method
         self.path = path
         self.pool = pool
         self.weight = weight
-        self.isRead = isRead ?? (method == "GET")
+        self.isIdempotent = isIdempotent ?? (method == "GET")
     }
 
     public var description: String { "\(method) \(path)" }
@@ -45,11 +45,40 @@ extension KuCoinEndpoint {
     public static let klines = KuCoinEndpoint(method: "GET", path: "/api/v1/kline/query", pool: .public, weight: 3)
     /// A token and the addresses for the public WebSocket.
     public static let publicBullet = KuCoinEndpoint(method: "POST", path: "/api/v1/bullet-public", pool: .public,
-                                                    weight: 10, isRead: true)
+                                                    weight: 10, isIdempotent: true)
 
     // Private: signed with the account's key, in the futures pool of that key.
 
     /// The futures account in one currency (`currency=USDT`; KuCoin answers for XBT when none is named).
     public static let accountOverview = KuCoinEndpoint(method: "GET", path: "/api/v1/account-overview",
                                                        pool: .futures, weight: 5)
+    /// Places an order (a stop order too): never retried on its own, an unknown outcome is looked up by clientOid.
+    public static let placeOrder = KuCoinEndpoint(method: "POST", path: "/api/v1/orders", pool: .futures, weight: 2)
+    /// One order (a stop order too) by the client's id; `data` is null when there is none.
+    public static let orderByClientOid = KuCoinEndpoint(method: "GET", path: "/api/v1/orders/byClientOid",
+                                                        pool: .futures, weight: 5)
+    /// One order (a stop order too) by KuCoin's id: what a fill names.
+    public static let orderByID = KuCoinEndpoint(method: "GET", path: "/api/v1/orders/{orderId}", pool: .futures,
+                                                 weight: 5)
+    /// Cancels an order (a stop order too) by the client's id; `symbol` is required. Safe to send again.
+    public static let cancelByClientOid = KuCoinEndpoint(method: "DELETE", path: "/api/v1/orders/client-order/{clientOid}",
+                                                         pool: .futures, weight: 1, isIdempotent: true)
+    /// The orders resting or being filled (`status=active`), paged; untriggered stops are listed apart.
+    public static let orders = KuCoinEndpoint(method: "GET", path: "/api/v1/orders", pool: .futures, weight: 2)
+    /// The untriggered stop orders, paged.
+    public static let stopOrders = KuCoinEndpoint(method: "GET", path: "/api/v1/stopOrders", pool: .futures, weight: 6)
+    /// Every position of the settlement currency (closed ones may be listed too).
+    public static let positions = KuCoinEndpoint(method: "GET", path: "/api/v1/positions", pool: .futures, weight: 2)
+    /// The account's fills of the last 24 hours, at most 1000.
+    public static let recentFills = KuCoinEndpoint(method: "GET", path: "/api/v1/recentFills", pool: .futures,
+                                                   weight: 3)
+    /// A symbol's margin mode.
+    public static let marginMode = KuCoinEndpoint(method: "GET", path: "/api/v2/position/getMarginMode",
+                                                  pool: .futures, weight: 2)
+    /// Changes a symbol's margin mode: only while it has no position and no orders. Safe to send again.
+    public static let changeMarginMode = KuCoinEndpoint(method: "POST", path: "/api/v2/position/changeMarginMode",
+                                                        pool: .futures, weight: 2, isIdempotent: true)
+    /// A token and the addresses for the private WebSocket.
+    public static let privateBullet = KuCoinEndpoint(method: "POST", path: "/api/v1/bullet-private", pool: .futures,
+                                                     weight: 10, isIdempotent: true)
 }

@@ -65,6 +65,7 @@ public enum KuCoinError: Error, Sendable, Equatable, CustomStringConvertible {
 public enum KuCoinErrorCode {
     public static let success = "200000"
     public static let invalidParameters = "100001"
+    public static let notCancellable = "100004"
     public static let invalidSymbol = "200003"
     public static let insufficientBalance = "300003"
     public static let noPosition = "300009"

@@ -102,7 +102,7 @@ public final class KuCoinRESTClient: Sendable {
         while true {
             do {
                 return try await sendOnce(request, priority: priority, as: type)
-            } catch let error as KuCoinError where endpoint.isRead && error.isTransient
+            } catch let error as KuCoinError where endpoint.isIdempotent && error.isTransient
                 && attempt < configuration.readAttempts {
                 attempt += 1
                 tally.withLock { $0.retries += 1 }
@@ -190,6 +190,8 @@ public final class KuCoinRESTClient: Sendable {
             throw KuCoinError.api(endpoint: name, status: status, code: envelope.code, message: envelope.message ?? "")
         }
         guard let data = envelope.data else {
+            // `"data": null` is an answer where an optional is asked for (an order lookup that found nothing).
+            if let absent = (T.self as? any AbsentAnswer.Type)?.absent as? T { return absent }
             throw KuCoinError.malformed(endpoint: name, status: status, reason: "no data in a successful answer")
         }
         return data
@@ -280,6 +282,15 @@ struct Envelope<T: Decodable>: Decodable {
         // Only a success's data is read: an error's may be anything.
         data = code == KuCoinErrorCode.success ? try container.decodeIfPresent(T.self, forKey: .data) : nil
     }
+}
+
+/// A type whose value stands for `"data": null`: an optional, asked for where KuCoin answers null for "none".
+protocol AbsentAnswer {
+    static var absent: Self { get }
+}
+
+extension Optional: AbsentAnswer {
+    static var absent: Self { nil }
 }
 
 extension KuCoinError {

@@ -18,6 +18,8 @@ struct KuCoinStreamConnection: Sendable {
         var answerTimeout: Duration = .seconds(10)
         /// The largest message read; a bigger one ends the connection.
         var largestMessage = 1 << 20
+        /// Whether the topics are the account's (a private bullet's connection).
+        var privateChannel = false
     }
 
     /// Why a connection ended.
@@ -144,7 +146,7 @@ struct KuCoinStreamConnection: Sendable {
                             throw Ended.refused(code: code, message: message)
                         case .pong:
                             break
-                        case .candle, .ticker, .other:
+                        case .candle, .ticker, .orderChange, .stopOrder, .position, .wallet, .other:
                             await signal(.frame(frame))
                         }
                     }
@@ -172,7 +174,7 @@ struct KuCoinStreamConnection: Sendable {
                     state.lastSubscribe = ContinuousClock.now
                     return state.request(topic, "subscribe")
                 }
-                try await outbound.write(.text(message(id, "subscribe", topic)))
+                try await outbound.write(.text(message(id, "subscribe", topic, privateChannel: settings.privateChannel)))
             }
         }
         // The watchdog ends the connection if an acknowledgement is overdue.
@@ -202,10 +204,13 @@ struct KuCoinStreamConnection: Sendable {
             }
             return requests
         }
-        for request in requests { try await outbound.write(.text(message(request.id, request.type, request.topic))) }
+        for request in requests {
+            try await outbound.write(.text(message(request.id, request.type, request.topic,
+                                                   privateChannel: settings.privateChannel)))
+        }
     }
 
-    private static func message(_ id: String, _ type: String, _ topic: String) -> String {
-        "{\"id\":\"\(id)\",\"type\":\"\(type)\",\"topic\":\"\(topic)\",\"privateChannel\":false,\"response\":true}"
+    private static func message(_ id: String, _ type: String, _ topic: String, privateChannel: Bool) -> String {
+        "{\"id\":\"\(id)\",\"type\":\"\(type)\",\"topic\":\"\(topic)\",\"privateChannel\":\(privateChannel),\"response\":true}"
     }
 }

@@ -16,6 +16,11 @@ public enum KuCoinStreamFrame: Sendable, Equatable {
     case candle(symbol: String, timeframe: Timeframe, candle: Candle)
     /// The best bid and ask, at a time in nanoseconds.
     case ticker(symbol: String, bid: Double, ask: Double, nanoseconds: Int64)
+    /// Private pushes: an order's step, a stop's, a position's change, the wallet's balance.
+    case orderChange(KuCoinOrderUpdate)
+    case stopOrder(KuCoinStopOrderUpdate)
+    case position(KuCoinPositionUpdate)
+    case wallet(walletBalance: Double)
     case other(type: String, topic: String?, subject: String?)
 
     public struct Unreadable: Error, Sendable, CustomStringConvertible {
@@ -54,6 +59,25 @@ public enum KuCoinStreamFrame: Sendable, Equatable {
                     let push = try decoder.decode(Push<TickerData>.self, from: bytes).data
                     return .ticker(symbol: push.symbol, bid: push.bestBidPrice, ask: push.bestAskPrice,
                                    nanoseconds: push.ts)
+                case "orderChange", "symbolOrderChange":
+                    return .orderChange(try decoder.decode(Push<OrderChangeWire>.self, from: bytes).data.update)
+                case "stopOrder":
+                    return .stopOrder(try decoder.decode(Push<StopOrderWire>.self, from: bytes).data.update)
+                case "position.change":
+                    let topicSymbol = header.topic?.split(separator: ":").dropFirst().first.map(String.init)
+                    guard let update = try decoder.decode(Push<PositionWire>.self, from: bytes).data
+                        .update(topicSymbol: topicSymbol) else {
+                        throw Unreadable(reason: "a position change without a symbol",
+                                         excerpt: DecodingProblem.excerpt(Array(text.utf8)))
+                    }
+                    return .position(update)
+                case "walletBalance.change":
+                    guard let balance = try decoder.decode(Push<WalletChangeWire>.self, from: bytes).data.walletBalance
+                    else {
+                        throw Unreadable(reason: "a wallet change without walletBalance",
+                                         excerpt: DecodingProblem.excerpt(Array(text.utf8)))
+                    }
+                    return .wallet(walletBalance: balance)
                 default:
                     return .other(type: header.type, topic: header.topic, subject: header.subject)
                 }
