@@ -93,7 +93,8 @@ extension OrderWire {
         guard let id, !id.isEmpty else { throw missing("id") }
         guard let symbol, !symbol.isEmpty else { throw missing("symbol") }
         guard let side = side.flatMap(OrderSide.init(rawValue:)) else { throw missing("a side of buy or sell") }
-        guard let size, size.isFinite, size >= 0 else { throw missing("a size") }
+        guard let lots = size?.wholeNumber, lots >= 0 else { throw missing("a size in whole lots") }
+        guard let filled = filledSize.map(\.wholeNumber) ?? 0 else { throw missing("a filled size in whole lots") }
         let clientID = clientOid.flatMap { $0.isEmpty ? nil : ClientOrderID($0) }
             ?? ClientOrderID("kucoin-\(id)")
         let kind: OrderKind
@@ -112,10 +113,8 @@ extension OrderWire {
             case .market: reduceOnly ? .exit(.stopLoss) : .entry
             }
         }()
-        let request = OrderRequest(id: clientID, symbol: symbol, side: side, lots: Int(size.rounded()), kind: kind,
-                                   reduceOnly: reduceOnly, leverage: Int((leverage ?? 1).rounded()),
-                                   purpose: purpose)
-        let filled = Int((filledSize ?? 0).rounded())
+        let request = OrderRequest(id: clientID, symbol: symbol, side: side, lots: lots, kind: kind,
+                                   reduceOnly: reduceOnly, leverage: leverage?.wholeNumber ?? 1, purpose: purpose)
         let state: VenueOrder.Status
         if isActive == true || status == "open" {
             state = .open
@@ -131,15 +130,11 @@ extension OrderWire {
 extension PositionWire {
     /// The position as the venue protocol describes it, or nil when it is flat (KuCoin lists closed positions too).
     /// `multiplier` is the contract's lot in coins, for the margin when KuCoin leaves it out.
+    /// Read as a stream frame is: one reading of a position for both.
     func exchangePosition(multiplier: Double?) -> ExchangePosition? {
-        guard let symbol, let currentQty, currentQty.isFinite, currentQty.rounded() != 0, isOpen != false,
-              let avgEntryPrice, avgEntryPrice.isFinite, avgEntryPrice > 0 else { return nil }
-        let lots = Int(abs(currentQty).rounded())
-        let leverage = max(1, Int(((leverage ?? realLeverage) ?? 1).rounded()))
-        let notional = Double(lots) * (multiplier ?? 0) * avgEntryPrice
-        let margin = posInit ?? posMargin ?? notional / Double(leverage)
-        return ExchangePosition(symbol: symbol, side: currentQty > 0 ? .long : .short, lots: lots,
-                                entryPrice: avgEntryPrice, leverage: leverage, margin: margin)
+        guard isOpen != false, let position = update(topicSymbol: nil)?.exchangePosition(multiplier: multiplier)
+        else { return nil }
+        return position
     }
 }
 
@@ -150,10 +145,10 @@ extension FillWire {
         let forced = tradeType == "liquid" || tradeType == "adl"
         guard tradeType == nil || tradeType == "trade" || forced,
               let tradeId, !tradeId.isEmpty, let symbol, let side = side.flatMap(OrderSide.init(rawValue:)),
-              let price, price.isFinite, price > 0, let size, size.isFinite, size >= 1 else { return nil }
-        let seconds = tradeTime.map { $0 / 1e9 } ?? createdAt.map { $0 / 1e3 } ?? 0
-        return Fill(orderID: orderID, tradeID: TradeID(tradeId), symbol: symbol, side: side,
-                    lots: Int(size.rounded()), price: price, fee: fee ?? 0, time: Timestamp(seconds: Int64(seconds)),
+              let price, price > 0, let lots = size?.wholeNumber, lots >= 1 else { return nil }
+        let seconds = (tradeTime.map { $0 / 1e9 } ?? createdAt.map { $0 / 1e3 } ?? 0).rounded(.down)
+        return Fill(orderID: orderID, tradeID: TradeID(tradeId), symbol: symbol, side: side, lots: lots,
+                    price: price, fee: fee ?? 0, time: Timestamp(seconds: Int64(seconds.wholeNumber ?? 0)),
                     isMaker: liquidity == "maker", isLiquidation: forced)
     }
 }

@@ -44,14 +44,14 @@ enum DecodingProblem {
 
 extension KeyedDecodingContainer {
     /// A number KuCoin may send as a JSON number or as a string of one; nil when missing or null. Anything else (a
-    /// word, an object) throws, naming the field.
+    /// word, an object, "NaN", "inf") throws, naming the field: every number read here is finite.
     func lenientDouble(forKey key: Key) throws -> Double? {
         guard contains(key), try !decodeNil(forKey: key) else { return nil }
-        if let number = try? decode(Double.self, forKey: key) { return number }
+        if let number = try? decode(Double.self, forKey: key), number.isFinite { return number }
         let text = try decode(String.self, forKey: key)
-        guard let number = Double(text.trimmingCharacters(in: .whitespaces)) else {
+        guard let number = Double(text.trimmingCharacters(in: .whitespaces)), number.isFinite else {
             throw DecodingError.dataCorruptedError(forKey: key, in: self,
-                                                   debugDescription: "\"\(text)\" is not a number")
+                                                   debugDescription: "\"\(text)\" is not a finite number")
         }
         return number
     }
@@ -74,6 +74,15 @@ extension KeyedDecodingContainer {
         default:
             throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "not true or false")
         }
+    }
+}
+
+extension Double {
+    /// The nearest whole number, or nil when an `Int` cannot hold it exactly (not finite, or beyond 2^53): how a
+    /// count read from the wire (lots, leverage, a page) becomes an `Int` without trapping on a bad answer.
+    var wholeNumber: Int? {
+        guard isFinite, abs(self) < 9_007_199_254_740_992 else { return nil }
+        return Int(rounded())
     }
 }
 

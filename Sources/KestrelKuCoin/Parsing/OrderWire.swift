@@ -74,8 +74,8 @@ struct PageWire<Item: Decodable & Sendable>: Decodable, Sendable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        currentPage = try container.lenientDouble(forKey: .currentPage).map { Int($0) }
-        totalPage = try container.lenientDouble(forKey: .totalPage).map { Int($0) }
+        currentPage = try container.lenientDouble(forKey: .currentPage)?.wholeNumber
+        totalPage = try container.lenientDouble(forKey: .totalPage)?.wholeNumber
         items = try container.decodeIfPresent([Lenient<Item>].self, forKey: .items) ?? []
     }
 }

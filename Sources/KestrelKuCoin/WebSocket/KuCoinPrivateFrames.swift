@@ -79,10 +79,10 @@ struct OrderChangeWire: Decodable {
             clientOid: try container.lenientString(forKey: .clientOid), symbol: try required(.symbol), side: side,
             tradeID: try container.lenientString(forKey: .tradeId),
             matchPrice: try container.lenientDouble(forKey: .matchPrice),
-            matchSize: try container.lenientDouble(forKey: .matchSize).map { Int($0.rounded()) },
+            matchSize: try container.lenientDouble(forKey: .matchSize)?.wholeNumber,
             isMaker: try container.lenientString(forKey: .liquidity) == "maker",
             isLiquidation: tradeType == "liquid" || tradeType == "adl",
-            nanoseconds: nanoseconds.isFinite && nanoseconds >= 0 && nanoseconds < 9.2e18 ? Int64(nanoseconds) : 0)
+            nanoseconds: nanoseconds >= 0 && nanoseconds < 9.2e18 ? Int64(nanoseconds) : 0)
     }
 }
 
@@ -123,9 +123,8 @@ extension PositionWire {
     /// The push's position; the symbol from the topic when the frame leaves it out.
     func update(topicSymbol: String?) -> KuCoinPositionUpdate? {
         guard let symbol = symbol ?? topicSymbol else { return nil }
-        return KuCoinPositionUpdate(symbol: symbol, quantity: currentQty.map { Int($0.rounded()) },
-                                    entryPrice: avgEntryPrice,
-                                    leverage: (leverage ?? realLeverage).map { Int($0.rounded()) },
+        return KuCoinPositionUpdate(symbol: symbol, quantity: currentQty?.wholeNumber, entryPrice: avgEntryPrice,
+                                    leverage: (leverage ?? realLeverage)?.wholeNumber,
                                     margin: posInit ?? posMargin, changeReason: changeReason)
     }
 }
