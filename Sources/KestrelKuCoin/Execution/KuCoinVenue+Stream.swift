@@ -13,40 +13,24 @@ extension KuCoinVenue {
     /// reports `connectionRestored`, so that what was missed comes back by reconciliation, never by guessing; each
     /// break is reported as `connectionLost`.
     public func runStream(longestBackoff: Duration = .seconds(30)) async {
-        var failures = 0
         var settings = KuCoinStreamConnection.Settings()
         settings.privateChannel = true
         let connection = KuCoinStreamConnection(topics: { Self.privateTopics }, settings: settings, logger: logger)
-        while !Task.isCancelled {
-            // Whether this connection got every topic subscribed: then a break is a first failure again.
-            let subscribed = Locked(false)
-            do {
-                let bullet = try await api.send(.privateBullet, priority: .protection, as: KuCoinBullet.self)
-                try await connection.run(bullet: bullet, connectID: UUID().uuidString) { signal in
-                    switch signal {
-                    case .subscribed:
-                        subscribed.withLock { $0 = true }
-                        self.continuation.yield(.connectionRestored)
-                    case .frame(let frame):
-                        await self.take(frame)
-                    }
+        let api = self.api
+        await connection.keepRunning(
+            backoff: .init(first: .milliseconds(500), longest: longestBackoff),
+            bullet: { try await api.send(.privateBullet, priority: .protection, as: KuCoinBullet.self) },
+            signal: { signal, _ in
+                switch signal {
+                case .subscribed:
+                    self.continuation.yield(.connectionRestored)
+                case .frame(let frame):
+                    await self.take(frame)
                 }
-            } catch is CancellationError {
-                return
-            } catch {
-                if Task.isCancelled { return }
+            }, broke: { [logger, continuation] error in
                 logger.warning("🔌 KuCoin private stream lost: \(error)")
                 continuation.yield(.connectionLost(reason: "\(error)"))
-            }
-            failures = subscribed.withLock { $0 } ? 1 : failures + 1
-            guard failures > 1 else { continue }
-            let pause = min(longestBackoff, .milliseconds(500) * Double(1 << min(failures - 2, 10)))
-            do {
-                try await Task.sleep(for: pause * Double.random(in: 0.75...1.25))
-            } catch {
-                return
-            }
-        }
+            })
     }
 
     /// One private push, as the protocol's events.

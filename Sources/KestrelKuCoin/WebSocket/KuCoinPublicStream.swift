@@ -129,51 +129,26 @@ public final class KuCoinPublicStream: Sendable {
     private func keepConnected(_ index: Int, _ deliver: @escaping @Sendable (KuCoinStreamEvent) async -> Void) async {
         let connection = KuCoinStreamConnection(topics: { [self] in wanted.withLock { $0[index] } },
                                                 settings: settings.connection, logger: logger)
-        // Failures since the last connection that got every topic subscribed.
-        let failures = Mutex(0)
-        var everConnected = false
-        while !Task.isCancelled {
-            do {
-                counts.withLock { $0.bullets += 1 }
-                let bullet = try await client.send(.publicBullet, priority: .marketData, as: KuCoinBullet.self)
-                let reconnected = everConnected
-                let topics = connection.topics()
-                try await connection.run(bullet: bullet, connectID: UUID().uuidString) { signal in
-                    switch signal {
-                    case .subscribed:
-                        failures.withLock { $0 = 0 }
-                        await deliver(.connected(connection: index, topics: topics.count, reconnected: reconnected))
-                    case .frame(.candle(let symbol, let timeframe, let candle)):
-                        await deliver(.candle(symbol: symbol, timeframe: timeframe, candle: candle))
-                    case .frame(.ticker(let symbol, let bid, let ask, let nanoseconds)):
-                        guard bid > 0, ask >= bid, ask.isFinite else { return }
-                        await deliver(.price(symbol: symbol, price: (bid + ask) / 2, nanoseconds: nanoseconds))
-                    case .frame:
-                        break
-                    }
-                }
-            } catch is CancellationError {
-                return
-            } catch {
-                if Task.isCancelled { return }
-                logger.warning("WebSocket connection lost", metadata: ["connection": "\(index)",
-                                                                       "reason": "\(error)"])
-                await deliver(.disconnected(connection: index, reason: "\(error)"))
+        let backoff = KuCoinStreamConnection.Backoff(first: settings.firstBackoff, longest: settings.longestBackoff)
+        await connection.keepRunning(backoff: backoff, bullet: { [self] in
+            counts.withLock { $0.bullets += 1 }
+            return try await client.send(.publicBullet, priority: .marketData, as: KuCoinBullet.self)
+        }, signal: { signal, reconnected in
+            switch signal {
+            case .subscribed(let topics):
+                await deliver(.connected(connection: index, topics: topics, reconnected: reconnected))
+            case .frame(.candle(let symbol, let timeframe, let candle)):
+                await deliver(.candle(symbol: symbol, timeframe: timeframe, candle: candle))
+            case .frame(.ticker(let symbol, let bid, let ask, let nanoseconds)):
+                guard bid > 0, ask >= bid, ask.isFinite else { return }
+                await deliver(.price(symbol: symbol, price: (bid + ask) / 2, nanoseconds: nanoseconds))
+            case .frame:
+                break
             }
-            everConnected = true
+        }, broke: { [self] error in
+            logger.warning("WebSocket connection lost", metadata: ["connection": "\(index)", "reason": "\(error)"])
+            await deliver(.disconnected(connection: index, reason: "\(error)"))
             counts.withLock { $0.reconnects += 1 }
-            let failed = failures.withLock {
-                $0 += 1
-                return $0
-            }
-            // The first attempt after a break goes at once; the next ones wait longer and longer.
-            guard failed > 1 else { continue }
-            let pause = min(settings.longestBackoff, settings.firstBackoff * Double(1 << min(failed - 2, 10)))
-            do {
-                try await Task.sleep(for: pause * Double.random(in: 0.75...1.25))
-            } catch {
-                return
-            }
-        }
+        })
     }
 }

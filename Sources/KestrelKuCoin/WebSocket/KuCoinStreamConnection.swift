@@ -3,11 +3,11 @@ import Logging
 import NIOCore
 import WSClient
 
-/// One WebSocket connection to KuCoin's public stream: a new bullet, the `welcome`, the topics subscribed in
-/// batches (each acknowledged), pings at the server's interval, and every frame handed on as it comes. Topics
-/// added or removed while it runs (listings, delistings) are subscribed or unsubscribed in place. It ends, by
+/// One WebSocket connection to KuCoin's public or private stream: a new bullet, the `welcome`, the topics
+/// subscribed in batches (each acknowledged), pings at the server's interval, and every frame handed on as it comes.
+/// Topics added or removed while it runs (listings, delistings) are subscribed or unsubscribed in place. It ends, by
 /// throwing, when KuCoin closes it, a pong or an acknowledgement is overdue, nothing arrives for a ping interval
-/// and timeout, or KuCoin sends an error; the caller connects again.
+/// and timeout, or KuCoin sends an error; the caller connects again (`keepRunning`).
 struct KuCoinStreamConnection: Sendable {
     struct Settings: Sendable {
         /// Topics per subscribe message (symbols joined by commas in one topic count one each).
@@ -48,8 +48,8 @@ struct KuCoinStreamConnection: Sendable {
 
     /// What the connection tells its owner.
     enum Signal: Sendable {
-        /// Every topic is subscribed and acknowledged.
-        case subscribed
+        /// Every topic is subscribed and acknowledged: this many.
+        case subscribed(topics: Int)
         case frame(KuCoinStreamFrame)
     }
 
@@ -95,7 +95,7 @@ struct KuCoinStreamConnection: Sendable {
                     guard await iterator.next() != nil else { return }
                     try await Self.subscribe(topics, settings: settings, state: state, outbound: outbound)
                     state.withLock { $0.ready = true }
-                    await signal(.subscribed)
+                    await signal(.subscribed(topics: topics.count))
                 }
                 // The watchdog: pings, and the deadlines of the welcome, the acknowledgements and the silence.
                 group.addTask {
