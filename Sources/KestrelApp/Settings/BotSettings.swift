@@ -195,10 +195,12 @@ struct BotSettings: Sendable {
         guard let journalDurability = JournalDurability(rawValue: syncText) else { throw fail("JOURNAL_SYNC", syncText) }
         let stopText = text("STOP_PRICE_TYPE") ?? "mark"
         guard let stopPriceType = KuCoinStopPriceType(setting: stopText) else { throw fail("STOP_PRICE_TYPE", stopText) }
-        let key = credentialNames.map { name in text(name).flatMap { $0.isEmpty ? nil : $0 } }
-        let credentials = key[0].flatMap { key0 in key[1].flatMap { secret in key[2].map { passphrase in
-            KuCoinCredentials(key: key0, secret: secret, passphrase: passphrase)
-        } } }
+        let given = credentialNames.map { name in text(name).flatMap { $0.isEmpty ? nil : $0 } }
+        let credentials: KuCoinCredentials? = if case let (key?, secret?, passphrase?) = (given[0], given[1], given[2]) {
+            KuCoinCredentials(key: key, secret: secret, passphrase: passphrase)
+        } else {
+            nil
+        }
         let faultsText = text("PAPER_FAULTS") ?? "none"
         let paperFaults: PaperFaults
         do {
@@ -230,7 +232,7 @@ struct BotSettings: Sendable {
             stopAmendMinStep: try number("STOP_AMEND_MIN_STEP", 0.0005, 0...0.05)!,
             stopPriceType: stopPriceType,
             kucoinCredentials: credentials,
-            missingCredentials: zip(credentialNames, key).filter { $0.1 == nil }.map(\.0))
+            missingCredentials: zip(credentialNames, given).filter { $0.1 == nil }.map(\.0))
     }
 
     var engine: EngineSettings {

@@ -47,10 +47,7 @@ public struct Instrument: Hashable, Sendable, Codable {
     /// The price rounded to the tick and written with the tick's decimal places and no exponent ("0.0001234",
     /// "67430.9"), as an exchange takes it.
     public func priceText(_ price: Double) -> String {
-        let places = Int(tickPlaces)
-        let rounded = roundToTick(price)
-        guard places > 0 else { return String(Int64(rounded.rounded())) }
-        return String(format: "%.\(places)f", rounded)
+        String(format: "%.\(tickPlaces)f", roundToTick(price))
     }
 
     /// Rounds `price` to the nearest multiple of `tickSize`.

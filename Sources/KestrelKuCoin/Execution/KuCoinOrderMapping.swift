@@ -1,4 +1,3 @@
-import Foundation
 import KestrelCore
 
 /// Which price a KuCoin stop order watches (`stopPriceType`): `STOP_PRICE_TYPE`.
@@ -61,12 +60,6 @@ struct OrderBody: Encodable, Sendable {
             stopPrice = instrument.priceText(trigger)
             self.stopPriceType = stopPriceType.rawValue
         }
-    }
-
-    /// The body as sent (and signed).
-    var json: String {
-        // Encoding a struct of strings, integers and booleans cannot fail.
-        (try? String(decoding: JSONEncoder().encode(self), as: UTF8.self)) ?? "{}"
     }
 }
 

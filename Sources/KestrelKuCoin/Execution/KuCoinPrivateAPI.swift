@@ -1,3 +1,4 @@
+import Foundation
 public import Logging
 
 /// KuCoin Futures' private endpoints (the account's balance, positions and orders), each request signed with the
@@ -53,7 +54,7 @@ public final class KuCoinPrivateAPI: Sendable {
 extension KuCoinPrivateAPI {
     /// Places an order; KuCoin's id for it. Sent once: a failure that may have acted is looked up by the caller.
     func place(_ body: OrderBody, priority: RequestPriority) async throws -> String {
-        try await send(.placeOrder, body: body.json, priority: priority, as: PlacedOrderWire.self).orderId
+        try await send(.placeOrder, body: try Self.json(body), priority: priority, as: PlacedOrderWire.self).orderId
     }
 
     /// The order with this client id (stop orders included), or nil when KuCoin has none: it answers null, or
@@ -76,16 +77,16 @@ extension KuCoinPrivateAPI {
         }
     }
 
-    /// Asks KuCoin to cancel the order with this client id; false when it says the order cannot be cancelled (done
-    /// already, or unknown). KuCoin acts on a cancel later: the stream or a lookup confirms it.
-    func cancel(clientOid: String, symbol: String, priority: RequestPriority) async throws -> Bool {
+    /// Asks KuCoin to cancel the order with this client id. One KuCoin says cannot be cancelled (done already, or
+    /// unknown: 100004 or 100001) is gone, as a cancel wants. KuCoin acts on a cancel later: the stream or a lookup
+    /// confirms it.
+    func cancel(clientOid: String, symbol: String, priority: RequestPriority) async throws {
         do {
             _ = try await send(.cancelByClientOid, query: [("symbol", symbol)], pathValues: ["clientOid": clientOid],
                                priority: priority, as: CancelledWire.self)
-            return true
         } catch let error as KuCoinError
             where error.code == KuCoinErrorCode.notCancellable || error.code == KuCoinErrorCode.invalidParameters {
-            return false
+            return
         }
     }
 
@@ -118,8 +119,13 @@ extension KuCoinPrivateAPI {
 
     /// Sets `symbol`'s margin mode (KuCoin refuses while it has a position or orders); the mode KuCoin then reports.
     func changeMarginMode(of symbol: String, to mode: String, priority: RequestPriority) async throws -> String {
-        let body = "{\"symbol\":\"\(symbol)\",\"marginMode\":\"\(mode)\"}"
-        return try await send(.changeMarginMode, body: body, priority: priority, as: MarginModeWire.self).marginMode
+        try await send(.changeMarginMode, body: try Self.json(MarginModeWire(symbol: symbol, marginMode: mode)),
+                       priority: priority, as: MarginModeWire.self).marginMode
+    }
+
+    /// `value` as a request's JSON body (sent, and signed, as this text).
+    private static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 
     /// Every page of a paged list, 200 items a page, at most 20 pages (4,000 orders: far more than a bot rests).

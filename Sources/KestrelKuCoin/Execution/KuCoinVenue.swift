@@ -114,8 +114,7 @@ public actor KuCoinVenue: Venue {
 
     public func cancel(_ id: ClientOrderID, symbol: String) async throws(VenueError) {
         do {
-            // False: KuCoin says it cannot be cancelled (filled, cancelled, or unknown): gone, as a cancel wants.
-            _ = try await api.cancel(clientOid: id.rawValue, symbol: symbol, priority: .protection)
+            try await api.cancel(clientOid: id.rawValue, symbol: symbol, priority: .protection)
         } catch {
             throw VenueError(error, order: id, symbol: symbol)
         }
@@ -184,8 +183,7 @@ public actor KuCoinVenue: Venue {
             for row in try await positionRows {
                 switch row {
                 case .success(let wire):
-                    let multiplier = wire.symbol.flatMap { instrumentsBySymbol[$0]?.contractMultiplier }
-                    if let position = wire.exchangePosition(multiplier: multiplier) {
+                    if let position = wire.exchangePosition(multiplier: wire.symbol.flatMap(multiplier(of:))) {
                         positions[position.symbol] = position
                     }
                 case .failure(let problem):
@@ -207,8 +205,6 @@ public actor KuCoinVenue: Venue {
             }
             let fills = try await self.fills(from: fillRows)
             return VenueSnapshot(positions: positions, openOrders: openOrders, wallet: wallet, recentFills: fills)
-        } catch let error as VenueError {
-            throw error
         } catch {
             throw VenueError(error)
         }

@@ -91,8 +91,8 @@ struct CancelledWire: Decodable, Sendable {
     var clientOid: String?
 }
 
-/// `getMarginMode`'s and `changeMarginMode`'s answer.
-struct MarginModeWire: Decodable, Sendable {
+/// `getMarginMode`'s and `changeMarginMode`'s answer, and `changeMarginMode`'s body.
+struct MarginModeWire: Codable, Sendable {
     var symbol: String?
     var marginMode: String
 }
