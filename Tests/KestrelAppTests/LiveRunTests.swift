@@ -88,6 +88,33 @@ import Testing
         #expect(!fake.received.contains { $0.path == "/api/v1/kline/query" })
     }
 
+    @Test func anEnvFileHoldingTheSecretThatOthersCanReadIsWarnedAbout() async throws {
+        let fake = Self.fake()
+        // The passphrase is wrong, so the run stops once the key is checked: the warning comes before.
+        let envFile = try Kestrel.temporaryFile(".env", "KUCOIN_API_KEY=\(Self.key.key)\n"
+            + "KUCOIN_API_SECRET=\(Self.key.secret)\nKUCOIN_API_PASSPHRASE=wrong\n")
+        let arguments = ["run", "--exchange", "kucoin", "--live", "--env-file", envFile, "--duration", "5s"]
+        let (readable, privateToOwner) = try await fake.serve { url in
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: envFile)
+            let readable = try await Kestrel.runOnThread(arguments + ["--api-url", url])
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: envFile)
+            return (readable, try await Kestrel.runOnThread(arguments + ["--api-url", url]))
+        }
+        #expect(readable.stderr.contains("readable by others (mode 644): run chmod 600"), "\(readable.stderr)")
+        #expect(!privateToOwner.stderr.contains("readable by others"))
+        #expect(privateToOwner.stderr.contains("400004"))
+        // A readable file without the secret is no concern of this check.
+        let settingsOnly = try Kestrel.temporaryFile(".env", "CHECK_INTERVAL=30\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: settingsOnly)
+        let plain = try await fake.serve { url in
+            try await Kestrel.runOnThread(["run", "--exchange", "kucoin", "--live", "--env-file", settingsOnly,
+                                           "--api-url", url, "--duration", "5s"],
+                                          environment: Self.environment.merging(["KUCOIN_API_PASSPHRASE": "wrong"]) {
+                                              _, new in new })
+        }
+        #expect(!plain.stderr.contains("readable by others"))
+    }
+
     @Test func aLiveSessionReconcilesTheAccountSurvivesASIGKILLAndResumes() async throws {
         let fake = Self.fake()
         let now = fake.nowMilliseconds

@@ -210,14 +210,14 @@ struct RunCommand: AsyncParsableCommand {
         let paper: PaperVenue?
         let kucoin: KuCoinVenue?
         if let account {
-            kucoin = account.venue(instruments: instruments, settings: settings)
-            paper = nil
-            venue = kucoin!
+            let accountVenue = account.venue(instruments: instruments, fees: market.fees, settings: settings)
+            (venue, kucoin, paper) = (accountVenue, accountVenue, nil)
             if settings.paperFaults.isActive { logger.warning("🧪 PAPER_FAULTS is ignored: the venue is KuCoin") }
         } else {
             // The paper venue keeps its own file; a journal from before it did hands over the exchange it recorded.
+            let paperVenue: PaperVenue
             do {
-                paper = try PaperVenue(
+                paperVenue = try PaperVenue(
                     exchange: saved?.exchange ?? PaperExchange(instruments: instruments, settings: settings.exchange),
                     faults: settings.paperFaults, store: store, now: { clock.now },
                     sleep: { milliseconds in try await clock.sleep(for: .milliseconds(milliseconds)) },
@@ -225,12 +225,11 @@ struct RunCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError("\(error)")
             }
-            kucoin = nil
-            venue = paper!
+            (venue, kucoin, paper) = (paperVenue, nil, paperVenue)
             // A live market lists what it lists today: contracts listed since the venue's state was saved are added.
-            await paper?.list(instruments)
+            await paperVenue.list(instruments)
             // Written before the journal holds a run, so that a journal with a run always has its venue beside it.
-            if !FileManager.default.fileExists(atPath: paperPath) { await paper?.save() }
+            if !FileManager.default.fileExists(atPath: paperPath) { await paperVenue.save() }
         }
         // The account's private stream: fills, stops, positions and the wallet as they happen.
         let privateStream = kucoin.map { kucoin in Task { await kucoin.runStream() } }

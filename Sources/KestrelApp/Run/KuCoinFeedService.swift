@@ -121,7 +121,7 @@ struct KuCoinFeedService<C: Clock>: Service where C.Duration == Duration {
         stream.setTopics(KuCoinPublicStream.topics(candlesOf: live.symbols, timeframe: live.base, tickers: true))
         let instruments = live.heldInstruments
         await paper?.list(instruments)
-        await account?.list(instruments)
+        await account?.list(instruments, fees: live.fees)
         await desk.updateListing(instruments)
         logger.notice("📡 KuCoin listing changed: \(change.added.count) symbol(s) added, \(change.delisted.count) dropped",
                       metadata: ["added": "\(change.added.joined(separator: ","))",

@@ -21,7 +21,7 @@ struct LiveAccount {
             throw ValidationError("--live trades real money on a KuCoin Futures account and needs its API key: "
                 + "\(settings.missingCredentials.joined(separator: ", ")) not set (in the environment or \(envFile))")
         }
-        EnvFileCheck.warnIfOthersCanRead(envFile, logger: logger)
+        EnvFileCheck.warnIfOthersCanReadSecrets(envFile, logger: logger)
         let client = try options.kucoinClient()
         do {
             let clock = KuCoinServerClock(client: client)
@@ -42,10 +42,11 @@ struct LiveAccount {
         }
     }
 
-    /// The venue over this account, for the run's instruments and settings.
-    func venue(instruments: [Instrument], settings: BotSettings) -> KuCoinVenue {
+    /// The venue over this account, for the run's instruments (and their fee rates) and settings.
+    func venue(instruments: [Instrument], fees: [String: (maker: Double, taker: Double)],
+               settings: BotSettings) -> KuCoinVenue {
         KuCoinVenue(api: api, market: KuCoinMarketData(client: client, logger: Logger(label: "kestrel.kucoin")),
-                    instruments: instruments,
+                    instruments: instruments, fees: fees,
                     settings: .init(marginMode: settings.marginMode, stopPriceType: settings.stopPriceType),
                     logger: Logger(label: "kestrel.kucoin.venue"))
     }
@@ -53,14 +54,14 @@ struct LiveAccount {
     func close() async { try? await client.shutdown() }
 }
 
-/// The `.env` file holds the API secret: it should be readable by its owner alone.
+/// A `.env` file that holds the API secret should be readable by its owner alone.
 enum EnvFileCheck {
-    /// Warns when `path` exists and its group or others may read or write it.
-    static func warnIfOthersCanRead(_ path: String, logger: Logger) {
+    /// Warns when `path` holds the KuCoin secret or passphrase and its group or others may read or write it.
+    static func warnIfOthersCanReadSecrets(_ path: String, logger: Logger) {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let permissions = (attributes[.posixPermissions] as? NSNumber)?.intValue else { return }
-        if permissions & 0o077 != 0 {
-            logger.warning("⚠️ \(path) holds the API secret and is readable by others (mode \(String(permissions, radix: 8))): run chmod 600 \(path)")
-        }
+              let permissions = (attributes[.posixPermissions] as? NSNumber)?.intValue, permissions & 0o077 != 0,
+              let text = try? String(contentsOfFile: path, encoding: .utf8),
+              text.contains("KUCOIN_API_SECRET") || text.contains("KUCOIN_API_PASSPHRASE") else { return }
+        logger.warning("⚠️ \(path) holds the API secret and is readable by others (mode \(String(permissions, radix: 8))): run chmod 600 \(path)")
     }
 }

@@ -23,6 +23,9 @@ struct FeedWiring {
 struct RunMarket {
     /// Every instrument the engine and the paper exchange know.
     var instruments: [Instrument]
+    /// Each instrument's maker and taker fee rates, where the venue lists them (a live account's streamed fills carry
+    /// none).
+    var fees: [String: (maker: Double, taker: Double)] = [:]
     var revalidator: any SignalRevalidator
     /// What the scanner reads.
     var source: any MarketDataSource
@@ -100,7 +103,7 @@ struct RunMarket {
                 topics: KuCoinPublicStream.topics(candlesOf: symbols, timeframe: live.base, tickers: true),
                 logger: Logger(label: "kestrel.kucoin.stream"))
             return RunMarket(
-                instruments: live.heldInstruments,
+                instruments: live.heldInstruments, fees: live.fees,
                 revalidator: StreamedSignals(market: live, strategy: strategy), source: live, speed: 1, start: now,
                 resumesWhereSaved: false, end: nil,
                 description: "KuCoin Futures' live market (\(symbols.count) symbols, paper fills)",

@@ -23,6 +23,8 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
 
     private struct State {
         var instruments: [Instrument] = [] { didSet { held = nil } }
+        /// Each listed contract's maker and taker rates, from the same listing.
+        var fees: [String: (maker: Double, taker: Double)] = [:]
         /// Changed in place at every push and scan; symbols are added and dropped only by `add` and `drop`, which
         /// keep `held` right.
         private(set) var series = StreamedSymbols()
@@ -110,9 +112,13 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
                        select: @Sendable ([Instrument]) -> [Instrument] = { UniverseFilter().select($0) },
                        progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }) async throws
         -> [String] {
-        let listed = try await rest.listing().instruments.filter(\.isActive)
+        let listing = try await rest.listing()
+        let listed = listing.instruments.filter(\.isActive)
         let chosen = select(listed).map(\.symbol)
-        state.withLock { $0.instruments = listed }
+        state.withLock { state in
+            state.instruments = listed
+            state.fees = listing.fees
+        }
         return try await load(chosen, closedBy: now, parallelism: parallelism, progress: progress)
     }
 
@@ -131,10 +137,12 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
     public func refresh(at now: Timestamp, parallelism: Int = 4,
                         select: @Sendable ([Instrument]) -> [Instrument] = { UniverseFilter().select($0) })
         async throws -> ListingChange {
-        let listed = try await rest.listing().instruments.filter(\.isActive)
+        let listing = try await rest.listing()
+        let listed = listing.instruments.filter(\.isActive)
         let open = Set(listed.map(\.symbol))
         let (delisted, new) = state.withLock { state -> ([String], [String]) in
             state.instruments = listed
+            state.fees = listing.fees
             let delisted = state.series.symbols.filter { !open.contains($0) }.sorted()
             for symbol in delisted { state.drop(symbol) }
             return (delisted, select(listed).map(\.symbol).filter { !state.series.contains($0) })
@@ -252,6 +260,11 @@ public final class KuCoinLiveMarket: StreamedAnalysisSource {
     /// The instruments listed at the warm-up that have candles held.
     public var heldInstruments: [Instrument] {
         state.withLock { $0.heldInstruments() }
+    }
+
+    /// Each listed contract's maker and taker fee rates, as of the last listing.
+    public var fees: [String: (maker: Double, taker: Double)] {
+        state.withLock { $0.fees }
     }
 
     // MARK: MarketDataSource
