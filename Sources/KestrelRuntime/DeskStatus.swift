@@ -19,6 +19,8 @@ public struct DeskStatus: Sendable, Equatable {
     public var mode: String
     public var venue: String
     public var connected: Bool
+    /// Why trading stopped for good (the venue refused the key); nil while it goes on.
+    public var haltReason: String?
     public var time: Timestamp?
     public var cash: Double
     public var equity: Double
@@ -44,7 +46,8 @@ public struct DeskStatus: Sendable, Equatable {
     }
 
     public static func == (lhs: DeskStatus, rhs: DeskStatus) -> Bool {
-        lhs.mode == rhs.mode && lhs.venue == rhs.venue && lhs.connected == rhs.connected && lhs.time == rhs.time && lhs.cash == rhs.cash
+        lhs.mode == rhs.mode && lhs.venue == rhs.venue && lhs.connected == rhs.connected && lhs.haltReason == rhs.haltReason
+            && lhs.time == rhs.time && lhs.cash == rhs.cash
             && lhs.equity == rhs.equity && lhs.positions == rhs.positions && lhs.ordersInFlight == rhs.ordersInFlight
             && lhs.unknownOrders == rhs.unknownOrders && lhs.latestScan?.sequence == rhs.latestScan?.sequence
             && lhs.latestScan?.finished == rhs.latestScan?.finished && lhs.dailyLoss == rhs.dailyLoss

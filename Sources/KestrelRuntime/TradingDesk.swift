@@ -43,6 +43,11 @@ public actor TradingDesk {
 
     /// The trading mode the status reports: `paper` or `live`.
     public nonisolated let mode: String
+    /// Why trading stopped for good (the venue refused the key), or nil while it goes on.
+    public private(set) var haltReason: String?
+    /// Yields once, with the reason, when trading stops for good: the run shuts down.
+    public nonisolated let halts: AsyncStream<String>
+    private nonisolated let haltsOut: AsyncStream<String>.Continuation
 
     public init(engine: TradingEngine, venue: any Venue, router: OrderRouter, recorder: RunRecorder, logger: Logger,
                 journal: (any TradingJournal)? = nil, mode: String = "paper", saveEverySeconds: Int64 = 60,
@@ -56,6 +61,7 @@ public actor TradingDesk {
         self.journal = journal
         self.saveEverySeconds = saveEverySeconds
         statusBoard = StatusBoard(mode: mode, venue: venue.name)
+        (halts, haltsOut) = AsyncStream.makeStream(of: String.self)
         narrator = Narrator(positionLogIntervalSeconds: positionLogIntervalSeconds)
     }
 
@@ -101,6 +107,8 @@ public actor TradingDesk {
         case .position, .wallet:
             // Reconciliation takes positions and the wallet from the venue's snapshot.
             break
+        case .authenticationRefused(let reason):
+            halt(because: reason)
         }
     }
 
@@ -147,6 +155,8 @@ public actor TradingDesk {
             }
         case .cancelFailed(let id, let symbol, let reason):
             logger.warning("⚠️  Could not cancel \(id) on \(symbol): \(reason); reconciliation will")
+        case .authenticationRefused(let reason):
+            halt(because: reason)
         }
         if awaitingAnswer.isEmpty, !answeredWaiters.isEmpty { stopWaiting() }
     }
@@ -155,7 +165,10 @@ public actor TradingDesk {
     /// entry's last piece filled) is answered too. Before a run's router is finished, so that nothing the
     /// shutdown's answers lead to is sent to a router that no longer takes orders. `stopWaiting()` ends the wait.
     public func untilAnswered() async {
-        while !awaitingAnswer.isEmpty { await withCheckedContinuation { answeredWaiters.append($0) } }
+        // Once the key is refused, nothing more will be answered: the next start looks up what is left.
+        while !awaitingAnswer.isEmpty, haltReason == nil {
+            await withCheckedContinuation { answeredWaiters.append($0) }
+        }
     }
 
     /// Ends every `untilAnswered()` wait, answered or not (the time allowed is up).
@@ -213,6 +226,9 @@ public actor TradingDesk {
                         return nil
                     }
                 }
+            } catch .authentication(let reason) {
+                halt(because: reason)
+                return nil
             } catch {
                 failures += 1
                 guard failures < 5 else {
@@ -240,6 +256,23 @@ public actor TradingDesk {
         save(&entry, at: time, force: !report.isClean)
         publishStatus()
         return report
+    }
+
+    // MARK: Halting
+
+    /// Stops trading for good because the venue refused the account's key: a key that is refused once is refused at
+    /// every retry, so the run ends (`halts` says why) instead of looping. Positions keep the stops resting on the
+    /// venue; the next start with a working key reconciles.
+    private func halt(because reason: String) {
+        guard haltReason == nil else { return }
+        haltReason = reason
+        let message = "🔑 \(venue.name) refused the API key: \(reason). Trading stops; every position keeps the stop "
+            + "resting on the exchange. Check the key (revoked? permissions?), then start Kestrel again."
+        logger.critical("\(message)")
+        haltsOut.yield(reason)
+        haltsOut.finish()
+        stopWaiting()
+        publishStatus()
     }
 
     // MARK: Steps
@@ -337,6 +370,7 @@ public actor TradingDesk {
     private func publishStatus() {
         var status = DeskStatus(mode: mode, venue: venue.name)
         status.connected = connected
+        status.haltReason = haltReason
         status.time = engine_.statistics.lastTime
         status.cash = engine_.cash
         status.equity = engine_.equity

@@ -115,6 +115,41 @@ import Testing
         #expect(!plain.stderr.contains("readable by others"))
     }
 
+    @Test func aKeyRevokedMidRunStopsTradingOnceInsteadOfLooping() async throws {
+        let fake = Self.fake()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kestrel-live-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let journal = (directory as NSString).appendingPathComponent("live.sqlite")
+        let envFile = (directory as NSString).appendingPathComponent(".env")
+        try "CHECK_INTERVAL=5\n".write(toFile: envFile, atomically: true, encoding: .utf8)
+        let (run, bulletsAfter, seconds) = try await fake.serve { url in
+            let run = try Launched(["run", "--exchange", "kucoin", "--live", "--api-url", url, "--db", journal,
+                                    "--env-file", envFile, "--log-level", "info", "--duration", "120s"],
+                                   environment: Self.environment)
+            try await Self.waitFor("the run to stream") {
+                !run.process.isRunning || fake.subscribedTopics.contains("/contractMarket/tradeOrders") && run.stderr.contains("reconciled:")
+            }
+            // The key is deleted on KuCoin's side, and the connections drop: the next token is refused.
+            let bulletsBefore = fake.received.filter { $0.path == "/api/v1/bullet-private" }.count
+            fake.updateAccount { $0.key.key = "6700000000000000000000ff" }
+            let revoked = ContinuousClock.now
+            fake.dropConnections()
+            try await Self.waitFor("the run to stop", seconds: 60) { !run.process.isRunning }
+            let seconds = (ContinuousClock.now - revoked).components.seconds
+            if run.process.isRunning { run.kill() }
+            let bulletsAfter = fake.received.filter { $0.path == "/api/v1/bullet-private" }.count - bulletsBefore
+            return (run, bulletsAfter, seconds)
+        }
+        let stderr = run.stderr
+        #expect(run.process.terminationStatus != 0, "\(stderr.suffix(3_000))")
+        #expect(stderr.contains("refused the API key") && stderr.contains("400003"), "\(stderr.suffix(3_000))")
+        #expect(stderr.contains("Error: trading stopped: kucoin refused the API key (POST /api/v1/bullet-private"), "\(stderr.suffix(3_000))")
+        // Asked once, not in a loop, and stopped well before --duration.
+        #expect(bulletsAfter <= 2, "\(bulletsAfter) private tokens asked for after the key was revoked")
+        #expect(seconds < 30)
+        #expect(!stderr.contains(Self.key.secret) && !stderr.contains(Self.key.passphrase))
+    }
+
     @Test func aLiveSessionReconcilesTheAccountSurvivesASIGKILLAndResumes() async throws {
         let fake = Self.fake()
         let now = fake.nowMilliseconds

@@ -106,6 +106,35 @@ import Testing
         #expect(fake.received.filter { $0.path == "/api/v1/bullet-private" }.count >= 2)
     }
 
+    @Test func aKeyRevokedWhileStreamingEndsTheStreamWithOneRefusalInsteadOfRetrying() async throws {
+        let fake = RESTClientTests.fake()
+        try await KuCoinVenueTests.withVenue(fake) { venue in
+            let log = EventLog()
+            let reader = Task { for await event in venue.events { log.append(event) } }
+            defer { reader.cancel() }
+            // Must end by itself, before the test cancels it.
+            let ended = Mutex(false)
+            let stream = Task {
+                await venue.runStream(longestBackoff: .milliseconds(50))
+                ended.withLock { $0 = true }
+            }
+            try await log.until("the stream to come up") { $0.contains(.connectionRestored) }
+            fake.updateAccount { $0.key.key = "6700000000000000000000ff" }
+            fake.dropConnections()
+            try await log.until("the refusal") { events in
+                events.contains { if case .authenticationRefused = $0 { true } else { false } }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            let bullets = fake.received.filter { $0.path == "/api/v1/bullet-private" }.count
+            // The first connection's token, then the one refused: no third attempt in half a second of 50 ms pauses.
+            #expect(bullets == 2)
+            #expect(ended.withLock { $0 }, "the stream kept running after the key was refused")
+            stream.cancel()
+            let refusal = log.all.compactMap { if case .authenticationRefused(let reason) = $0 { reason } else { nil } }
+            #expect(refusal.count == 1 && refusal[0].contains("400003"), "\(refusal)")
+        }
+    }
+
     @Test func aDuplicatedPushIsPassedOnWithItsTradeIDForTheEngineToCountOnce() async throws {
         let fake = RESTClientTests.fake()
         fake.updateTrading { $0.duplicatePushes = true }

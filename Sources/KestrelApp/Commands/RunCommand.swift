@@ -286,6 +286,14 @@ struct RunCommand: AsyncParsableCommand {
                     }
                 }
             }
+            tasks.addTask {
+                // The venue refused the key: nothing more can be done on the account. (Nil: cancelled at the end.)
+                var halts = desk.halts.makeAsyncIterator()
+                guard await halts.next() != nil else { return }
+                shutdownStarted.mark()
+                logger.critical("🛑 Shutting down: the exchange refused the API key")
+                await group.triggerGracefulShutdown()
+            }
             if let wallLimit {
                 tasks.addTask {
                     try? await Task.sleep(for: wallLimit)
@@ -337,6 +345,16 @@ struct RunCommand: AsyncParsableCommand {
         logger.notice("✅ BOT SHUTDOWN COMPLETE in \(shutdownStarted.elapsedMilliseconds) ms")
         logger.notice("\(String(repeating: "=", count: 60))")
         print(RunReport.text(summary, engine: await desk.engine))
+        if let reason = await desk.haltReason { throw TradingHalted(venue: venue.name, reason: reason) }
+    }
+
+    /// The run stopped because the venue refused the key: the command fails, naming the venue's answer.
+    struct TradingHalted: Error, CustomStringConvertible {
+        var venue: String
+        var reason: String
+        var description: String {
+            "trading stopped: \(venue) refused the API key (\(reason)); positions keep the stops resting on the exchange"
+        }
     }
 
     /// Whether `task` finished within `limit`; it is left running either way.

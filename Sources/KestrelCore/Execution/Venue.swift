@@ -145,4 +145,7 @@ public enum VenueEvent: Sendable, Hashable {
     case connectionLost(reason: String)
     /// The stream is back: what was missed comes back by reconciliation, never by guessing.
     case connectionRestored
+    /// The venue refused the account's key (revoked, expired, its permissions taken away): nothing more can be done
+    /// on the account, and retrying cannot help.
+    case authenticationRefused(reason: String)
 }

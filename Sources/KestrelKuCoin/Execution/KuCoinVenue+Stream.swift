@@ -11,7 +11,8 @@ extension KuCoinVenue {
     /// Keeps the private stream connected until the task is cancelled: a new bullet at each connection (tokens
     /// expire), again after a break at once and then after a growing pause. Each time every topic is subscribed it
     /// reports `connectionRestored`, so that what was missed comes back by reconciliation, never by guessing; each
-    /// break is reported as `connectionLost`.
+    /// break is reported as `connectionLost`. A refused key ends it (`authenticationRefused`): trying again cannot
+    /// help.
     public func runStream(longestBackoff: Duration = .seconds(30)) async {
         var settings = KuCoinStreamConnection.Settings()
         settings.privateChannel = true
@@ -28,8 +29,17 @@ extension KuCoinVenue {
                     await self.take(frame)
                 }
             }, broke: { [logger, continuation] error in
+                // A key KuCoin refuses (revoked, expired, its permissions changed) is refused again at every
+                // attempt: the stream stops and says so, rather than asking for a token forever.
+                if let refused = error as? KuCoinError, refused.isAuthentication,
+                   refused.code != KuCoinErrorCode.timestampOutOfRange {
+                    logger.critical("🔑 KuCoin refused the API key on the private stream: \(refused)")
+                    continuation.yield(.authenticationRefused(reason: refused.description))
+                    return false
+                }
                 logger.warning("🔌 KuCoin private stream lost: \(error)")
                 continuation.yield(.connectionLost(reason: "\(error)"))
+                return true
             })
     }
 

@@ -149,6 +149,8 @@ public final class KuCoinPublicStream: Sendable {
             logger.warning("WebSocket connection lost", metadata: ["connection": "\(index)", "reason": "\(error)"])
             await deliver(.disconnected(connection: index, reason: "\(error)"))
             counts.withLock { $0.reconnects += 1 }
+            // Market data needs no key: every failure is worth another attempt.
+            return true
         })
     }
 }

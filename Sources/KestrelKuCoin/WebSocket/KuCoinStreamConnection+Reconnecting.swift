@@ -20,10 +20,11 @@ extension KuCoinStreamConnection {
     /// - Parameters:
     ///   - bullet: asks KuCoin for a token and the servers (public or private).
     ///   - signal: what each connection tells, with whether it is a reconnection (not the first attempt).
-    ///   - broke: why a connection, or the attempt to make one, ended (never a cancellation).
+    ///   - broke: why a connection, or the attempt to make one, ended (never a cancellation); it answers whether to
+    ///     connect again (no: the failure is one that trying again cannot mend, such as a refused key).
     func keepRunning(backoff: Backoff, bullet: @escaping @Sendable () async throws -> KuCoinBullet,
                      signal: @escaping @Sendable (Signal, _ reconnected: Bool) async -> Void,
-                     broke: @escaping @Sendable (any Error) async -> Void) async {
+                     broke: @escaping @Sendable (any Error) async -> Bool) async {
         var failures = 0
         var reconnected = false
         while !Task.isCancelled {
@@ -39,7 +40,7 @@ extension KuCoinStreamConnection {
                 return
             } catch {
                 if Task.isCancelled { return }
-                await broke(error)
+                guard await broke(error) else { return }
             }
             reconnected = true
             failures = subscribed.withLock { $0 } ? 1 : failures + 1

@@ -14,6 +14,10 @@ public enum OrderAnswer: Sendable {
     case found(OrderRequest, VenueOrder)
     /// A cancel failed for good (reconciliation cancels the order later if it still rests).
     case cancelFailed(ClientOrderID, symbol: String, reason: String)
+    /// The venue refused the account's key: no request on it can succeed any more, so the run must stop. Follows
+    /// the answer for the order it happened to (refused; or, for one being looked up, no answer: it stays unknown
+    /// for the next start to resolve).
+    case authenticationRefused(reason: String)
 }
 
 /// Sends the engine's commands to a venue and reports what became of each one.
@@ -160,6 +164,10 @@ public final class OrderRouter: Sendable {
                     answersOut.yield(.rejected(order, .duplicateOrderID(order.id)))
                 }
                 return
+            } catch .authentication(let detail) {
+                answersOut.yield(.rejected(order, .refused("authentication refused: \(detail)")))
+                answersOut.yield(.authenticationRefused(reason: detail))
+                return
             } catch {
                 if case .rejected(let rejection) = error {
                     answersOut.yield(.rejected(order, rejection))
@@ -172,12 +180,16 @@ public final class OrderRouter: Sendable {
     }
 
     /// Asks the venue about `order` until it answers: the order as it stands there, or nil inside when the venue
-    /// never received it. Nil only when cancelled (shutting down).
+    /// never received it. Nil when cancelled (shutting down), or when the venue refuses the key (the run stops; the
+    /// next start looks the order up).
     private func lookUp(_ order: OrderRequest) async -> VenueOrder?? {
         var wait = backoff
         while !Task.isCancelled {
             do {
                 return .some(try await venue.order(order.id, symbol: order.symbol))
+            } catch .authentication(let detail) {
+                answersOut.yield(.authenticationRefused(reason: detail))
+                return nil
             } catch {
                 try? await Task.sleep(for: wait)
                 wait = min(wait * 2, maximumBackoff)
@@ -199,6 +211,7 @@ public final class OrderRouter: Sendable {
                 wait = min(wait * 2, maximumBackoff)
             } catch {
                 answersOut.yield(.cancelFailed(id, symbol: symbol, reason: error.description))
+                if case .authentication(let detail) = error { answersOut.yield(.authenticationRefused(reason: detail)) }
                 return
             }
         }
