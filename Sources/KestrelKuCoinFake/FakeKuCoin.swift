@@ -18,6 +18,8 @@ public final class FakeKuCoin: Sendable {
         public var method: String
         public var path: String
         public var query: [String: String]
+        /// When the fake's handler had it (the benchmark times orders to it).
+        public var at: ContinuousClock.Instant
     }
 
     struct State {
@@ -106,7 +108,8 @@ public final class FakeKuCoin: Sendable {
         let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) },
                                uniquingKeysWith: { _, last in last })
         state.withLock {
-            $0.received.append(Received(method: request.method.rawValue, path: request.uri.path, query: query))
+            $0.received.append(Received(method: request.method.rawValue, path: request.uri.path, query: query,
+                                           at: .now))
         }
     }
 

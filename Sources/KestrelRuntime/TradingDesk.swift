@@ -26,6 +26,8 @@ public actor TradingDesk {
     /// Orders sent, by id, to read a refusal the venue reports by id alone (the newest few thousand).
     private var sent = [ClientOrderID: OrderRequest]()
     private var sentOrder = [ClientOrderID]()
+    /// Symbols the venue was readied to enter (`prepareVenue`).
+    private var preparedSymbols = Set<String>()
     /// Orders whose outcome is unknown, being looked up.
     private var unknown = Set<ClientOrderID>()
     /// Orders handed to the router whose answer the desk has not heard yet. Kept here, on the desk, rather than
@@ -71,7 +73,21 @@ public actor TradingDesk {
 
     public func process(_ snapshot: ScanSnapshot, at now: Timestamp) {
         step(.snapshot(snapshot), at: now)
+        prepareVenue(for: snapshot)
     }
+
+    /// Lets the venue get ready for the symbols at the top of a scan that it has not seen there before (a live
+    /// venue reads their margin mode), after the step: an entry the snapshot leads to goes first.
+    private func prepareVenue(for snapshot: ScanSnapshot) {
+        let new = snapshot.opportunities.prefix(Self.preparedPerSnapshot).map(\.symbol)
+            .filter { preparedSymbols.insert($0).inserted }
+        guard !new.isEmpty else { return }
+        let venue = self.venue
+        Task.detached(priority: .low) { await venue.prepare(toEnter: new) }
+    }
+
+    /// How many of a snapshot's best opportunities the venue is readied for.
+    static let preparedPerSnapshot = 5
 
     public func price(_ symbol: String, _ price: Double, at time: Timestamp) {
         step(.price(symbol: symbol, price: price, time: time), at: time)

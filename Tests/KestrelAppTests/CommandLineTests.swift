@@ -193,10 +193,15 @@ struct Kestrel {
         #expect(output.status == 0)
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
         let measurements = try #require(parsed["measurements"] as? [[String: Any]])
-        #expect(measurements.count == 20)
+        #expect(measurements.count == 24)
         // The KuCoin measurements, streamed from the fake on loopback: no request per scan, a reconnect measured.
         let kucoin = measurements.filter { ($0["name"] as? String)?.hasPrefix("KuCoin") == true }
-        #expect(kucoin.count == 8)
+        #expect(kucoin.count == 12)
+        // Trading on the fake account: entries timed to the venue, and three trailing stops well within the budget.
+        let path = kucoin.first { ($0["name"] as? String)?.hasPrefix("KuCoin order path") == true }
+        #expect(path?["median"] as? Double ?? 0 > 0)
+        let weight = kucoin.first { ($0["name"] as? String)?.contains("request weight per hour") == true }
+        #expect((1..<24_000).contains(weight?["median"] as? Double ?? 0), "\(String(describing: weight))")
         #expect(kucoin.first { ($0["name"] as? String)?.contains("requests per scan") == true }?["median"] as? Double
             == 0)
         #expect(kucoin.first { ($0["name"] as? String)?.contains("p99") == true }?["note"] as? String ?? ""

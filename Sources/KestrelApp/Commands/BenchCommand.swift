@@ -51,6 +51,9 @@ struct BenchCommand: AsyncParsableCommand {
             results += try await KuCoinBenchmark(symbols: kucoinSymbols, memorySymbols: kucoinMemorySymbols,
                                                  pushMinutes: kucoinPushMinutes).run()
         }
+        if selected("kucoin") || selected("order path") {
+            results += try await KuCoinTradingBenchmark().run()
+        }
         let bench = Benchmarks(repetitions: repetitions, symbols: symbols)
         let candles = try EmbeddedMarket.candles(for: "BTCUSD")
         let strategy = DefaultStrategy()

@@ -26,12 +26,18 @@ public protocol Venue: Sendable {
     /// The contracts the venue lists now.
     func instruments() async throws(VenueError) -> [Instrument]
 
+    /// Gets ready to enter these symbols soon (they rank at the top of the latest scan): a venue reads now what an
+    /// entry would otherwise have to read first. Never fails; nothing to do for most venues.
+    func prepare(toEnter symbols: [String]) async
+
     /// Everything the venue reports as it happens, in the order it reports it (which may not be the order it
     /// happened in): one subscriber, for the life of the venue.
     var events: AsyncStream<VenueEvent> { get }
 }
 
 extension Venue {
+    public func prepare(toEnter symbols: [String]) async {}
+
     /// `replaceStop` for a venue that cannot amend: the new stop first, then the old one cancelled. A failure to
     /// cancel the old one is not the replacement's failure: the old stop is reduce-only, and reconciliation cancels
     /// it later.

@@ -81,4 +81,10 @@ extension KuCoinEndpoint {
     /// A token and the addresses for the private WebSocket.
     public static let privateBullet = KuCoinEndpoint(method: "POST", path: "/api/v1/bullet-private", pool: .futures,
                                                      weight: 10, isIdempotent: true)
+
+    /// Every endpoint Kestrel sends to, to find one by its description ("POST /api/v1/orders").
+    public static let all: [KuCoinEndpoint] = [
+        serverTime, activeContracts, klines, publicBullet, accountOverview, placeOrder, orderByClientOid, orderByID,
+        cancelByClientOid, orders, stopOrders, positions, recentFills, marginMode, changeMarginMode, privateBullet,
+    ]
 }
