@@ -8,6 +8,7 @@ import PackageDescription
 /// - `KestrelRuntime`: the concurrent services (scanner, opportunity board, trader, position monitor, market replay)
 ///   that feed the deterministic engine in paper and live trading.
 /// - `KestrelStorage`: the SQLite journal (GRDB): orders, fills, positions, risk and paper-exchange state.
+/// - `KestrelServer`: the bot's HTTP API (Hummingbird), reading what the desk publishes.
 /// - `KestrelApp`: the command-line commands and their output (tables, JSON, CSV), and the benchmarks.
 /// - `kestrel`: the executable; it only hands control to `KestrelApp`.
 let strictSettings: [SwiftSetting] = [
@@ -118,6 +119,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The bot's HTTP API (Hummingbird): reads of its published status, controls behind a token.
+        .target(
+            name: "KestrelServer",
+            dependencies: [
+                "KestrelCore",
+                "KestrelRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // A fake of KuCoin Futures on loopback, for the tests and `kestrel bench`: no trading command reaches it.
         .target(
             name: "KestrelKuCoinFake",
@@ -142,6 +158,7 @@ let package = Package(
                 "KestrelKuCoinFake",
                 "KestrelMarketData",
                 "KestrelRuntime",
+                "KestrelServer",
                 "KestrelStorage",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -196,9 +213,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "KestrelServerTests",
+            dependencies: ["KestrelServer", "KestrelRuntime", "KestrelCore",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "KestrelAppTests",
             dependencies: ["KestrelApp", "KestrelCore", "KestrelMarketData", "KestrelRuntime", "KestrelStorage",
-                           "KestrelKuCoinFake"],
+                           "KestrelKuCoinFake", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strictSettings
         ),
     ],

@@ -11,9 +11,41 @@ public struct DeskStatus: Sendable, Equatable {
         public var entryPrice: Double
         public var stopPrice: Double
         public var stopState: ManagedPosition.StopState
+        /// The newest stop sent for it.
+        public var stopOrderID: ClientOrderID?
         public var unrealizedPnL: Double
         public var openedAt: Timestamp
+
+        public init(symbol: String, side: PositionSide, lots: Int, entryPrice: Double, stopPrice: Double,
+                    stopState: ManagedPosition.StopState, stopOrderID: ClientOrderID? = nil, unrealizedPnL: Double,
+                    openedAt: Timestamp) {
+            self.symbol = symbol
+            self.side = side
+            self.lots = lots
+            self.entryPrice = entryPrice
+            self.stopPrice = stopPrice
+            self.stopState = stopState
+            self.stopOrderID = stopOrderID
+            self.unrealizedPnL = unrealizedPnL
+            self.openedAt = openedAt
+        }
     }
+
+    /// Equity at a moment of engine time.
+    public struct EquityPoint: Sendable, Equatable {
+        public var time: Timestamp
+        public var equity: Double
+
+        public init(time: Timestamp, equity: Double) {
+            self.time = time
+            self.equity = equity
+        }
+    }
+
+    /// How many of the newest closed trades the status carries.
+    public static let recentTradesKept = 500
+    /// How many equity points the status carries at most (two weeks at one a minute).
+    public static let equityPointsKept = 20_160
 
     /// `paper` (the paper venue) or `live`.
     public var mode: String
@@ -21,6 +53,23 @@ public struct DeskStatus: Sendable, Equatable {
     public var connected: Bool
     /// Why trading stopped for good (the venue refused the key); nil while it goes on.
     public var haltReason: String?
+    /// New entries paused by a person.
+    public var entriesPaused = false
+    /// Whether the journal recorded the latest step (false: a commit failed, and is retried with the next).
+    public var journalHealthy = true
+    /// Net PnL of every closed trade of the run.
+    public var realizedPnL = 0.0
+    public var equityPeak = 0.0
+    /// The largest fall from a peak, as a fraction of the peak.
+    public var maxDrawdown = 0.0
+    /// Equity when the current UTC day began, for today's PnL.
+    public var dayStartEquity = 0.0
+    /// Open positions without an acknowledged stop on the venue.
+    public var stopsInFlight = 0
+    /// The newest closed trades, oldest first (at most `recentTradesKept`).
+    public var recentTrades: [ClosedTrade] = []
+    /// Equity over the run, oldest first.
+    public var equityCurve: [EquityPoint] = []
     public var time: Timestamp?
     public var cash: Double
     public var equity: Double
@@ -51,7 +100,9 @@ public struct DeskStatus: Sendable, Equatable {
             && lhs.equity == rhs.equity && lhs.positions == rhs.positions && lhs.ordersInFlight == rhs.ordersInFlight
             && lhs.unknownOrders == rhs.unknownOrders && lhs.latestScan?.sequence == rhs.latestScan?.sequence
             && lhs.latestScan?.finished == rhs.latestScan?.finished && lhs.dailyLoss == rhs.dailyLoss
-            && lhs.lossStreak == rhs.lossStreak
+            && lhs.lossStreak == rhs.lossStreak && lhs.entriesPaused == rhs.entriesPaused
+            && lhs.journalHealthy == rhs.journalHealthy && lhs.realizedPnL == rhs.realizedPnL
+            && lhs.recentTrades == rhs.recentTrades && lhs.equityCurve == rhs.equityCurve
     }
 }
 
@@ -64,4 +115,16 @@ public final class StatusBoard: Sendable {
     public var status: DeskStatus { current.withLock { $0 } }
 
     func publish(_ status: DeskStatus) { current.withLock { $0 = status } }
+}
+
+/// What a person's command did (`TradingDesk.control`).
+public struct ControlOutcome: Sendable, Equatable {
+    /// False when there was nothing to do (no such position).
+    public var applied: Bool
+    public var message: String
+
+    public init(applied: Bool, message: String) {
+        self.applied = applied
+        self.message = message
+    }
 }

@@ -26,6 +26,12 @@ public actor TradingDesk {
     /// Orders sent, by id, to read a refusal the venue reports by id alone (the newest few thousand).
     private var sent = [ClientOrderID: OrderRequest]()
     private var sentOrder = [ClientOrderID]()
+    /// The closed trades the status carries (the newest), and how many there were when they were taken.
+    private var recentTrades: [ClosedTrade] = []
+    private var publishedTradeCount = -1
+    private var realizedPnL = 0.0
+    /// Equity over time for the status: a point a minute of engine time at most, thinned by half when it is full.
+    private var equityCurve: [DeskStatus.EquityPoint] = []
     /// Symbols the venue was readied to enter (`prepareVenue`).
     private var preparedSymbols = Set<String>()
     /// Orders whose outcome is unknown, being looked up.
@@ -274,6 +280,41 @@ public actor TradingDesk {
         return report
     }
 
+    // MARK: Controls
+
+    /// A person's command (from the API or the dashboard): applied at once, journaled with where it came from,
+    /// and logged. The answer says what it did, or why there was nothing to do.
+    @discardableResult
+    public func control(_ control: EngineControl, source: String, at time: Timestamp) -> ControlOutcome {
+        let held = engine_.positions.values.map(\.symbol)
+        let outcome: ControlOutcome
+        switch control {
+        case .pauseEntries:
+            outcome = ControlOutcome(applied: true, message: engine_.entriesPaused ? "entries were paused already"
+                : "entries paused; \(held.count) open position(s) still managed")
+        case .resumeEntries:
+            outcome = ControlOutcome(applied: true, message: engine_.entriesPaused ? "entries resumed"
+                : "entries were not paused")
+        case .close(let symbol):
+            outcome = held.contains(symbol)
+                ? ControlOutcome(applied: true, message: "closing \(symbol) at market")
+                : ControlOutcome(applied: false, message: "no open position on \(symbol)")
+        case .closeAll:
+            outcome = held.isEmpty ? ControlOutcome(applied: false, message: "no open positions")
+                : ControlOutcome(applied: true, message: "closing \(held.count) position(s) at market")
+        }
+        logger.notice("🎛️ \(control) from \(source): \(outcome.message)")
+        var entry = JournalEntry(time: time)
+        entry.controls.append(ControlRecord(action: control.description, source: source, detail: outcome.message))
+        guard outcome.applied else {
+            save(&entry, at: time, force: true)
+            return outcome
+        }
+        step(.control(control, time: time), at: max(time, engine_.statistics.lastTime ?? time), journal: entry,
+             forceSave: true)
+        return outcome
+    }
+
     // MARK: Halting
 
     /// Stops trading for good because the venue refused the account's key: a key that is refused once is refused at
@@ -360,6 +401,7 @@ public actor TradingDesk {
             entry.fills = earlier.fills + entry.fills
             entry.funding = earlier.funding + entry.funding
             entry.closedTrades = earlier.closedTrades + entry.closedTrades
+            entry.controls = earlier.controls + entry.controls
         }
         entry.engine = engine_.state
         entry.equity = engine_.equity
@@ -383,17 +425,44 @@ public actor TradingDesk {
         }
     }
 
+    private func sampleEquity(at time: Timestamp?) {
+        guard let time else { return }
+        if let last = equityCurve.last, time - last.time < 60 { return }
+        equityCurve.append(DeskStatus.EquityPoint(time: time, equity: engine_.equity))
+        if equityCurve.count > DeskStatus.equityPointsKept {
+            // Every other point: the curve keeps its shape over the whole run in a bounded size.
+            equityCurve = equityCurve.enumerated().filter { $0.offset % 2 == 0 || $0.offset == equityCurve.count - 1 }
+                .map(\.element)
+        }
+    }
+
     private func publishStatus() {
         var status = DeskStatus(mode: mode, venue: venue.name)
         status.connected = connected
         status.haltReason = haltReason
+        status.entriesPaused = engine_.entriesPaused
+        status.journalHealthy = unsaved == nil
+        status.maxDrawdown = engine_.statistics.maxDrawdown
+        status.equityPeak = engine_.statistics.equityPeak
+        status.dayStartEquity = engine_.risk.dayStartEquity
+        status.stopsInFlight = engine_.positions.values.filter { !$0.isProtected }.count
+        let trades = engine_.statistics.closedTrades
+        if trades.count != publishedTradeCount {
+            publishedTradeCount = trades.count
+            recentTrades = Array(trades.suffix(DeskStatus.recentTradesKept))
+            realizedPnL = trades.reduce(0) { $0 + $1.pnl }
+        }
+        status.recentTrades = recentTrades
+        status.realizedPnL = realizedPnL
+        sampleEquity(at: status.time)
+        status.equityCurve = equityCurve
         status.time = engine_.statistics.lastTime
         status.cash = engine_.cash
         status.equity = engine_.equity
         let prices = engine_.lastPrices
         status.positions = engine_.positions.values.map { p in
             DeskStatus.Position(symbol: p.symbol, side: p.side, lots: p.lots, entryPrice: p.entryPrice,
-                                stopPrice: p.stopPrice, stopState: p.stopState,
+                                stopPrice: p.stopPrice, stopState: p.stopState, stopOrderID: p.stopOrderID,
                                 unrealizedPnL: p.unrealizedPnL(at: prices[p.symbol] ?? p.entryPrice),
                                 openedAt: p.openedAt)
         }

@@ -35,7 +35,7 @@ public final class SQLiteJournal: TradingJournal {
     }
 
     static let applicationID = "kestrel"
-    static let schemaVersion = "2"
+    static let schemaVersion = "3"
 
     /// Opens (or creates) the journal at `path`. Refuses a file that is not Kestrel's, or is damaged.
     public init(path: String, durability: JournalDurability = .normal, maxPageCount: Int? = nil)
@@ -139,6 +139,15 @@ public final class SQLiteJournal: TradingJournal {
                 ALTER TABLE orders ADD COLUMN filled_lots INTEGER NOT NULL DEFAULT 0;
                 UPDATE orders SET filled_lots = lots WHERE state = 'filled';
                 UPDATE kestrel_meta SET value = '2' WHERE key = 'schema';
+                """)
+        }
+        // v3: what a person told the bot through its API (pause, resume, close), with where it came from.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE controls (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, action TEXT NOT NULL,
+                    source TEXT NOT NULL, detail TEXT NOT NULL);
+                UPDATE kestrel_meta SET value = '3' WHERE key = 'schema';
                 """)
         }
         return migrator
@@ -292,6 +301,10 @@ public final class SQLiteJournal: TradingJournal {
                 case .cancelled(let id): try setState(id.rawValue, "cancelled")
                 case .unknown(let id, let reason): try setState(id.rawValue, "unknown", reason)
                 }
+            }
+            for control in entry.controls {
+                try db.execute(sql: "INSERT INTO controls (at, action, source, detail) VALUES (?, ?, ?, ?)",
+                               arguments: [at, control.action, control.source, control.detail])
             }
             for fill in entry.fills {
                 // A trade id recorded already is the same fill reported again: it is not counted twice.
@@ -522,6 +535,16 @@ public final class SQLiteJournal: TradingJournal {
                 SELECT trade_id FROM (SELECT id, trade_id FROM fills WHERE trade_id IS NOT NULL ORDER BY id DESC LIMIT ?)
                 ORDER BY id
                 """, arguments: [limit]).map { TradeID($0) }
+        }
+    }
+
+    /// What people told the bot through its API, oldest first.
+    public func controls() throws(StorageError) -> [(at: Timestamp, record: ControlRecord)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT at, action, source, detail FROM controls ORDER BY id").map { row in
+                (Timestamp(seconds: row["at"]),
+                 ControlRecord(action: row["action"], source: row["source"], detail: row["detail"]))
+            }
         }
     }
 

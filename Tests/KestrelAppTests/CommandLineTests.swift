@@ -22,9 +22,9 @@ struct Kestrel {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
-        }
+        // Runs in parallel would all ask for the API's default port: off unless a test asks for it.
+        process.environment = ProcessInfo.processInfo.environment.merging(["HTTP_ADDRESS": "off"]) { _, off in off }
+            .merging(environment) { _, added in added }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

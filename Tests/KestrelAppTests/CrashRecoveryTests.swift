@@ -17,7 +17,8 @@ import Testing
     func start(_ db: String, seed: Int, extra: [String] = [], log: String? = nil) throws -> Process {
         let process = Process()
         process.executableURL = Kestrel.executable
-        process.arguments = ["run", "--db", db, "--speed", "20000", "--paper-faults", "\(Self.faults),seed=\(seed)"]
+        process.arguments = ["run", "--db", db, "--http", "off", "--speed", "20000",
+                             "--paper-faults", "\(Self.faults),seed=\(seed)"]
             + extra
         process.standardOutput = FileHandle.nullDevice
         if let log, FileManager.default.createFile(atPath: log, contents: nil),

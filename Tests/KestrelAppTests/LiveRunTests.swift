@@ -29,7 +29,8 @@ import Testing
             _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
             process.executableURL = Kestrel.executable
             process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+            process.environment = ProcessInfo.processInfo.environment.merging(["HTTP_ADDRESS": "off"]) { _, off in off }
+                .merging(environment) { _, added in added }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
             try process.run()

@@ -6,6 +6,7 @@ import KestrelCore
 import KestrelKuCoin
 import KestrelMarketData
 import KestrelRuntime
+import KestrelServer
 import KestrelStorage
 import Logging
 import ServiceLifecycle
@@ -74,6 +75,9 @@ struct RunCommand: AsyncParsableCommand {
         (also latency=MS, reorder, error-before, reject-stop, drop).
         """)
     var paperFaults: String?
+
+    @Option(help: "Where the HTTP API listens, HOST:PORT or off (HTTP_ADDRESS; default 127.0.0.1:8420).")
+    var http: String?
 
     @Option(help: "The paper venue's own state file; default: the journal's path plus .paper.json.")
     var paperState: String?
@@ -252,9 +256,23 @@ struct RunCommand: AsyncParsableCommand {
         let scanner = MarketScanner(source: market.source, strategy: strategy, logger: Logger(label: "kestrel.scanner"))
 
         banner(settings, market: market, account: account, start: start, logger: logger)
+        if engine.entriesPaused {
+            logger.warning("⏸️ New entries are paused (from an earlier run); open positions are managed. Resume: POST /api/v1/resume")
+        }
         logger.notice("💾 Journal: \(path)\(paper != nil ? "; paper venue: \(paperPath)" : "")")
         if settings.paperFaults.isActive { logger.notice("🧪 Paper venue faults: \(settings.paperFaults)") }
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        let startingBalance = if let paper { await paper.exchange.settings.startingBalance }
+            else { account?.overview.walletBalance ?? settings.startingBalance }
+        // First, so that it stops last: the API answers while the bot shuts down.
+        let api = settings.httpAddress.map { address in
+            APIServer(address: address, token: settings.apiToken, sources: APISources(
+                status: { desk.statusBoard.status }, snapshot: { board.latest },
+                control: { control, source in await desk.control(control, source: source, at: clock.now) },
+                settings: settings.shown, startingBalance: startingBalance, now: { clock.now },
+                scanIntervalSeconds: settings.checkInterval), logger: Logger(label: "kestrel.api"))
+        }
+        let apiService: [ServiceGroupConfiguration.ServiceConfiguration] = api.map { [.init(service: $0)] } ?? []
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = apiService + [
             .init(service: PositionMonitorService(desk: desk, clock: clock,
                                                   intervalSeconds: settings.positionUpdateInterval)),
             .init(service: ReconciliationService(desk: desk, clock: clock, intervalSeconds: settings.reconcileInterval)),
@@ -266,7 +284,7 @@ struct RunCommand: AsyncParsableCommand {
                                           journal: journal, trigger: market.scanTrigger,
                                           logger: Logger(label: "kestrel.scanner"))),
         ]
-        // Graceful shutdown stops services in reverse order: the scanner first, the position monitor last.
+        // Graceful shutdown stops services in reverse order: the scanner first, the position monitor and the API last.
         let group = ServiceGroup(configuration: .init(services: services, logger: Logger(label: "kestrel.lifecycle")))
         let shutdownStarted = ShutdownClock()
         let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
@@ -334,8 +352,6 @@ struct RunCommand: AsyncParsableCommand {
         await paper?.close()
         await kucoin?.close()
         await venueEvents.value
-        let startingBalance = if let paper { await paper.exchange.settings.startingBalance }
-            else { account?.overview.walletBalance ?? settings.startingBalance }
         var summary = RunSummary(engine: await desk.engine, recorder: recorder, startingBalance: startingBalance,
                                  marketFrom: start, marketTo: end)
         summary.addExecution(router: router.counters, invariantViolations: violations.count,
@@ -385,6 +401,7 @@ struct RunCommand: AsyncParsableCommand {
         flags["STARTING_BALANCE"] = startingBalance
         if closePositionsOnShutdown { flags["CLOSE_POSITIONS_ON_SHUTDOWN"] = "true" }
         flags["PAPER_FAULTS"] = paperFaults
+        flags["HTTP_ADDRESS"] = http
         return try await BotSettings.resolve(envFile: envFile, assignments: assignments, flags: flags)
     }
 

@@ -3,6 +3,7 @@ import Configuration
 import KestrelCore
 import KestrelKuCoin
 import KestrelRuntime
+import KestrelServer
 import KestrelStorage
 import SystemPackage
 
@@ -35,6 +36,12 @@ struct BotSettings: Sendable {
     var kucoinCredentials: KuCoinCredentials?
     /// The key's settings that are missing (all three when none is given).
     var missingCredentials: [String]
+    /// Where the API listens; nil: off.
+    var httpAddress: HTTPAddress?
+    /// The bearer token the API's controls need; nil: controls off.
+    var apiToken: String?
+    /// Every setting as `kestrel config` shows it (secrets hidden), for the API.
+    var shown: [APISetting]
 
     /// One setting: its environment name, default and what it accepts.
     struct Spec: Sendable {
@@ -106,6 +113,11 @@ struct BotSettings: Sendable {
              help: "KuCoin Futures API secret (secret).", isSecret: true),
         Spec(name: "KUCOIN_API_PASSPHRASE", defaultValue: "(none)", allowed: "text",
              help: "KuCoin Futures API passphrase (secret).", isSecret: true),
+        Spec(name: "HTTP_ADDRESS", defaultValue: "127.0.0.1:8420", allowed: "HOST:PORT or off",
+             help: "Where the HTTP API listens (--http). Beyond loopback it needs API_TOKEN."),
+        Spec(name: "API_TOKEN", defaultValue: "(none)", allowed: "text, 16 characters or more",
+             help: "Bearer token for the API's controls (pause, resume, close); without it they are off (secret).",
+             isSecret: true),
     ]
 
     /// The settings that hold the KuCoin key, in the order a message names the missing ones.
@@ -201,6 +213,27 @@ struct BotSettings: Sendable {
         } else {
             nil
         }
+        let addressText = text("HTTP_ADDRESS") ?? "127.0.0.1:8420"
+        let httpAddress: HTTPAddress?
+        do {
+            httpAddress = try HTTPAddress.parse(addressText)
+        } catch {
+            throw InvalidSetting(name: "HTTP_ADDRESS", value: addressText, allowed: error.reason)
+        }
+        let apiToken = text("API_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
+        if let apiToken, apiToken.count < 16 {
+            throw InvalidSetting(name: "API_TOKEN", value: "<\(apiToken.count) characters, hidden>",
+                                 allowed: spec("API_TOKEN").allowed)
+        }
+        if let httpAddress, !httpAddress.isLoopback, apiToken == nil {
+            throw InvalidSetting(name: "HTTP_ADDRESS", value: addressText,
+                                 allowed: "a loopback address (127.0.0.1, ::1) unless API_TOKEN is set: others could "
+                                     + "reach the API")
+        }
+        let shown = specs.map { spec in
+            APISetting(name: spec.name, value: text(spec.name).map { spec.isSecret ? "<set, hidden>" : $0 }
+                ?? "default: \(spec.defaultValue)")
+        }
         let faultsText = text("PAPER_FAULTS") ?? "none"
         let paperFaults: PaperFaults
         do {
@@ -232,7 +265,8 @@ struct BotSettings: Sendable {
             stopAmendMinStep: try number("STOP_AMEND_MIN_STEP", 0.0005, 0...0.05)!,
             stopPriceType: stopPriceType,
             kucoinCredentials: credentials,
-            missingCredentials: zip(credentialNames, given).filter { $0.1 == nil }.map(\.0))
+            missingCredentials: zip(credentialNames, given).filter { $0.1 == nil }.map(\.0),
+            httpAddress: httpAddress, apiToken: apiToken, shown: shown)
     }
 
     var engine: EngineSettings {

@@ -15,6 +15,8 @@ public struct EngineState: Sendable, Codable, Equatable {
     public var statistics: EngineStatistics
     /// The latest funding payment counted, per symbol; nil in a state saved before it was kept.
     var fundingCountedThrough: [String: Timestamp]?
+    /// Entries paused by a person; nil (not paused) in a state saved before pausing existed.
+    public var entriesPaused: Bool?
 }
 
 
@@ -44,7 +46,7 @@ extension TradingEngine {
                            pendingEntries: pendingEntries.dictionary,
                            risk: risk, latestSnapshot: latestSnapshot, actedOn: Set(actedOn.map(\.text)),
                            nextOrderNumber: nextOrderNumber, runID: runID, statistics: stats,
-                           fundingCountedThrough: fundingCountedThrough)
+                           fundingCountedThrough: fundingCountedThrough, entriesPaused: entriesPaused ? true : nil)
     }
 
     /// An engine that carries on from a saved state; `closedTrades` come back from the journal. The run keeps its
@@ -68,6 +70,7 @@ extension TradingEngine {
             ?? saved.positions.compactMapValues(\.lastFundingAt)
         statistics = saved.statistics
         statistics.closedTrades = closedTrades
+        entriesPaused = saved.entriesPaused ?? false
         revalueAll()
     }
 }

@@ -34,6 +34,9 @@ public enum EngineEvent: Sendable {
     case tick(Timestamp)
     /// The bot is stopping.
     case shutdown(Timestamp)
+    /// A person's command (pause, resume, close).
+    // Boxed: rare, and it would otherwise widen every event.
+    indirect case control(EngineControl, time: Timestamp)
 }
 
 /// What the engine asks the exchange to do.

@@ -2,7 +2,7 @@ extension TradingEngine {
     /// Walks the latest snapshot best score first and orders every opportunity that still holds: fresh, priced
     /// near its scan, allowed by the risk gates, and still signalled on the symbol's latest data.
     mutating func considerEntries(at now: Timestamp, announce: Bool, into output: inout Output) {
-        guard !isShuttingDown, let snapshot = latestSnapshot else { return }
+        guard !isShuttingDown, !entriesPaused, let snapshot = latestSnapshot else { return }
         let age = snapshot.age(at: now)
         if announce {
             output.note(.processing(count: snapshot.opportunities.count, snapshotAge: age,

@@ -87,6 +87,8 @@ public struct TradingEngine: Sendable {
     var nextOrderNumber = 1
     /// Set by the shutdown event: no new entries from then on.
     var isShuttingDown = false
+    /// Paused by a person (`EngineControl.pauseEntries`): no new entries until resumed. Saved with the state.
+    public internal(set) var entriesPaused = false
     /// Symbols where the venue holds a position that is not Kestrel's (opened by hand), as the last reconciliation
     /// found them: not entered, since a one-way account would merge Kestrel's order into that position.
     var foreignSymbols: Set<String> = []
@@ -287,6 +289,26 @@ public struct TradingEngine: Sendable {
                 // In symbol order, as the book keeps them.
                 for symbol in positions.keys { exit(symbol, reason: .shutdown, at: time, into: &output) }
             }
+        case .control(let control, let time):
+            apply(control, at: time, into: &output)
+        }
+    }
+}
+
+extension TradingEngine {
+    /// A person's command. Closing sends the exit at market at once; the position's stop is cancelled when the exit
+    /// has filled, as for any exit (a symbol with no position is left as it is).
+    mutating func apply(_ control: EngineControl, at time: Timestamp, into output: inout Output) {
+        switch control {
+        case .pauseEntries:
+            entriesPaused = true
+        case .resumeEntries:
+            entriesPaused = false
+            considerEntries(at: time, announce: false, into: &output)
+        case .close(let symbol):
+            exit(symbol, reason: .manual, at: time, into: &output)
+        case .closeAll:
+            for symbol in positions.keys { exit(symbol, reason: .manual, at: time, into: &output) }
         }
     }
 }

@@ -59,6 +59,8 @@ public enum ExitReason: String, Sendable, Codable, Hashable, CaseIterable {
     /// The venue did not acknowledge a stop for the position within `STOP_GRACE_SECONDS`: closed rather than left
     /// unprotected.
     case noStop = "no_stop"
+    /// Closed by a person, through the API or the dashboard.
+    case manual
 }
 
 public struct OrderRequest: Sendable, Hashable, Codable {

@@ -21,6 +21,20 @@ public enum OrderOutcome: Sendable, Hashable {
     case unknown(ClientOrderID, reason: String)
 }
 
+/// A person's command (`EngineControl`), as the journal keeps it: what was asked, from where, and what it did.
+public struct ControlRecord: Sendable, Hashable {
+    public var action: String
+    /// Where it came from ("api 127.0.0.1").
+    public var source: String
+    public var detail: String
+
+    public init(action: String, source: String, detail: String) {
+        self.action = action
+        self.source = source
+        self.detail = detail
+    }
+}
+
 /// Everything one event led to, to be recorded atomically with the state it left behind.
 public struct JournalEntry: Sendable {
     public var time: Timestamp
@@ -28,6 +42,7 @@ public struct JournalEntry: Sendable {
     public var fills: [Fill] = []
     public var funding: [FundingPayment] = []
     public var closedTrades: [ClosedTrade] = []
+    public var controls: [ControlRecord] = []
     /// The engine's and the paper exchange's state after the event (nil: unchanged since the last entry).
     public var engine: EngineState? {
         get { states?.engine }
@@ -72,7 +87,8 @@ public struct JournalEntry: Sendable {
     }
 
     public var isEmpty: Bool {
-        outcomes.isEmpty && fills.isEmpty && funding.isEmpty && closedTrades.isEmpty && engine == nil && exchange == nil
+        outcomes.isEmpty && fills.isEmpty && funding.isEmpty && closedTrades.isEmpty && controls.isEmpty
+            && engine == nil && exchange == nil
     }
 }
 

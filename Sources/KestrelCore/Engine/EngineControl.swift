@@ -1,0 +1,20 @@
+/// A person steering the bot (from the HTTP API or the dashboard): what the engine is told to do at once, outside
+/// its own rules.
+public enum EngineControl: Sendable, Hashable, CustomStringConvertible {
+    /// No new entries until resumed; open positions are still managed to their end. Kept across restarts.
+    case pauseEntries
+    case resumeEntries
+    /// Closes one position at market (its stop and targets are cancelled when it is flat).
+    case close(symbol: String)
+    /// Closes every open position at market.
+    case closeAll
+
+    public var description: String {
+        switch self {
+        case .pauseEntries: "pause"
+        case .resumeEntries: "resume"
+        case .close(let symbol): "close \(symbol)"
+        case .closeAll: "close-all"
+        }
+    }
+}

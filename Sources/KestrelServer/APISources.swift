@@ -1,0 +1,45 @@
+public import KestrelCore
+public import KestrelRuntime
+
+/// What the API reads and what its controls call. Reads take values the bot has published (the desk's status, the
+/// board's latest snapshot), never the engine in place and never the journal of the running bot: a page view
+/// cannot hold up a trade.
+public struct APISources: Sendable {
+    /// The desk's latest status.
+    public var status: @Sendable () -> DeskStatus
+    /// The scanner's latest snapshot.
+    public var snapshot: @Sendable () -> ScanSnapshot?
+    /// Carries out a person's command; `source` says where it came from ("api 127.0.0.1").
+    public var control: @Sendable (_ control: EngineControl, _ source: String) async -> ControlOutcome
+    /// The run's settings as `kestrel config` shows them (secrets hidden).
+    public var settings: [APISetting]
+    /// The balance the run started with, for the total PnL.
+    public var startingBalance: Double
+    /// The engine's time (the market's, in a replay).
+    public var now: @Sendable () -> Timestamp
+    /// How often the scanner runs, in engine seconds: market data older than three scans is not ready.
+    public var scanIntervalSeconds: Int64
+
+    public init(status: @escaping @Sendable () -> DeskStatus, snapshot: @escaping @Sendable () -> ScanSnapshot?,
+                control: @escaping @Sendable (EngineControl, String) async -> ControlOutcome, settings: [APISetting],
+                startingBalance: Double, now: @escaping @Sendable () -> Timestamp, scanIntervalSeconds: Int64) {
+        self.status = status
+        self.snapshot = snapshot
+        self.control = control
+        self.settings = settings
+        self.startingBalance = startingBalance
+        self.now = now
+        self.scanIntervalSeconds = scanIntervalSeconds
+    }
+}
+
+/// One setting, by name, with its value as shown (a secret is shown as hidden).
+public struct APISetting: Sendable, Equatable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}

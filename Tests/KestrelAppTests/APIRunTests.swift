@@ -1,0 +1,89 @@
+import AsyncHTTPClient
+import Foundation
+import KestrelStorage
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// `kestrel run` with its API on a free port of 127.0.0.1, used as a person uses it: the status read, entries paused
+/// with the token (and refused without), the command journaled, and the pause kept across a restart.
+@Suite(.serialized) struct APIRunTests {
+    static let token = "a-token-of-twenty-four-ch"
+
+    /// The port the run's log says its API listens on.
+    static func port(in log: String) -> Int? {
+        guard let range = log.range(of: "API on http://127.0.0.1:") else { return nil }
+        return Int(log[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    @Test func theAPIReadsTheRunAndItsControlsPauseEntriesWithTheToken() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kestrel-api-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let db = directory.appendingPathComponent("run.sqlite").path
+        let log = directory.appendingPathComponent("stderr").path
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let process = Process()
+        process.executableURL = Kestrel.executable
+        process.arguments = ["run", "--db", db, "--http", "127.0.0.1:0", "--speed", "600", "--env-file",
+                             "/nonexistent/.env"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["API_TOKEN": Self.token]) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var stderr: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        var port: Int?
+        for _ in 0..<600 where port == nil {
+            port = Self.port(in: stderr)
+            if port == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let bound = try #require(port, "no API line in: \(stderr.suffix(2_000))")
+
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        func send(_ method: HTTPMethod, _ path: String, token: String? = nil) async throws -> (Int, [String: Any]) {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(bound)\(path)")
+            request.method = method
+            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            let response = try await client.execute(request, timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 1 << 22)
+            return (Int(response.status.code),
+                    (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:])
+        }
+        do {
+            let (code, status) = try await send(.GET, "/api/v1/status")
+            #expect(code == 200)
+            #expect(status["mode"] as? String == "paper" && status["paused"] as? Bool == false)
+            #expect(try await send(.POST, "/api/v1/pause").0 == 401)
+            let (paused, answer) = try await send(.POST, "/api/v1/pause", token: Self.token)
+            #expect(paused == 200 && answer["applied"] as? Bool == true, "\(answer)")
+            #expect(try await send(.GET, "/api/v1/status").1["paused"] as? Bool == true)
+            // The scanner's snapshot shows up once a scan has run.
+            var sequence: Int?
+            for _ in 0..<200 where sequence == nil {
+                sequence = try await send(.GET, "/api/v1/opportunities").1["sequence"] as? Int
+                if sequence == nil { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(sequence != nil)
+            #expect(try await send(.GET, "/api/v1/config").0 == 200)
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(stderr.suffix(2_000))")
+        #expect(stderr.contains("pause from api 127.0.0.1"))
+
+        let controls = try SQLiteJournal(path: db).controls()
+        #expect(controls.map(\.record.action) == ["pause"])
+        #expect(controls.first?.record.source == "api 127.0.0.1")
+        #expect(!stderr.contains(Self.token))
+
+        // The pause is part of the run's state: a restart keeps it.
+        let resumed = try await Kestrel.runOnThread(["run", "--db", db, "--duration", "2s", "--env-file",
+                                                     "/nonexistent/.env"])
+        #expect(resumed.status == 0, "\(resumed.stderr.suffix(2_000))")
+        #expect(resumed.stderr.contains("New entries are paused"))
+    }
+}

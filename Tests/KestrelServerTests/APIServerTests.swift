@@ -1,0 +1,214 @@
+import AsyncHTTPClient
+import Foundation
+import KestrelCore
+import KestrelRuntime
+import KestrelServer
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+
+/// The API over real HTTP on 127.0.0.1: reads of a published status, controls behind the token, and JSON errors for
+/// everything a client can get wrong.
+@Suite struct APIServerTests {
+    static let t0 = Timestamp(parsing: "2026-12-01T12:00:00Z")!
+    static let token = "s3cret-token-for-tests"
+
+    /// A status as the desk publishes it: one long position with its stop acknowledged, two closed trades.
+    static func status() -> DeskStatus {
+        var status = DeskStatus(mode: "paper", venue: "paper")
+        status.time = t0
+        status.cash = 9_900
+        status.equity = 10_050
+        status.equityPeak = 10_100
+        status.dayStartEquity = 10_000
+        status.positions = [DeskStatus.Position(symbol: "XBTUSDTM", side: .long, lots: 3, entryPrice: 100_000,
+                                                stopPrice: 98_000, stopState: .acknowledged,
+                                                stopOrderID: ClientOrderID("kst-1-4-s-XBTUSDTM"),
+                                                unrealizedPnL: 150, openedAt: t0 - 600)]
+        status.latestScan = (sequence: 7, finished: t0 - 20)
+        status.recentTrades = (1...2).map { index in
+            ClosedTrade(symbol: "ETHUSDTM", side: .short, lots: index, entryPrice: 3_000, exitPrice: 2_900,
+                        openedAt: t0 - Int64(7_200 * index), closedAt: t0 - Int64(3_600 * (3 - index)),
+                        reason: .takeProfit, pnl: 10 * Double(index), fees: 1, funding: 0)
+        }
+        status.equityCurve = (0..<100).map { DeskStatus.EquityPoint(time: t0 - Int64(6_000 - 60 * $0), equity: 10_000 + Double($0)) }
+        return status
+    }
+
+    /// What the controls were asked, in order.
+    final class Controls: Sendable {
+        let asked = Mutex<[(EngineControl, String)]>([])
+    }
+
+    static func sources(_ controls: Controls, status: DeskStatus = status()) -> APISources {
+        APISources(status: { status }, snapshot: { nil }, control: { control, source in
+            controls.asked.withLock { $0.append((control, source)) }
+            if case .close(let symbol) = control, symbol != "XBTUSDTM" {
+                return ControlOutcome(applied: false, message: "no open position on \(symbol)")
+            }
+            return ControlOutcome(applied: true, message: "done: \(control)")
+        }, settings: [APISetting(name: "LEVERAGE", value: "5"), APISetting(name: "API_TOKEN", value: "(set, hidden)")],
+        startingBalance: 10_000, now: { t0 }, scanIntervalSeconds: 30)
+    }
+
+    struct Answer {
+        var status: Int
+        var json: [String: Any]
+        var array: [[String: Any]]
+        var headers: HTTPHeaders
+    }
+
+    /// Runs a server on a free port while `body` runs, with a function that sends one request.
+    static func withServer(token: String? = token, sources: APISources,
+                           _ body: (@Sendable (String, String, String?) async throws -> Answer) async throws -> Void) async throws {
+        let (ports, port) = AsyncStream.makeStream(of: Int.self)
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let server = APIServer(address: HTTPAddress(host: "127.0.0.1", port: 0), token: token, sources: sources,
+                               logger: logger, onListening: { port.yield($0.port) })
+        let running = Task { try await server.run() }
+        defer { running.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let bound = try #require(await iterator.next())
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            try await body { method, path, bearer in
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(bound)\(path)")
+                request.method = HTTPMethod(rawValue: method)
+                if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+                let response = try await client.execute(request, timeout: .seconds(10))
+                let body = try await response.body.collect(upTo: 1 << 20)
+                let parsed = try JSONSerialization.jsonObject(with: Data(buffer: body))
+                return Answer(status: Int(response.status.code), json: parsed as? [String: Any] ?? [:],
+                              array: parsed as? [[String: Any]] ?? [], headers: response.headers)
+            }
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    @Test func theStatusAndPositionsReadThePublishedValues() async throws {
+        try await Self.withServer(sources: Self.sources(Controls())) { send in
+            let status = try await send("GET", "/api/v1/status", nil)
+            #expect(status.status == 200)
+            #expect(status.json["mode"] as? String == "paper")
+            #expect(status.json["equity"] as? Double == 10_050)
+            #expect(status.json["pnl_today"] as? Double == 50)
+            #expect(status.json["pnl_total"] as? Double == 50)
+            #expect(status.json["open_positions"] as? Int == 1)
+            #expect(status.json["paused"] as? Bool == false)
+            #expect((status.json["last_scan"] as? [String: Any])?["age_seconds"] as? Int == 20)
+            let drawdown = try #require(status.json["drawdown"] as? Double)
+            #expect(abs(drawdown - (1 - 10_050.0 / 10_100)) < 1e-12)
+
+            let positions = try await send("GET", "/api/v1/positions", nil)
+            #expect(positions.array.count == 1)
+            #expect(positions.array.first?["stop_state"] as? String == "acknowledged")
+            #expect(positions.array.first?["stop_price"] as? Double == 98_000)
+            #expect(positions.array.first?["age_seconds"] as? Int == 600)
+
+            let orders = try await send("GET", "/api/v1/orders", nil)
+            let stop = try #require((orders.json["orders"] as? [[String: Any]])?.first)
+            #expect(stop["kind"] as? String == "stop" && stop["trigger_price"] as? Double == 98_000)
+        }
+    }
+
+    @Test func tradesArePagedBySinceAndTheEquityCurveIsThinned() async throws {
+        try await Self.withServer(sources: Self.sources(Controls())) { send in
+            let all = try await send("GET", "/api/v1/trades", nil)
+            let trades = try #require(all.json["trades"] as? [[String: Any]])
+            #expect(trades.count == 2)
+            let first = try #require(trades.first?["closed_at"] as? String)
+            let after = try await send("GET", "/api/v1/trades?since=\(first)", nil)
+            #expect((after.json["trades"] as? [[String: Any]])?.count == 1)
+            let limited = try await send("GET", "/api/v1/trades?limit=1", nil)
+            #expect(limited.json["next_since"] as? String == first)
+
+            let equity = try await send("GET", "/api/v1/equity?points=10", nil)
+            let points = try #require(equity.json["points"] as? [[String: Any]])
+            #expect(points.count <= 11 && points.count >= 10)
+            #expect(points.last?["equity"] as? Double == 10_099)
+        }
+    }
+
+    @Test func badRequestsAreAnsweredWithJSONErrorsNeverACrash() async throws {
+        try await Self.withServer(sources: Self.sources(Controls())) { send in
+            let unknown = try await send("GET", "/api/v1/nothing-here", nil)
+            #expect(unknown.status == 404)
+            #expect((unknown.json["error"] as? [String: Any])?["status"] as? Int == 404)
+            for path in ["/api/v1/equity?points=1", "/api/v1/equity?points=abc", "/api/v1/trades?since=yesterday",
+                         "/api/v1/trades?limit=0"] {
+                let bad = try await send("GET", path, nil)
+                #expect(bad.status == 400, "\(path)")
+                let message = (bad.json["error"] as? [String: Any])?["message"] as? String ?? ""
+                #expect(!message.isEmpty, "\(path)")
+            }
+            // Still serving.
+            #expect(try await send("GET", "/healthz", nil).status == 200)
+        }
+    }
+
+    @Test func controlsNeedTheTokenAndGuessingIsThrottled() async throws {
+        let controls = Controls()
+        try await Self.withServer(sources: Self.sources(controls)) { send in
+            #expect(try await send("POST", "/api/v1/pause", nil).status == 401)
+            #expect(try await send("POST", "/api/v1/pause", "wrong").status == 401)
+            #expect(controls.asked.withLock { $0.isEmpty })
+            let paused = try await send("POST", "/api/v1/pause", Self.token)
+            #expect(paused.status == 200 && paused.json["applied"] as? Bool == true)
+            let close = try await send("POST", "/api/v1/positions/XBTUSDTM/close", Self.token)
+            #expect(close.status == 200)
+            let none = try await send("POST", "/api/v1/positions/DOGEUSDTM/close", Self.token)
+            #expect(none.status == 404 && none.json["applied"] as? Bool == false)
+            let asked = controls.asked.withLock { $0 }
+            #expect(asked.map(\.0) == [.pauseEntries, .close(symbol: "XBTUSDTM"), .close(symbol: "DOGEUSDTM")])
+            #expect(asked.allSatisfy { $0.1 == "api 127.0.0.1" })
+            // Three more wrong tokens make five in a minute: even the right one is refused for now.
+            for _ in 0..<3 { _ = try await send("POST", "/api/v1/resume", "guess") }
+            let throttled = try await send("POST", "/api/v1/resume", Self.token)
+            #expect(throttled.status == 429)
+            #expect(controls.asked.withLock { $0.count } == 3)
+        }
+    }
+
+    @Test func withoutATokenConfiguredControlsAreOff() async throws {
+        let controls = Controls()
+        try await Self.withServer(token: nil, sources: Self.sources(controls)) { send in
+            let refused = try await send("POST", "/api/v1/close-all", "anything")
+            #expect(refused.status == 403)
+            #expect(controls.asked.withLock { $0.isEmpty })
+            // Reads stay open.
+            #expect(try await send("GET", "/api/v1/config", nil).status == 200)
+        }
+    }
+
+    @Test func readinessSaysWhatIsNotReady() async throws {
+        var stale = Self.status()
+        stale.latestScan = (sequence: 7, finished: Self.t0 - 3_600)
+        stale.connected = false
+        try await Self.withServer(sources: Self.sources(Controls(), status: stale)) { send in
+            let ready = try await send("GET", "/readyz", nil)
+            #expect(ready.status == 503)
+            let checks = try #require(ready.json["checks"] as? [String: [String: Any]])
+            #expect(checks["market_data"]?["ok"] as? Bool == false)
+            #expect(checks["venue"]?["ok"] as? Bool == false)
+            #expect(checks["journal"]?["ok"] as? Bool == true)
+        }
+        try await Self.withServer(sources: Self.sources(Controls())) { send in
+            let ready = try await send("GET", "/readyz", nil)
+            #expect(ready.status == 200)
+        }
+    }
+
+    @Test func addressesAreReadAndLoopbackIsKnown() throws {
+        #expect(try HTTPAddress.parse("off") == nil)
+        #expect(try HTTPAddress.parse("127.0.0.1:8420") == HTTPAddress(host: "127.0.0.1", port: 8420))
+        #expect(try HTTPAddress.parse("[::1]:9000")?.isLoopback == true)
+        #expect(try HTTPAddress.parse("0.0.0.0:8420")?.isLoopback == false)
+        #expect(throws: HTTPAddressError.self) { try HTTPAddress.parse("8420") }
+        #expect(throws: HTTPAddressError.self) { try HTTPAddress.parse("localhost:99999") }
+    }
+}
