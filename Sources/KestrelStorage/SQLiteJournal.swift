@@ -25,6 +25,10 @@ public final class SQLiteJournal: TradingJournal {
     /// one a minute (at a replay's speed, hundreds a second), never holds the one SQLite writer while an order's
     /// intent waits for it.
     private let pendingScans = Mutex<[ScanRow]>([])
+    /// A running bot's intent log (`logsIntents`), and the intents written there that no commit has moved into the
+    /// `orders` table yet.
+    private let intentLog: IntentLog?
+    private let pendingIntents = Mutex<[IntentLog.Intent]>([])
 
     private struct ScanRow: Sendable {
         var sequence: Int
@@ -38,8 +42,12 @@ public final class SQLiteJournal: TradingJournal {
     static let schemaVersion = "3"
 
     /// Opens (or creates) the journal at `path`. Refuses a file that is not Kestrel's, or is damaged.
-    public init(path: String, durability: JournalDurability = .normal, maxPageCount: Int? = nil)
-        throws(StorageError) {
+    ///
+    /// - Parameter logsIntents: the journal of the running bot (one process): an order's intent is written to the
+    ///   intent log beside it (`IntentLog`) and moved into the journal with the next commit; the intents a crash
+    ///   left in the log are moved in here. Other readers (`kestrel status`) leave the log alone.
+    public init(path: String, durability: JournalDurability = .normal, maxPageCount: Int? = nil,
+                logsIntents: Bool = false) throws(StorageError) {
         self.path = path
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -52,6 +60,8 @@ public final class SQLiteJournal: TradingJournal {
                     + "\((error as NSError).localizedDescription)")
             }
         }
+        // Opened for appending, what a crash left in it kept until it is in the journal (below).
+        intentLog = logsIntents ? try IntentLog(path: path + "-intents", flushes: durability == .full) : nil
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
@@ -79,6 +89,12 @@ public final class SQLiteJournal: TradingJournal {
             try pool.writeWithoutTransaction { db in
                 _ = try db.cachedStatement(sql: Self.insertIntent)
                 _ = try db.cachedStatement(sql: Self.insertIntentEvent)
+            }
+            if let intentLog {
+                // Intents a crash left in the log, moved in before anything reads the orders.
+                let left = IntentLog.read(intentLog.path)
+                if !left.isEmpty { try pool.write { db in try Self.insert(left, in: db) } }
+                intentLog.empty()
             }
         } catch {
             throw Self.map(error, path: path)
@@ -227,6 +243,15 @@ public final class SQLiteJournal: TradingJournal {
 
     public func recordIntent(_ order: OrderRequest, at time: Timestamp) throws {
         let (kind, price) = Self.describe(order.kind)
+        if let intentLog {
+            let intent = IntentLog.Intent(id: order.id.rawValue, symbol: order.symbol, side: order.side.rawValue,
+                                          lots: order.lots, kind: kind, price: price, reduceOnly: order.reduceOnly,
+                                          leverage: order.leverage, purpose: Self.describe(order.purpose),
+                                          time: time.seconds)
+            try intentLog.append(intent)
+            pendingIntents.withLock { $0.append(intent) }
+            return
+        }
         // Cached statements: this write stands between a decision and its order leaving, and compiling the SQL
         // each time was a third of it.
         try write { db in
@@ -245,6 +270,37 @@ public final class SQLiteJournal: TradingJournal {
         """
     private static let insertIntentEvent = "INSERT INTO order_events (client_order_id, state, at) VALUES (?, 'intent', ?)"
 
+    /// Intents from the log into the `orders` table (one already there is left as it is).
+    private static func insert(_ intents: [IntentLog.Intent], in db: Database) throws {
+        for intent in intents {
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO orders (client_order_id, symbol, side, lots, kind, price, reduce_only, leverage,
+                                              purpose, state, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'intent', ?, ?)
+                """, arguments: [intent.id, intent.symbol, intent.side, intent.lots, intent.kind, intent.price,
+                                 intent.reduceOnly, intent.leverage, intent.purpose, intent.time, intent.time])
+            guard db.changesCount > 0 else { continue }
+            try db.execute(sql: Self.insertIntentEvent, arguments: [intent.id, intent.time])
+        }
+    }
+
+    /// Moves the intents written to the log since the last commit into the journal, for a read of the orders.
+    private func movePendingIntents() throws(StorageError) {
+        let intents = pendingIntents.withLock { $0 }
+        guard !intents.isEmpty else { return }
+        try write { db in try Self.insert(intents, in: db) }
+        intentsMoved(intents.count)
+    }
+
+    /// The first `count` pending intents are in the journal now: the log is emptied once none is pending.
+    private func intentsMoved(_ count: Int) {
+        let empty = pendingIntents.withLock { pending in
+            pending.removeFirst(min(count, pending.count))
+            return pending.isEmpty
+        }
+        if empty { intentLog?.empty() }
+    }
+
     /// Steps committed since the write-ahead log was last copied into the database.
     private let commitsSinceCheckpoint = Mutex(0)
     /// How many steps' commits the write-ahead log gathers before it is copied into the database (a few MB at most).
@@ -257,8 +313,10 @@ public final class SQLiteJournal: TradingJournal {
             defer { pending.removeAll() }
             return pending
         }
+        let intents = pendingIntents.withLock { $0 }
         do {
-            try commit(entry, engine: engine, exchange: exchange, scans: scans)
+            try commit(entry, engine: engine, exchange: exchange, scans: scans, intents: intents)
+            if !intents.isEmpty { intentsMoved(intents.count) }
         } catch {
             // Kept for the next commit.
             pendingScans.withLock { $0.insert(contentsOf: scans, at: 0) }
@@ -275,8 +333,11 @@ public final class SQLiteJournal: TradingJournal {
         if due { _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.passive) } }
     }
 
-    private func commit(_ entry: JournalEntry, engine: Data?, exchange: Data?, scans: [ScanRow]) throws {
+    private func commit(_ entry: JournalEntry, engine: Data?, exchange: Data?, scans: [ScanRow],
+                        intents: [IntentLog.Intent]) throws {
         try write { db in
+            // First: the step's outcomes may be about these orders.
+            try Self.insert(intents, in: db)
             for scan in scans {
                 try db.execute(sql: """
                     INSERT OR REPLACE INTO scans (sequence, started_at, finished_at, duration_ms, opportunities)
@@ -388,6 +449,7 @@ public final class SQLiteJournal: TradingJournal {
 
     /// Marks an order intent resolved after a restart (it never reached the exchange, or it did).
     public func resolveIntent(_ id: ClientOrderID, as state: String, detail: String, at time: Timestamp) throws {
+        try movePendingIntents()
         try write { db in try Self.setState(of: id.rawValue, to: state, detail: detail, at: time.seconds, in: db) }
     }
 
@@ -457,7 +519,8 @@ public final class SQLiteJournal: TradingJournal {
 
     /// The highest order number in the client order ids of run `run` (`kst-<run>-<number>-...`), or 0.
     public func highestOrderNumber(run: RunID) throws(StorageError) -> Int {
-        try read { db in
+        try movePendingIntents()
+        return try read { db in
             try String.fetchAll(db, sql: "SELECT client_order_id FROM orders WHERE client_order_id LIKE ?",
                                 arguments: ["\(ClientOrderID.prefix)\(run.text)-%"])
                 .compactMap { ClientOrderID($0).runAndNumber }.filter { $0.run == run }.map(\.number).max() ?? 0
@@ -466,7 +529,8 @@ public final class SQLiteJournal: TradingJournal {
 
     /// Orders written as intents and never answered: after a crash, these are resolved by client order id.
     public func unresolvedIntents() throws(StorageError) -> [ClientOrderID] {
-        try read { db in
+        try movePendingIntents()
+        return try read { db in
             try String.fetchAll(db, sql: "SELECT client_order_id FROM orders WHERE state = 'intent' ORDER BY created_at")
                 .map(ClientOrderID.init)
         }
@@ -474,7 +538,8 @@ public final class SQLiteJournal: TradingJournal {
 
     /// `unresolvedIntents()` with each order's symbol, for a venue that looks orders up by symbol.
     public func unresolvedIntentOrders() throws(StorageError) -> [(ClientOrderID, String)] {
-        try read { db in
+        try movePendingIntents()
+        return try read { db in
             try Row.fetchAll(db, sql: "SELECT client_order_id, symbol FROM orders WHERE state = 'intent' ORDER BY created_at")
                 .map { (ClientOrderID($0["client_order_id"]), $0["symbol"]) }
         }
@@ -482,7 +547,8 @@ public final class SQLiteJournal: TradingJournal {
 
     /// Every order's symbol, side and size, by client order id.
     public func orderSides() throws(StorageError) -> [String: (symbol: String, side: String, lots: Int)] {
-        try read { db in
+        try movePendingIntents()
+        return try read { db in
             var orders = [String: (symbol: String, side: String, lots: Int)]()
             for row in try Row.fetchAll(db, sql: "SELECT client_order_id, symbol, side, lots FROM orders") {
                 orders[row["client_order_id"]] = (row["symbol"], row["side"], row["lots"])
@@ -502,7 +568,8 @@ public final class SQLiteJournal: TradingJournal {
     }
 
     public func counts() throws(StorageError) -> Counts {
-        try read { db in
+        try movePendingIntents()
+        return try read { db in
             Counts(orders: try Int.fetchOne(db, sql: "SELECT count(*) FROM orders") ?? 0,
                    fills: try Int.fetchOne(db, sql: "SELECT count(*) FROM fills") ?? 0,
                    distinctFilledOrders: try Int.fetchOne(db, sql: "SELECT count(DISTINCT client_order_id) FROM fills") ?? 0,
@@ -559,7 +626,8 @@ public final class SQLiteJournal: TradingJournal {
     }
 
     public func openOrders() throws(StorageError) -> [OpenOrder] {
-        try read { db in
+        try movePendingIntents()
+        return try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE state IN ('intent', 'open', 'partially_filled', 'unknown') ORDER BY created_at")
                 .map { row in
                     OpenOrder(clientOrderID: row["client_order_id"], symbol: row["symbol"], side: row["side"],

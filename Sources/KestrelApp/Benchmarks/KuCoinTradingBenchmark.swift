@@ -3,23 +3,26 @@ import KestrelCore
 import KestrelKuCoin
 import KestrelKuCoinFake
 import KestrelRuntime
+import KestrelStorage
 import Logging
 import Synchronization
 
 /// Kestrel trading a KuCoin account on the fake of the venue (loopback, signed requests, the private stream), wired
 /// as `kestrel run --exchange kucoin --live` wires it: the desk, the order router, the KuCoin venue.
 ///
-/// - Order path: from a new snapshot handed to the desk to the entry order's request read by the venue, each on a
-///   symbol whose margin mode the venue already knows (the desk has it read when a symbol first ranks at the top of
-///   a scan). The fake notes when its handler has the request: the time includes the loopback and the server's
+/// - Order path: from a new snapshot handed to the desk to the entry order's request read by the venue (the
+///   intent journaled on the way, as in a run), each on a symbol whose margin mode the venue already knows (the desk
+///   has it read when a symbol first ranks at the top of a scan). Each position is protected and closed before the
+///   next entry, as in a run holding a few positions. The fake notes when its handler has the request: the time includes the loopback and the server's
 ///   HTTP parsing, so it bounds from above the time to the order's bytes leaving Kestrel's socket.
 /// - Requests per hour: three positions open, trailing their stops on the exchange through an hour of market time
 ///   whose prices climb (every stop move is a new stop placed and the old one cancelled), the monitor ticking every
 ///   second and reconciliation every 300 s, as the run's services do. Counted on the client, weighed by KuCoin's
 ///   weights, against the account's pool (2000 per 30 s).
 struct KuCoinTradingBenchmark {
-    /// Entries timed, each on its own symbol.
-    var entries = 60
+    /// Entries timed: each costs its entry, stop, exit and the stop's cancel, about 8 of the account's 2000 weight
+    /// per 30 s, so that the rounds stay within KuCoin's budget.
+    var entries = 100
     /// Market seconds of trailing.
     var trailingSeconds: Int64 = 3_600
 
@@ -34,15 +37,16 @@ struct KuCoinTradingBenchmark {
     // MARK: Order path
 
     private func measureOrderPath() async throws -> [Benchmarks.Measurement] {
-        let fake = Self.fake(symbols: entries + 1)
+        let fake = Self.fake(symbols: Self.pathSymbols)
         return try await fake.serve { url in
-            try await Rig.with(url, fake: fake, maxOpenPositions: entries) { rig in
-                let symbols = Array(rig.instruments.map(\.symbol).sorted().prefix(entries))
+            try await Rig.with(url, fake: fake, maxOpenPositions: 3) { rig in
+                let symbols = rig.instruments.map(\.symbol).sorted()
                 // As the desk does when a symbol first ranks at the top of a scan.
                 await rig.venue.prepare(toEnter: symbols)
                 var latencies = [Double]()
                 var skipped = 0
-                for symbol in symbols {
+                for round in 0..<entries {
+                    let symbol = symbols[round % symbols.count]
                     let time = rig.time.advance(by: 1)
                     let ordersBefore = fake.received.filter(Self.isOrderPlacement).count
                     await rig.desk.price(symbol, rig.price(of: symbol), at: time)
@@ -60,25 +64,37 @@ struct KuCoinTradingBenchmark {
                         continue
                     }
                     latencies.append((arrived - started).milliseconds)
-                    // The stop that follows the fill goes out before the next entry.
+                    // The position's whole life before the next entry, so that each is timed as a run with few
+                    // positions times it, with nothing of the one before still being written or sent: its stop
+                    // resting on the fake, then closed at market and flat.
+                    try await rig.waitUntil("\(symbol) protected") { status in
+                        status.positions.contains { $0.symbol == symbol && $0.stopState == .acknowledged }
+                    }
+                    await rig.desk.control(.close(symbol: symbol), source: "bench", at: rig.time.advance(by: 1))
+                    try await rig.waitUntil("\(symbol) closed") { status in
+                        !status.positions.contains { $0.symbol == symbol } && status.ordersInFlight == 0
+                    }
                     await rig.settle()
                 }
                 guard !latencies.isEmpty else { throw Failure(description: "no entry reached the fake") }
                 latencies.sort()
                 let p50 = KuCoinBenchmark.percentile(latencies, 0.5)
                 let p99 = KuCoinBenchmark.percentile(latencies, 0.99)
-                let note = "\(latencies.count) entries, each on a new symbol"
+                let note = "\(latencies.count) entries, each opened, protected and closed before the next"
                     + (skipped > 0 ? ", \(skipped) not entered" : "") + String(format: "; max %.3f ms", latencies.last ?? 0)
                 return [
                     .init(name: "KuCoin order path: snapshot to entry at the venue, p50", unit: "ms", best: p50,
                           median: p50, target: "-", note: note),
                     .init(name: "KuCoin order path: snapshot to entry at the venue, p99", unit: "ms", best: p99,
                           median: p99, target: "< 1 ms",
-                          note: "desk, engine, journal-free router, signing, HTTP over loopback to the fake's handler"),
+                          note: "desk, engine, intent journaled, router, signing, HTTP over loopback to the fake's handler"),
                 ]
             }
         }
     }
+
+    /// Symbols the order path cycles through.
+    static let pathSymbols = 10
 
     static func isOrderPlacement(_ request: FakeKuCoin.Received) -> Bool {
         request.method == "POST" && request.path == "/api/v1/orders"
@@ -193,15 +209,21 @@ private struct Rig: Sendable {
                                     logger: logger)
             let time = SimulatedTime(Timestamp(seconds: Int64(Date().timeIntervalSince1970)))
             let settings = EngineSettings(risk: RiskSettings(maxOpenPositions: maxOpenPositions, leverage: 3, riskPerTrade: 0.001,
-                                                             maxPositionSize: 0.01, symbolCooldownSeconds: 0),
+                                                             maxPositionSize: 0.05, symbolCooldownSeconds: 0),
                                           partialTakeProfits: [], stopAmendIntervalSeconds: 5)
             let signals = BenchSignals(fake: fake, time: time)
             let engine = TradingEngine(settings: settings, instruments: listing.instruments, startingCash: 10_000_000,
                                        revalidator: signals, startTime: time.now,
                                        runID: RunID(startedAt: time.now, entropy: 1))
             let router = OrderRouter(venue: venue)
+            // A journal as the run's: each order's intent is written before it is sent.
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kestrel-bench-\(UUID())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let journal = try SQLiteJournal(path: directory.appendingPathComponent("bench.sqlite").path,
+                                            logsIntents: true)
             let desk = TradingDesk(engine: engine, venue: venue, router: router, recorder: RunRecorder(),
-                                   logger: logger, mode: "live")
+                                   logger: logger, journal: journal, mode: "live")
             let stream = Task { await venue.runStream() }
             let routing = Task { await router.run() }
             let answers = Task(priority: .high) {
@@ -253,7 +275,10 @@ private struct Rig: Sendable {
         let deadline = ContinuousClock.now + .seconds(20)
         while !condition(desk.statusBoard.status) {
             guard ContinuousClock.now < deadline else {
-                throw KuCoinTradingBenchmark.Failure(description: "waited 20 s for \(what)")
+                let status = desk.statusBoard.status
+                throw KuCoinTradingBenchmark.Failure(description: "waited 20 s for \(what): positions "
+                    + status.positions.map { "\($0.symbol) \($0.lots) stop \($0.stopState)" }.joined(separator: ", ")
+                    + "; \(status.ordersInFlight) order(s) in flight")
             }
             try await Task.sleep(for: .milliseconds(2))
         }

@@ -155,7 +155,8 @@ struct RunCommand: AsyncParsableCommand {
             try DataDirectory.moveAside(path, logger: logger)
             if paperState != nil { try DataDirectory.moveFileAside(paperPath, logger: logger) }
         }
-        let journal = try SQLiteJournal(path: path, durability: settings.journalDurability)
+        // The running bot's journal: intents go to the log beside it first (IntentLog).
+        let journal = try SQLiteJournal(path: path, durability: settings.journalDurability, logsIntents: true)
         let saved = try journal.loadState()
         let revalidator = market.revalidator
         let start: Timestamp

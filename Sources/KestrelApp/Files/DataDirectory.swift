@@ -49,7 +49,7 @@ enum DataDirectory {
         guard FileManager.default.fileExists(atPath: database) else { return }
         let stamp = Int(Date().timeIntervalSince1970)
         // The paper venue's state beside it belongs to the same run.
-        for suffix in ["", "-wal", "-shm", DataDirectory.paperStateSuffix]
+        for suffix in ["", "-wal", "-shm", "-intents", DataDirectory.paperStateSuffix]
         where FileManager.default.fileExists(atPath: database + suffix) {
             try FileManager.default.moveItem(atPath: database + suffix, toPath: "\(database).\(stamp)\(suffix)")
         }
