@@ -66,6 +66,8 @@ public struct DeskStatus: Sendable, Equatable {
     public var dayStartEquity = 0.0
     /// Open positions without an acknowledged stop on the venue.
     public var stopsInFlight = 0
+    /// Closed trades of the run, all of them.
+    public var closedTradeCount = 0
     /// The newest closed trades, oldest first (at most `recentTradesKept`).
     public var recentTrades: [ClosedTrade] = []
     /// Equity over the run, oldest first.

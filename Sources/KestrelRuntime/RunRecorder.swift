@@ -29,6 +29,14 @@ public final class RunRecorder: Sendable {
         state.withLock { $0.signalAges.append(signalAge) }
     }
 
+    /// The scan durations and signal ages recorded after the first `scans` and `ages` of them (what a reader has not
+    /// seen yet), copied under the lock without the rest.
+    public func samples(afterScans scans: Int, ages: Int) -> (scans: [Duration], ages: [Duration]) {
+        state.withLock { state in
+            (Array(state.scanDurations.dropFirst(scans)), Array(state.signalAges.dropFirst(ages)))
+        }
+    }
+
     public var scans: Int { state.withLock(\.scanDurations.count) }
     public var scanDurations: [Duration] { state.withLock(\.scanDurations) }
     public var signalAges: [Duration] { state.withLock(\.signalAges) }

@@ -453,6 +453,7 @@ public actor TradingDesk {
             realizedPnL = trades.reduce(0) { $0 + $1.pnl }
         }
         status.recentTrades = recentTrades
+        status.closedTradeCount = trades.count
         status.realizedPnL = realizedPnL
         sampleEquity(at: status.time)
         status.equityCurve = equityCurve

@@ -19,10 +19,18 @@ public struct APISources: Sendable {
     public var now: @Sendable () -> Timestamp
     /// How often the scanner runs, in engine seconds: market data older than three scans is not ready.
     public var scanIntervalSeconds: Int64
+    /// The run's counters (orders, requests, reconnects).
+    public var counters: @Sendable () -> APICounters
+    /// The scan durations and signal ages recorded after the first `scans` and `ages`.
+    public var samples: @Sendable (_ scans: Int, _ ages: Int) -> (scans: [Duration], ages: [Duration])
 
     public init(status: @escaping @Sendable () -> DeskStatus, snapshot: @escaping @Sendable () -> ScanSnapshot?,
                 control: @escaping @Sendable (EngineControl, String) async -> ControlOutcome, settings: [APISetting],
-                startingBalance: Double, now: @escaping @Sendable () -> Timestamp, scanIntervalSeconds: Int64) {
+                startingBalance: Double, now: @escaping @Sendable () -> Timestamp, scanIntervalSeconds: Int64,
+                counters: @escaping @Sendable () -> APICounters = { APICounters() },
+                samples: @escaping @Sendable (Int, Int) -> (scans: [Duration], ages: [Duration]) = { _, _ in ([], []) }) {
+        self.counters = counters
+        self.samples = samples
         self.status = status
         self.snapshot = snapshot
         self.control = control

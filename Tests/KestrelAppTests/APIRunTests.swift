@@ -65,13 +65,22 @@ import Testing
             }
             #expect(sequence != nil)
             #expect(try await send(.GET, "/api/v1/config").0 == 200)
+            // Prometheus' text: the run's equity and its scans so far.
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(bound)/metrics")
+            request.method = .GET
+            let metrics = try await client.execute(request, timeout: .seconds(10))
+            let text = String(buffer: try await metrics.body.collect(upTo: 1 << 22))
+            #expect(text.contains("kestrel_equity ") && text.contains("kestrel_entries_paused 1"), "\(text.prefix(2_000))")
+            #expect(text.contains("kestrel_scan_duration_seconds_count"))
         } catch {
             try await client.shutdown()
             throw error
         }
         try await client.shutdown()
         process.interrupt()
-        process.waitUntilExit()
+        // Polled, not waited for: a blocked thread would be one of the pool's two that the other tests share.
+        for _ in 0..<400 where process.isRunning { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(!process.isRunning)
         #expect(process.terminationStatus == 0, "\(stderr.suffix(2_000))")
         #expect(stderr.contains("pause from api 127.0.0.1"))
 

@@ -42,7 +42,10 @@ import Testing
         let asked = Mutex<[(EngineControl, String)]>([])
     }
 
-    static func sources(_ controls: Controls, status: DeskStatus = status()) -> APISources {
+    static func sources(_ controls: Controls, status: DeskStatus = status(),
+                        counters: @escaping @Sendable () -> APICounters = { APICounters() },
+                        samples: @escaping @Sendable (Int, Int) -> (scans: [Duration], ages: [Duration]) = { _, _ in ([], []) })
+        -> APISources {
         APISources(status: { status }, snapshot: { nil }, control: { control, source in
             controls.asked.withLock { $0.append((control, source)) }
             if case .close(let symbol) = control, symbol != "XBTUSDTM" {
@@ -50,11 +53,12 @@ import Testing
             }
             return ControlOutcome(applied: true, message: "done: \(control)")
         }, settings: [APISetting(name: "LEVERAGE", value: "5"), APISetting(name: "API_TOKEN", value: "(set, hidden)")],
-        startingBalance: 10_000, now: { t0 }, scanIntervalSeconds: 30)
+        startingBalance: 10_000, now: { t0 }, scanIntervalSeconds: 30, counters: counters, samples: samples)
     }
 
     struct Answer {
         var status: Int
+        var text: String
         var json: [String: Any]
         var array: [[String: Any]]
         var headers: HTTPHeaders
@@ -79,8 +83,9 @@ import Testing
                 if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
                 let response = try await client.execute(request, timeout: .seconds(10))
                 let body = try await response.body.collect(upTo: 1 << 20)
-                let parsed = try JSONSerialization.jsonObject(with: Data(buffer: body))
-                return Answer(status: Int(response.status.code), json: parsed as? [String: Any] ?? [:],
+                let parsed = try? JSONSerialization.jsonObject(with: Data(buffer: body))
+                return Answer(status: Int(response.status.code), text: String(buffer: body),
+                              json: parsed as? [String: Any] ?? [:],
                               array: parsed as? [[String: Any]] ?? [], headers: response.headers)
             }
         } catch {
@@ -200,6 +205,36 @@ import Testing
         try await Self.withServer(sources: Self.sources(Controls())) { send in
             let ready = try await send("GET", "/readyz", nil)
             #expect(ready.status == 200)
+        }
+    }
+
+    @Test func metricsArePrometheusTextOfThePublishedValuesAndTheRunsCounters() async throws {
+        let sent = Mutex(3)
+        let counters: @Sendable () -> APICounters = {
+            var counters = APICounters()
+            counters.ordersSent = sent.withLock { $0 }
+            counters.restRequests = ["GET /api/v1/positions": 4]
+            return counters
+        }
+        // Two scans of 2 ms and 40 ms recorded before the first scrape, none after.
+        let samples: @Sendable (Int, Int) -> (scans: [Duration], ages: [Duration]) = { scans, ages in
+            (Array([Duration.milliseconds(2), .milliseconds(40)].dropFirst(scans)), Array([Duration.microseconds(300)].dropFirst(ages)))
+        }
+        try await Self.withServer(sources: Self.sources(Controls(), counters: counters, samples: samples)) { send in
+            let first = try await send("GET", "/metrics", nil)
+            #expect(first.status == 200)
+            let text = first.text
+            #expect(text.contains("kestrel_equity 10050"), "\(text)")
+            #expect(text.contains("kestrel_open_positions 1"))
+            #expect(text.contains("kestrel_orders_total{outcome=\"sent\"} 3"))
+            #expect(text.contains("kestrel_rest_requests_total{endpoint=\"GET /api/v1/positions\"} 4"))
+            #expect(text.contains("kestrel_scan_duration_seconds_count 2"))
+            #expect(text.contains("kestrel_opportunity_age_at_order_seconds_count 1"))
+            // Counters grow by what was counted since; samples are taken once.
+            sent.withLock { $0 = 5 }
+            let second = try await send("GET", "/metrics", nil).text
+            #expect(second.contains("kestrel_orders_total{outcome=\"sent\"} 5"))
+            #expect(second.contains("kestrel_scan_duration_seconds_count 2"))
         }
     }
 

@@ -270,7 +270,21 @@ struct RunCommand: AsyncParsableCommand {
                 status: { desk.statusBoard.status }, snapshot: { board.latest },
                 control: { control, source in await desk.control(control, source: source, at: clock.now) },
                 settings: settings.shown, startingBalance: startingBalance, now: { clock.now },
-                scanIntervalSeconds: settings.checkInterval), logger: Logger(label: "kestrel.api"))
+                scanIntervalSeconds: settings.checkInterval, counters: { [traffic = market.traffic] in
+                    var counters = APICounters()
+                    let routed = router.counters
+                    counters.ordersSent = routed.sent
+                    counters.ordersOutcomeUnknown = routed.outcomeUnknown
+                    counters.ordersResolvedByLookup = routed.resolvedByLookup
+                    counters.ordersResent = routed.resent
+                    counters.tradesClosed = desk.statusBoard.status.closedTradeCount
+                    let market = traffic()
+                    let accountTally = account?.client.requests
+                    counters.restRequests = market.requests.merging(accountTally?.byEndpoint ?? [:], uniquingKeysWith: +)
+                    counters.restRateLimited = market.rateLimited + (accountTally?.rateLimited ?? 0)
+                    counters.webSocketReconnects = market.reconnects
+                    return counters
+                }, samples: { recorder.samples(afterScans: $0, ages: $1) }), logger: Logger(label: "kestrel.api"))
         }
         let apiService: [ServiceGroupConfiguration.ServiceConfiguration] = api.map { [.init(service: $0)] } ?? []
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = apiService + [

@@ -45,6 +45,8 @@ struct RunMarket {
     var feed: (FeedWiring) -> ServiceGroupConfiguration.ServiceConfiguration
     /// After the run: what the market data cost goes into the summary.
     var report: (inout RunSummary) -> Void = { _ in }
+    /// What the market data has cost so far (REST requests by endpoint, 429s, stream reconnects), for `/metrics`.
+    var traffic: @Sendable () -> (requests: [String: Int], rateLimited: Int, reconnects: Int) = { ([:], 0, 0) }
     /// Closes the market's connections; called once, however the run ends.
     var close: () async -> Void = {}
 
@@ -125,6 +127,10 @@ struct RunMarket {
                     summary.ws_reconnects = stream.reconnects
                     summary.rate_limited = tally.rateLimited
                     summary.stale_symbols_skipped = live.staleSkips
+                },
+                traffic: {
+                    let tally = client.requests
+                    return (tally.byEndpoint, tally.rateLimited, stream.reconnects)
                 },
                 close: { try? await client.shutdown() })
         } catch {
