@@ -17,6 +17,8 @@ public actor TradingDesk {
     private let narrator: Narrator
     private let journal: (any TradingJournal)?
     public nonisolated let statusBoard: StatusBoard
+    /// What the desk does and hears, as it happens, for watchers (the API's event stream).
+    public nonisolated let events = DeskEventHub()
     /// Engine time of the last state saved to the journal.
     private var lastSaved: Timestamp?
     private let saveEverySeconds: Int64
@@ -80,6 +82,8 @@ public actor TradingDesk {
     public func process(_ snapshot: ScanSnapshot, at now: Timestamp) {
         step(.snapshot(snapshot), at: now)
         prepareVenue(for: snapshot)
+        events.publish(.scan(sequence: snapshot.sequence, opportunities: snapshot.opportunities.count,
+                             finished: snapshot.scanFinished))
     }
 
     /// Lets the venue get ready for the symbols at the top of a scan that it has not seen there before (a live
@@ -115,12 +119,14 @@ public actor TradingDesk {
         switch event {
         case .exchange(let exchangeEvent):
             step(.exchange(exchangeEvent), at: time)
+            if case .fill(let fill) = exchangeEvent { events.publish(.fill(fill)) }
         case .rejected(let id, _, let reason):
             guard let request = sent[id] else { return }
             step(.rejected(request, .refused(reason), time: time), at: time)
         case .connectionLost(let reason):
             connected = false
             logger.warning("🔌 \(venue.name) stream lost: \(reason)")
+            events.publish(.warning("\(venue.name) stream lost: \(reason)"))
             publishStatus()
         case .connectionRestored:
             connected = true
@@ -152,6 +158,7 @@ public actor TradingDesk {
         case .unknown(let order, let reason):
             if unknown.insert(order.id).inserted {
                 logger.warning("❓ Order \(order.id) for \(order.symbol): outcome unknown (\(reason)); looking it up")
+                events.publish(.warning("order \(order.id) for \(order.symbol): outcome unknown (\(reason)); looking it up"))
                 var entry = JournalEntry(time: time)
                 entry.outcomes.append(.unknown(order.id, reason: reason))
                 save(&entry, at: time, force: false)
@@ -275,6 +282,7 @@ public actor TradingDesk {
         carryOut(output, at: time, into: &entry)
         // One line every time, differences or not: a trader reading the log sees that it ran and what it compared.
         logger.log(level: report.isClean ? .info : .warning, "♻️ \(report.summary)")
+        if !report.isClean { events.publish(.warning(report.summary)) }
         save(&entry, at: time, force: !report.isClean)
         publishStatus()
         return report
@@ -304,6 +312,7 @@ public actor TradingDesk {
                 : ControlOutcome(applied: true, message: "closing \(held.count) position(s) at market")
         }
         logger.notice("🎛️ \(control) from \(source): \(outcome.message)")
+        events.publish(.control(action: control.description, source: source, message: outcome.message))
         var entry = JournalEntry(time: time)
         entry.controls.append(ControlRecord(action: control.description, source: source, detail: outcome.message))
         guard outcome.applied else {
@@ -326,6 +335,7 @@ public actor TradingDesk {
         let message = "🔑 \(venue.name) refused the API key: \(reason). Trading stops; every position keeps the stop "
             + "resting on the exchange. Check the key (revoked? permissions?), then start Kestrel again."
         logger.critical("\(message)")
+        events.publish(.warning("\(venue.name) refused the API key: trading stopped (\(reason))"))
         haltsOut.yield(reason)
         haltsOut.finish()
         stopWaiting()
@@ -419,6 +429,17 @@ public actor TradingDesk {
 
     private func narrate(_ notes: [EngineNote], at time: Timestamp) {
         for note in notes {
+            switch note {
+            case .opened(let position):
+                events.publish(.opened(symbol: position.symbol, side: position.side, lots: position.lots,
+                                       price: position.entryPrice, stop: position.stopPrice, time: time))
+            case .closed(let trade):
+                events.publish(.closed(trade))
+            case .stopMoved(let symbol, let from, let to, _):
+                events.publish(.stopMoved(symbol: symbol, from: from, to: to, time: time))
+            default:
+                break
+            }
             if let (level, message) = narrator.line(for: note, at: time, engine: engine_) {
                 logger.log(level: level, "\(message)")
             }

@@ -30,7 +30,9 @@ public struct APIServer: Service, CustomStringConvertible {
     public func run() async throws {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: JSONErrorMiddleware(logger: logger))
-        ReadRoutes(sources: sources, started: .now).add(to: router)
+        let reads = ReadRoutes(sources: sources, started: .now)
+        reads.add(to: router)
+        EventsRoute(sources: sources, reads: reads).add(to: router)
         ControlRoutes(sources: sources, gate: gate).add(to: router)
         MetricsRoute(sources: sources).add(to: router)
         var serverLogger = logger
@@ -47,8 +49,14 @@ public struct APIServer: Service, CustomStringConvertible {
                 logger.notice("🌐 API on http://\(bound)/api/v1 (controls \(gate.isConfigured ? "need API_TOKEN" : "off: no API_TOKEN"))")
                 onListening(bound)
             }, logger: serverLogger)
+        let sources = self.sources
         do {
-            try await app.run()
+            // The event streams never end by themselves: ended first, so the server can stop.
+            try await withGracefulShutdownHandler {
+                try await app.run()
+            } onGracefulShutdown: {
+                sources.endStreams()
+            }
         } catch is CancellationError {
             return
         } catch {

@@ -19,6 +19,10 @@ public struct APISources: Sendable {
     public var now: @Sendable () -> Timestamp
     /// How often the scanner runs, in engine seconds: market data older than three scans is not ready.
     public var scanIntervalSeconds: Int64
+    /// The desk's events from now on (`DeskEventHub.watch()`), for the event stream.
+    public var events: @Sendable () -> AsyncStream<DeskEvent>
+    /// Ends every event stream: the server is stopping (an open stream would keep it waiting).
+    public var endStreams: @Sendable () -> Void
     /// The run's counters (orders, requests, reconnects).
     public var counters: @Sendable () -> APICounters
     /// The scan durations and signal ages recorded after the first `scans` and `ages`.
@@ -28,7 +32,11 @@ public struct APISources: Sendable {
                 control: @escaping @Sendable (EngineControl, String) async -> ControlOutcome, settings: [APISetting],
                 startingBalance: Double, now: @escaping @Sendable () -> Timestamp, scanIntervalSeconds: Int64,
                 counters: @escaping @Sendable () -> APICounters = { APICounters() },
-                samples: @escaping @Sendable (Int, Int) -> (scans: [Duration], ages: [Duration]) = { _, _ in ([], []) }) {
+                samples: @escaping @Sendable (Int, Int) -> (scans: [Duration], ages: [Duration]) = { _, _ in ([], []) },
+                events: @escaping @Sendable () -> AsyncStream<DeskEvent> = { AsyncStream { $0.finish() } },
+                endStreams: @escaping @Sendable () -> Void = {}) {
+        self.events = events
+        self.endStreams = endStreams
         self.counters = counters
         self.samples = samples
         self.status = status

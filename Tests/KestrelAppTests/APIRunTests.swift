@@ -76,11 +76,22 @@ import Testing
             try await client.shutdown()
             throw error
         }
-        try await client.shutdown()
+        // A watcher of the event stream, open while the bot stops: the stream ends, and does not hold the bot up.
+        let watching = Task {
+            let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(bound)/api/v1/events"),
+                                                    timeout: .seconds(60))
+            var text = ""
+            for try await chunk in response.body { text += String(buffer: chunk) }
+            return text
+        }
+        try await Task.sleep(for: .milliseconds(300))
         process.interrupt()
         // Polled, not waited for: a blocked thread would be one of the pool's two that the other tests share.
         for _ in 0..<400 where process.isRunning { try await Task.sleep(for: .milliseconds(25)) }
         #expect(!process.isRunning)
+        let streamed = try await watching.value
+        #expect(streamed.contains("event: status"), "\(streamed.prefix(500))")
+        try await client.shutdown()
         #expect(process.terminationStatus == 0, "\(stderr.suffix(2_000))")
         #expect(stderr.contains("pause from api 127.0.0.1"))
 

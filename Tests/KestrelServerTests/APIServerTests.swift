@@ -238,6 +238,48 @@ import Testing
         }
     }
 
+    @Test func theEventStreamPushesStatusThenWhatTheDeskPublishesAndEndsWithTheBot() async throws {
+        let hub = DeskEventHub()
+        var sources = Self.sources(Controls())
+        sources.events = { hub.watch() }
+        sources.endStreams = { hub.finish() }
+        let (ports, port) = AsyncStream.makeStream(of: Int.self)
+        let server = APIServer(address: HTTPAddress(host: "127.0.0.1", port: 0), token: nil, sources: sources,
+                               logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+                               onListening: { port.yield($0.port) })
+        let running = Task { try await server.run() }
+        defer { running.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let bound = try #require(await iterator.next())
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(bound)/api/v1/events"),
+                                                    timeout: .seconds(30))
+            #expect(response.headers.first(name: "content-type") == "text/event-stream")
+            var received = ""
+            var published = false
+            for try await chunk in response.body {
+                received += String(buffer: chunk)
+                if !published, received.contains("event: status") {
+                    // Watching now: what the desk publishes reaches this stream.
+                    while hub.watcherCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                    hub.publish(.warning("KuCoin stream lost"))
+                    hub.publish(.closed(Self.status().recentTrades[0]))
+                    published = true
+                }
+                if received.contains("event: closed") { hub.finish() }
+            }
+            // Ended by the hub: the loop above returned.
+            #expect(received.hasPrefix("event: status\ndata: {"))
+            #expect(received.contains("event: warning\ndata: {\"message\":\"KuCoin stream lost\"}\n\n"))
+            #expect(received.contains("\"reason\":\"take_profit\""))
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
     @Test func addressesAreReadAndLoopbackIsKnown() throws {
         #expect(try HTTPAddress.parse("off") == nil)
         #expect(try HTTPAddress.parse("127.0.0.1:8420") == HTTPAddress(host: "127.0.0.1", port: 8420))

@@ -284,7 +284,8 @@ struct RunCommand: AsyncParsableCommand {
                     counters.restRateLimited = market.rateLimited + (accountTally?.rateLimited ?? 0)
                     counters.webSocketReconnects = market.reconnects
                     return counters
-                }, samples: { recorder.samples(afterScans: $0, ages: $1) }), logger: Logger(label: "kestrel.api"))
+                }, samples: { recorder.samples(afterScans: $0, ages: $1) },
+                events: { desk.events.watch() }, endStreams: { desk.events.finish() }), logger: Logger(label: "kestrel.api"))
         }
         let apiService: [ServiceGroupConfiguration.ServiceConfiguration] = api.map { [.init(service: $0)] } ?? []
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = apiService + [
