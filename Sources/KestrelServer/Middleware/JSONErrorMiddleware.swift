@@ -32,11 +32,16 @@ struct JSONErrorMiddleware: RouterMiddleware {
 
 /// JSON answers, snake_case keys.
 enum JSONResponse {
-    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    /// `value` as the API writes JSON: snake_case keys, sorted.
+    static func encode(_ value: some Encodable) -> Data {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(value)) ?? Data(#"{"error":{"status":500,"message":"unencodable"}}"#.utf8)
+        return (try? encoder.encode(value)) ?? Data(#"{"error":{"status":500,"message":"unencodable"}}"#.utf8)
+    }
+
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let data = encode(value)
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8",
                                                   .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -66,10 +66,7 @@ struct EventsRoute: Sendable {
     }
 
     static func frame(_ name: String, _ value: some Encodable) -> ByteBuffer {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]
-        let json = (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let json = String(decoding: JSONResponse.encode(value), as: UTF8.self)
         return ByteBuffer(string: "event: \(name)\ndata: \(json)\n\n")
     }
 }
