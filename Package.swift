@@ -9,6 +9,7 @@ import PackageDescription
 ///   that feed the deterministic engine in paper and live trading.
 /// - `KestrelStorage`: the SQLite journal (GRDB): orders, fills, positions, risk and paper-exchange state.
 /// - `KestrelServer`: the bot's HTTP API (Hummingbird), reading what the desk publishes.
+/// - `KestrelAlerts`: alerts to Telegram and a webhook, from the desk's events and status.
 /// - `KestrelApp`: the command-line commands and their output (tables, JSON, CSV), and the benchmarks.
 /// - `kestrel`: the executable; it only hands control to `KestrelApp`.
 let strictSettings: [SwiftSetting] = [
@@ -138,6 +139,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Alerts to Telegram and a JSON webhook, from the desk's events and status.
+        .target(
+            name: "KestrelAlerts",
+            dependencies: [
+                "KestrelCore",
+                "KestrelRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // A fake of KuCoin Futures on loopback, for the tests and `kestrel bench`: no trading command reaches it.
         .target(
             name: "KestrelKuCoinFake",
@@ -161,6 +176,7 @@ let package = Package(
                 // For `kestrel bench` only: the KuCoin benchmark streams from the fake over loopback.
                 "KestrelKuCoinFake",
                 "KestrelMarketData",
+                "KestrelAlerts",
                 "KestrelRuntime",
                 "KestrelServer",
                 "KestrelStorage",
@@ -214,6 +230,14 @@ let package = Package(
             name: "KestrelKuCoinTests",
             dependencies: ["KestrelKuCoin", "KestrelKuCoinFake", "KestrelCore",
                            .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KestrelAlertsTests",
+            dependencies: ["KestrelAlerts", "KestrelRuntime", "KestrelCore",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strictSettings
         ),
         .testTarget(

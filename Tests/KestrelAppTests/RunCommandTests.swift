@@ -49,6 +49,15 @@ func temporaryDatabase() -> String {
         #expect(negative.status != 0)
         #expect(negative.stderr.contains("invalid setting POSITION_UPDATE_INTERVAL=-5"))
         #expect(!negative.stderr.contains("hunter2") && !negative.stdout.contains("hunter2"))
+        // The API and the alerts: an open address without a token, half a Telegram setting, a webhook that is no URL.
+        let open = try Kestrel.run(["run", "--duration", "1s", "--http", "0.0.0.0:8420"])
+        #expect(open.status != 0 && open.stderr.contains("invalid setting HTTP_ADDRESS=0.0.0.0:8420"))
+        let telegram = try Kestrel.run(["run", "--duration", "1s", "--set", "TELEGRAM_BOT_TOKEN=123:hunter3"])
+        #expect(telegram.status != 0 && telegram.stderr.contains("TELEGRAM_CHAT_ID"))
+        #expect(!telegram.stderr.contains("hunter3"))
+        let webhook = try Kestrel.run(["run", "--duration", "1s", "--set", "ALERT_WEBHOOK_URL=hooks.example/hunter4"])
+        #expect(webhook.status != 0 && webhook.stderr.contains("invalid setting ALERT_WEBHOOK_URL=<hidden>"))
+        #expect(!webhook.stderr.contains("hunter4"))
     }
 
     @Test func secretsNeverReachTheOutput() throws {

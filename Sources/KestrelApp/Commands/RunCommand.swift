@@ -2,6 +2,7 @@ import Synchronization
 import ArgumentParser
 import Configuration
 import Foundation
+import KestrelAlerts
 import KestrelCore
 import KestrelKuCoin
 import KestrelMarketData
@@ -288,7 +289,11 @@ struct RunCommand: AsyncParsableCommand {
                 events: { desk.events.watch() }, endStreams: { desk.events.finish() }), logger: Logger(label: "kestrel.api"))
         }
         let apiService: [ServiceGroupConfiguration.ServiceConfiguration] = api.map { [.init(service: $0)] } ?? []
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = apiService + [
+        let alerts: [ServiceGroupConfiguration.ServiceConfiguration] = settings.alerts.isActive
+            ? [.init(service: AlertService(settings: settings.alerts, events: { desk.events.watch() },
+                                           status: { desk.statusBoard.status }, logger: Logger(label: "kestrel.alerts")))]
+            : []
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = apiService + alerts + [
             .init(service: PositionMonitorService(desk: desk, clock: clock,
                                                   intervalSeconds: settings.positionUpdateInterval)),
             .init(service: ReconciliationService(desk: desk, clock: clock, intervalSeconds: settings.reconcileInterval)),

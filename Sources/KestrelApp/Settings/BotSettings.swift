@@ -1,5 +1,7 @@
 import ArgumentParser
 import Configuration
+import Foundation
+import KestrelAlerts
 import KestrelCore
 import KestrelKuCoin
 import KestrelRuntime
@@ -42,6 +44,8 @@ struct BotSettings: Sendable {
     var apiToken: String?
     /// Every setting as `kestrel config` shows it (secrets hidden), for the API.
     var shown: [APISetting]
+    /// Where alerts go (none: no alerts).
+    var alerts: AlertSettings
 
     /// One setting: its environment name, default and what it accepts.
     struct Spec: Sendable {
@@ -118,6 +122,14 @@ struct BotSettings: Sendable {
         Spec(name: "API_TOKEN", defaultValue: "(none)", allowed: "text, 16 characters or more",
              help: "Bearer token for the API's controls (pause, resume, close); without it they are off (secret).",
              isSecret: true),
+        Spec(name: "ALERT_WEBHOOK_URL", defaultValue: "(none)", allowed: "an http:// or https:// URL",
+             help: "Alerts as JSON POSTs to this address (secret: such URLs often hold a token).", isSecret: true),
+        Spec(name: "TELEGRAM_BOT_TOKEN", defaultValue: "(none)", allowed: "text",
+             help: "Alerts to Telegram through this bot (secret); needs TELEGRAM_CHAT_ID.", isSecret: true),
+        Spec(name: "TELEGRAM_CHAT_ID", defaultValue: "(none)", allowed: "text",
+             help: "The Telegram chat the bot writes alerts to."),
+        Spec(name: "TELEGRAM_API_URL", defaultValue: "https://api.telegram.org", allowed: "an http:// or https:// URL",
+             help: "Telegram's Bot API (another address for a test server)."),
     ]
 
     /// The settings that hold the KuCoin key, in the order a message names the missing ones.
@@ -230,6 +242,25 @@ struct BotSettings: Sendable {
                                  allowed: "a loopback address (127.0.0.1, ::1) unless API_TOKEN is set: others could "
                                      + "reach the API")
         }
+        var alerts = AlertSettings()
+        func url(_ name: String) throws -> String? {
+            guard let value = text(name).flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+            guard value.hasPrefix("http://") || value.hasPrefix("https://"), URL(string: value) != nil else {
+                throw InvalidSetting(name: name, value: spec(name).isSecret ? "<hidden>" : value,
+                                     allowed: spec(name).allowed)
+            }
+            return value
+        }
+        alerts.webhookURL = try url("ALERT_WEBHOOK_URL")
+        alerts.telegramToken = text("TELEGRAM_BOT_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
+        alerts.telegramChatID = text("TELEGRAM_CHAT_ID").flatMap { $0.isEmpty ? nil : $0 }
+        if let telegramURL = try url("TELEGRAM_API_URL") { alerts.telegramAPIURL = telegramURL }
+        if (alerts.telegramToken == nil) != (alerts.telegramChatID == nil) {
+            throw InvalidSetting(name: alerts.telegramToken == nil ? "TELEGRAM_BOT_TOKEN" : "TELEGRAM_CHAT_ID",
+                                 value: "(none)", allowed: "set together with "
+                                     + (alerts.telegramToken == nil ? "TELEGRAM_CHAT_ID" : "TELEGRAM_BOT_TOKEN"))
+        }
+        alerts.dailyLossLimit = risk.dailyLossLimit
         let shown = specs.map { spec in
             APISetting(name: spec.name, value: text(spec.name).map { spec.isSecret ? "<set, hidden>" : $0 }
                 ?? "default: \(spec.defaultValue)")
@@ -266,7 +297,7 @@ struct BotSettings: Sendable {
             stopPriceType: stopPriceType,
             kucoinCredentials: credentials,
             missingCredentials: zip(credentialNames, given).filter { $0.1 == nil }.map(\.0),
-            httpAddress: httpAddress, apiToken: apiToken, shown: shown)
+            httpAddress: httpAddress, apiToken: apiToken, shown: shown, alerts: alerts)
     }
 
     var engine: EngineSettings {
