@@ -1,4 +1,4 @@
-public import KestrelCore
+import KestrelCore
 public import KestrelRuntime
 
 /// One message for the trader: a line of text (Telegram) and its kind and fields (the webhook's JSON).

@@ -15,10 +15,14 @@ public struct DeskStatus: Sendable, Equatable {
         public var stopOrderID: ClientOrderID?
         public var unrealizedPnL: Double
         public var openedAt: Timestamp
+        public var takeProfit: Double
+        public var leverage: Int
 
         public init(symbol: String, side: PositionSide, lots: Int, entryPrice: Double, stopPrice: Double,
                     stopState: ManagedPosition.StopState, stopOrderID: ClientOrderID? = nil, unrealizedPnL: Double,
-                    openedAt: Timestamp) {
+                    openedAt: Timestamp, takeProfit: Double = 0, leverage: Int = 1) {
+            self.takeProfit = takeProfit
+            self.leverage = leverage
             self.symbol = symbol
             self.side = side
             self.lots = lots

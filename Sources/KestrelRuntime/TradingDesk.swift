@@ -486,7 +486,7 @@ public actor TradingDesk {
             DeskStatus.Position(symbol: p.symbol, side: p.side, lots: p.lots, entryPrice: p.entryPrice,
                                 stopPrice: p.stopPrice, stopState: p.stopState, stopOrderID: p.stopOrderID,
                                 unrealizedPnL: p.unrealizedPnL(at: prices[p.symbol] ?? p.entryPrice),
-                                openedAt: p.openedAt)
+                                openedAt: p.openedAt, takeProfit: p.takeProfitPrice, leverage: p.leverage)
         }
         status.ordersInFlight = awaitingAnswer.count
         status.unknownOrders = unknown.sorted()

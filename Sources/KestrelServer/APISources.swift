@@ -19,6 +19,8 @@ public struct APISources: Sendable {
     public var now: @Sendable () -> Timestamp
     /// How often the scanner runs, in engine seconds: market data older than three scans is not ready.
     public var scanIntervalSeconds: Int64
+    /// The journal the bot writes, shown in the status.
+    public var journalPath: String?
     /// The desk's events from now on (`DeskEventHub.watch()`), for the event stream.
     public var events: @Sendable () -> AsyncStream<DeskEvent>
     /// Ends every event stream: the server is stopping (an open stream would keep it waiting).
@@ -28,13 +30,14 @@ public struct APISources: Sendable {
     /// The scan durations and signal ages recorded after the first `scans` and `ages`.
     public var samples: @Sendable (_ scans: Int, _ ages: Int) -> (scans: [Duration], ages: [Duration])
 
-    public init(status: @escaping @Sendable () -> DeskStatus, snapshot: @escaping @Sendable () -> ScanSnapshot?,
+    public init(journalPath: String? = nil, status: @escaping @Sendable () -> DeskStatus, snapshot: @escaping @Sendable () -> ScanSnapshot?,
                 control: @escaping @Sendable (EngineControl, String) async -> ControlOutcome, settings: [APISetting],
                 startingBalance: Double, now: @escaping @Sendable () -> Timestamp, scanIntervalSeconds: Int64,
                 counters: @escaping @Sendable () -> APICounters = { APICounters() },
                 samples: @escaping @Sendable (Int, Int) -> (scans: [Duration], ages: [Duration]) = { _, _ in ([], []) },
                 events: @escaping @Sendable () -> AsyncStream<DeskEvent> = { AsyncStream { $0.finish() } },
                 endStreams: @escaping @Sendable () -> Void = {}) {
+        self.journalPath = journalPath
         self.events = events
         self.endStreams = endStreams
         self.counters = counters

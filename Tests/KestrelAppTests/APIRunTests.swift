@@ -65,6 +65,18 @@ import Testing
             }
             #expect(sequence != nil)
             #expect(try await send(.GET, "/api/v1/config").0 == 200)
+            // `kestrel status` asks the running bot when its API answers for this journal, and reads the journal
+            // when told not to.
+            let live = try await Kestrel.runOnThread(["status", "--db", db, "--api", "127.0.0.1:\(bound)"])
+            #expect(live.status == 0 && live.stdout.contains("From the running bot (http://127.0.0.1:\(bound))"),
+                    "\(live.stdout)\(live.stderr)")
+            let saved = try await Kestrel.runOnThread(["status", "--db", db, "--api", "off"])
+            #expect(saved.stdout.contains("From journal \(db)"), "\(saved.stdout)\(saved.stderr)")
+            // A bot on another journal is not asked about this one.
+            let copy = db + "-copy.sqlite"
+            try FileManager.default.copyItem(atPath: db, toPath: copy)
+            let other = try await Kestrel.runOnThread(["status", "--db", copy, "--api", "127.0.0.1:\(bound)"])
+            #expect(other.stdout.contains("From journal \(copy)"), "\(other.stdout)\(other.stderr)")
             // Prometheus' text: the run's equity and its scans so far.
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(bound)/metrics")
             request.method = .GET

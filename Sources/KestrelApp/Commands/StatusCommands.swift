@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KestrelCore
+import KestrelServer
 import KestrelStorage
 import TextTable
 
@@ -8,11 +9,17 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Balance, equity, open positions with PnL and stops, open orders, and the last scan.",
-        discussion: "Reads the journal of a running or stopped bot; it never writes to it."
+        discussion: """
+            Asks the bot running on the journal through its API (what it holds now); reads the journal when no bot \
+            answers (what it last saved). It never writes to the journal.
+            """
     )
 
     @Option(help: "The journal to read; default: $KESTREL_DB, else the data directory.")
     var db: String?
+
+    @Option(help: "The running bot's API, HOST:PORT, or off to read the journal only (default: $HTTP_ADDRESS, else 127.0.0.1:8420).")
+    var api: String?
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -62,6 +69,25 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (journal, path) = try DataDirectory.existingJournal(db)
+        let addressText = api ?? ProcessInfo.processInfo.environment["HTTP_ADDRESS"] ?? "127.0.0.1:8420"
+        let address: HTTPAddress?
+        do {
+            address = try HTTPAddress.parse(addressText)
+        } catch {
+            throw ValidationError("--api: \(error)")
+        }
+        if let address, let bot = await RunningBot.find(at: address, journal: path) {
+            let report: Report
+            do {
+                report = try await Self.report(from: bot)
+            } catch {
+                await bot.close()
+                throw error
+            }
+            await bot.close()
+            try show(report, source: "the running bot (\(bot.base)), journal \(path)")
+            return
+        }
         guard let saved = try journal.loadState() else {
             throw ValidationError("the journal \(path) has no saved state yet")
         }
@@ -86,11 +112,42 @@ struct StatusCommand: AsyncParsableCommand {
             last_scan: try journal.lastScan().map {
                 Report.LastScan(sequence: $0.sequence, at: $0.finishedAt.iso8601, age_s: now - $0.finishedAt)
             })
+        try show(report, source: "journal \(path) (no bot answers on its API)")
+    }
+
+    /// What the running bot's API says, as the report.
+    static func report(from bot: RunningBot) async throws -> Report {
+        let status = try await bot.object("/api/v1/status")
+        let positions = try await bot.array("/api/v1/positions").map { p in
+            Report.Position(symbol: p["symbol"] as? String ?? "", side: p["side"] as? String ?? "",
+                            lots: p["lots"] as? Int ?? 0, entry_price: p["entry_price"] as? Double ?? 0,
+                            stop_price: p["stop_price"] as? Double ?? 0, take_profit: p["take_profit"] as? Double ?? 0,
+                            leverage: p["leverage"] as? Int ?? 1, unrealized_pnl: p["unrealized_pnl"] as? Double ?? 0,
+                            stop_state: p["stop_state"] as? String ?? "", stop_order_id: p["stop_order_id"] as? String)
+        }
+        let orders = (try await bot.object("/api/v1/orders")["orders"] as? [[String: Any]] ?? []).map { o in
+            Report.Order(client_order_id: o["client_order_id"] as? String ?? "", symbol: o["symbol"] as? String ?? "",
+                         side: "", lots: 0, kind: o["kind"] as? String ?? "", price: o["trigger_price"] as? Double,
+                         state: o["state"] as? String ?? "")
+        }
+        let scan = status["last_scan"] as? [String: Any]
+        return Report(balance: status["balance"] as? Double ?? 0, equity: status["equity"] as? Double ?? 0,
+                      realized_pnl: status["realized_pnl"] as? Double ?? 0,
+                      market_time: status["time"] as? String ?? "-", positions: positions,
+                      open_orders: orders.filter { $0.kind != "unknown" },
+                      unknown_orders: orders.filter { $0.kind == "unknown" },
+                      last_scan: scan.map {
+                          Report.LastScan(sequence: $0["sequence"] as? Int ?? 0, at: $0["finished_at"] as? String ?? "",
+                                          age_s: Int64($0["age_seconds"] as? Int ?? 0))
+                      })
+    }
+
+    private func show(_ report: Report, source: String) throws {
         if json {
             print(try JSONText.pretty(report))
             return
         }
-        print("Journal \(path), market time \(report.market_time)")
+        print("From \(source), market time \(report.market_time)")
         print(String(format: "Balance %.2f, equity %.2f, realised PnL %+.2f", report.balance, report.equity,
                      report.realized_pnl))
         if report.positions.isEmpty {
@@ -113,7 +170,7 @@ struct StatusCommand: AsyncParsableCommand {
             print("Outcome unknown (being looked up): " + report.unknown_orders.map(\.client_order_id).joined(separator: ", "))
         }
         if let scan = report.last_scan {
-            print("Last scan: #\(scan.sequence) at \(scan.at) (\(scan.age_s) s before the last saved state)")
+            print("Last scan: #\(scan.sequence) at \(scan.at) (\(scan.age_s) s before the market time)")
         }
     }
 }

@@ -53,7 +53,7 @@ struct ReadRoutes: Sendable {
             ordersInFlight: status.ordersInFlight, unknownOrders: status.unknownOrders.count,
             lastScan: status.latestScan.map {
                 .init(sequence: $0.sequence, finishedAt: $0.finished.iso8601, ageSeconds: max(0, now - $0.finished))
-            }, journalHealthy: status.journalHealthy)
+            }, journalHealthy: status.journalHealthy, journal: sources.journalPath)
     }
 
     func orders() -> APIWire.Orders {

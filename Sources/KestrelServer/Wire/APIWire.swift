@@ -26,6 +26,8 @@ enum APIWire {
         var unknownOrders: Int
         var lastScan: Scan?
         var journalHealthy: Bool
+        /// The journal the bot writes (so `kestrel status` knows it is asking the bot of its journal).
+        var journal: String?
 
         struct Scan: Encodable {
             var sequence: Int
@@ -46,6 +48,8 @@ enum APIWire {
         var unrealizedPnl: Double
         var openedAt: String
         var ageSeconds: Int64
+        var takeProfit: Double
+        var leverage: Int
     }
 
     struct Order: Encodable {
@@ -159,7 +163,8 @@ extension APIWire.Position {
                   entryPrice: position.entryPrice, stopPrice: position.stopPrice,
                   stopState: position.stopState.rawValue, stopOrderId: position.stopOrderID?.rawValue,
                   unrealizedPnl: position.unrealizedPnL, openedAt: position.openedAt.iso8601,
-                  ageSeconds: max(0, now - position.openedAt))
+                  ageSeconds: max(0, now - position.openedAt), takeProfit: position.takeProfit,
+                  leverage: position.leverage)
     }
 }
 

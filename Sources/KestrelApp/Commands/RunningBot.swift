@@ -1,0 +1,60 @@
+import AsyncHTTPClient
+import Foundation
+import KestrelServer
+import NIOCore
+
+/// The API of a bot running on a journal, for the commands that read it (`kestrel status`): what the running bot
+/// holds now, rather than what it last saved.
+struct RunningBot {
+    let base: String
+    private let client: HTTPClient
+
+    /// The bot answering at `address` whose journal is `journal`, or nil: nothing answers within a second, or what
+    /// answers writes another journal.
+    static func find(at address: HTTPAddress, journal: String) async -> RunningBot? {
+        let host = address.host == "0.0.0.0" || address.host == "::" ? "127.0.0.1" : address.host
+        let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(address.port)"
+        let bot = RunningBot(base: base, client: HTTPClient(eventLoopGroupProvider: .singleton))
+        guard let status = try? await bot.object("/api/v1/status"),
+              let theirs = status["journal"] as? String, Self.samePath(theirs, journal) else {
+            await bot.close()
+            return nil
+        }
+        return bot
+    }
+
+    static func samePath(_ one: String, _ other: String) -> Bool {
+        URL(fileURLWithPath: one).resolvingSymlinksInPath().standardizedFileURL.path
+            == URL(fileURLWithPath: other).resolvingSymlinksInPath().standardizedFileURL.path
+    }
+
+    /// The JSON object at `path`.
+    func object(_ path: String) async throws -> [String: Any] {
+        let response = try await client.execute(HTTPClientRequest(url: base + path), timeout: .seconds(1))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        guard response.status == .ok,
+              let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
+            throw RunningBotError(path: path, status: Int(response.status.code))
+        }
+        return object
+    }
+
+    /// The JSON array at `path`.
+    func array(_ path: String) async throws -> [[String: Any]] {
+        let response = try await client.execute(HTTPClientRequest(url: base + path), timeout: .seconds(1))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        guard response.status == .ok,
+              let array = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [[String: Any]] else {
+            throw RunningBotError(path: path, status: Int(response.status.code))
+        }
+        return array
+    }
+
+    func close() async { try? await client.shutdown() }
+}
+
+struct RunningBotError: Error, CustomStringConvertible {
+    var path: String
+    var status: Int
+    var description: String { "the running bot's API answered \(path) with HTTP \(status)" }
+}
