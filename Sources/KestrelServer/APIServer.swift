@@ -35,6 +35,7 @@ public struct APIServer: Service, CustomStringConvertible {
         EventsRoute(sources: sources, reads: reads).add(to: router)
         ControlRoutes(sources: sources, gate: gate).add(to: router)
         MetricsRoute(sources: sources).add(to: router)
+        CandlesRoute(sources: sources).add(to: router)
         var serverLogger = logger
         serverLogger.logLevel = .warning
         let requested = address

@@ -21,6 +21,8 @@ public struct APISources: Sendable {
     public var scanIntervalSeconds: Int64
     /// The journal the bot writes, shown in the status.
     public var journalPath: String?
+    /// The market the scanner reads, for charts (nil: none to chart).
+    public var market: (any MarketDataSource)?
     /// The desk's events from now on (`DeskEventHub.watch()`), for the event stream.
     public var events: @Sendable () -> AsyncStream<DeskEvent>
     /// Ends every event stream: the server is stopping (an open stream would keep it waiting).
@@ -30,7 +32,8 @@ public struct APISources: Sendable {
     /// The scan durations and signal ages recorded after the first `scans` and `ages`.
     public var samples: @Sendable (_ scans: Int, _ ages: Int) -> (scans: [Duration], ages: [Duration])
 
-    public init(journalPath: String? = nil, status: @escaping @Sendable () -> DeskStatus, snapshot: @escaping @Sendable () -> ScanSnapshot?,
+    public init(journalPath: String? = nil, market: (any MarketDataSource)? = nil,
+                status: @escaping @Sendable () -> DeskStatus, snapshot: @escaping @Sendable () -> ScanSnapshot?,
                 control: @escaping @Sendable (EngineControl, String) async -> ControlOutcome, settings: [APISetting],
                 startingBalance: Double, now: @escaping @Sendable () -> Timestamp, scanIntervalSeconds: Int64,
                 counters: @escaping @Sendable () -> APICounters = { APICounters() },
@@ -38,6 +41,7 @@ public struct APISources: Sendable {
                 events: @escaping @Sendable () -> AsyncStream<DeskEvent> = { AsyncStream { $0.finish() } },
                 endStreams: @escaping @Sendable () -> Void = {}) {
         self.journalPath = journalPath
+        self.market = market
         self.events = events
         self.endStreams = endStreams
         self.counters = counters

@@ -65,6 +65,8 @@ import Testing
             }
             #expect(sequence != nil)
             #expect(try await send(.GET, "/api/v1/config").0 == 200)
+            let chart = try await send(.GET, "/api/v1/candles?symbol=BTCUSD&timeframe=1h&limit=10")
+            #expect(chart.0 == 200 && (chart.1["candles"] as? [[String: Any]])?.count == 10, "\(chart.1)")
             // `kestrel status` asks the running bot when its API answers for this journal, and reads the journal
             // when told not to.
             let live = try await Kestrel.runOnThread(["status", "--db", db, "--api", "127.0.0.1:\(bound)"])

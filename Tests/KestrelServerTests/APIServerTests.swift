@@ -280,6 +280,45 @@ import Testing
         try await client.shutdown()
     }
 
+    /// Hourly candles of ETHUSDTM up to now, the hour before each at a price a dollar lower.
+    struct HourlyMarket: MarketDataSource {
+        func instruments(at time: Timestamp) async throws -> [Instrument] { [] }
+        func candles(symbol: String, timeframe: Timeframe, limit: Int, closedBy time: Timestamp) async throws
+            -> [Candle] {
+            guard symbol == "ETHUSDTM" else { throw UnknownSymbol(symbol: symbol) }
+            return (0..<limit).reversed().map { back in
+                let open = Timestamp(seconds: (time.seconds / 3_600 - 1 - Int64(back)) * 3_600)
+                let price = 3_000 - Double(back)
+                return Candle(time: open, open: price, high: price + 5, low: price - 5, close: price + 1, volume: 10)
+            }
+        }
+    }
+
+    @Test func candlesForAChartCarryKestrelsEntriesAndExits() async throws {
+        var sources = Self.sources(Controls())
+        sources.market = HourlyMarket()
+        try await Self.withServer(sources: sources) { send in
+            let chart = try await send("GET", "/api/v1/candles?symbol=ETHUSDTM&timeframe=1h&limit=5", nil)
+            #expect(chart.status == 200)
+            let candles = try #require(chart.json["candles"] as? [[String: Any]])
+            #expect(candles.count == 5 && candles.last?["close"] as? Double == 3_001)
+            // The two trades opened two and four hours ago and closed one and two hours ago: all inside the five
+            // hours charted.
+            let marks = try #require(chart.json["marks"] as? [[String: Any]])
+            #expect(marks.filter { $0["kind"] as? String == "exit" }.count == 2)
+            #expect(marks.filter { $0["kind"] as? String == "entry" }.count == 2)
+            // Three hours: the entry four hours ago is left out.
+            let short = try await send("GET", "/api/v1/candles?symbol=ETHUSDTM&limit=3", nil)
+            let shortMarks = try #require(short.json["marks"] as? [[String: Any]])
+            #expect(shortMarks.filter { $0["kind"] as? String == "entry" }.count == 1)
+            #expect(chart.json["stop"] == nil || chart.json["stop"] is NSNull)
+            for (path, code) in [("/api/v1/candles", 400), ("/api/v1/candles?symbol=ETHUSDTM&timeframe=7x", 400),
+                                 ("/api/v1/candles?symbol=NOPE", 404)] {
+                #expect(try await send("GET", path, nil).status == code, "\(path)")
+            }
+        }
+    }
+
     @Test func addressesAreReadAndLoopbackIsKnown() throws {
         #expect(try HTTPAddress.parse("off") == nil)
         #expect(try HTTPAddress.parse("127.0.0.1:8420") == HTTPAddress(host: "127.0.0.1", port: 8420))

@@ -267,7 +267,7 @@ struct RunCommand: AsyncParsableCommand {
             else { account?.overview.walletBalance ?? settings.startingBalance }
         // First, so that it stops last: the API answers while the bot shuts down.
         let api = settings.httpAddress.map { address in
-            APIServer(address: address, token: settings.apiToken, sources: APISources(journalPath: path,
+            APIServer(address: address, token: settings.apiToken, sources: APISources(journalPath: path, market: market.source,
                 status: { desk.statusBoard.status }, snapshot: { board.latest },
                 control: { control, source in await desk.control(control, source: source, at: clock.now) },
                 settings: settings.shown, startingBalance: startingBalance, now: { clock.now },
