@@ -105,8 +105,7 @@ public struct AlertService: Service, CustomStringConvertible {
                 let since = disconnectedSince ?? now
                 disconnectedSince = since
                 let limit = settings.disconnectedWarningAfter
-                if !warnedDisconnected, now.timeIntervalSince(since) >= Double(limit.components.seconds)
-                    + Double(limit.components.attoseconds) / 1e18 {
+                if !warnedDisconnected, now.timeIntervalSince(since) >= limit.totalSeconds {
                     warnedDisconnected = true
                     enqueue.yield(Alert(kind: .warning, text: "🔌 \(status.venue) disconnected for \(limit.components.seconds) s or more",
                                         fields: ["venue": status.venue]))

@@ -69,7 +69,7 @@ public struct DeskStatus: Sendable, Equatable {
     /// Equity when the current UTC day began, for today's PnL.
     public var dayStartEquity = 0.0
     /// Open positions without an acknowledged stop on the venue.
-    public var stopsInFlight = 0
+    public var unprotectedPositions = 0
     /// Closed trades of the run, all of them.
     public var closedTradeCount = 0
     /// The newest closed trades, oldest first (at most `recentTradesKept`).

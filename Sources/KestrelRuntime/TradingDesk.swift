@@ -466,7 +466,7 @@ public actor TradingDesk {
         status.maxDrawdown = engine_.statistics.maxDrawdown
         status.equityPeak = engine_.statistics.equityPeak
         status.dayStartEquity = engine_.risk.dayStartEquity
-        status.stopsInFlight = engine_.positions.values.filter { !$0.isProtected }.count
+        status.unprotectedPositions = engine_.positions.values.filter { !$0.isProtected }.count
         let trades = engine_.statistics.closedTrades
         if trades.count != publishedTradeCount {
             publishedTradeCount = trades.count
@@ -476,9 +476,9 @@ public actor TradingDesk {
         status.recentTrades = recentTrades
         status.closedTradeCount = trades.count
         status.realizedPnL = realizedPnL
+        status.time = engine_.statistics.lastTime
         sampleEquity(at: status.time)
         status.equityCurve = equityCurve
-        status.time = engine_.statistics.lastTime
         status.cash = engine_.cash
         status.equity = engine_.equity
         let prices = engine_.lastPrices

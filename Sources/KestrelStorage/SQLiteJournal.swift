@@ -88,12 +88,13 @@ public final class SQLiteJournal: TradingJournal {
             // Compiled now, not when the first order waits for its intent.
             try pool.writeWithoutTransaction { db in
                 _ = try db.cachedStatement(sql: Self.insertIntent)
+                _ = try db.cachedStatement(sql: Self.insertIntentKeepingExisting)
                 _ = try db.cachedStatement(sql: Self.insertIntentEvent)
             }
             if let intentLog {
                 // Intents a crash left in the log, moved in before anything reads the orders.
                 let left = IntentLog.read(intentLog.path)
-                if !left.isEmpty { try pool.write { db in try Self.insert(left, in: db) } }
+                if !left.isEmpty { try pool.write { db in try Self.insert(left, in: db, keepingExisting: true) } }
                 intentLog.empty()
             }
         } catch {
@@ -243,44 +244,42 @@ public final class SQLiteJournal: TradingJournal {
 
     public func recordIntent(_ order: OrderRequest, at time: Timestamp) throws {
         let (kind, price) = Self.describe(order.kind)
+        let intent = IntentLog.Intent(id: order.id.rawValue, symbol: order.symbol, side: order.side.rawValue,
+                                      lots: order.lots, kind: kind, price: price, reduceOnly: order.reduceOnly,
+                                      leverage: order.leverage, purpose: Self.describe(order.purpose),
+                                      time: time.seconds)
         if let intentLog {
-            let intent = IntentLog.Intent(id: order.id.rawValue, symbol: order.symbol, side: order.side.rawValue,
-                                          lots: order.lots, kind: kind, price: price, reduceOnly: order.reduceOnly,
-                                          leverage: order.leverage, purpose: Self.describe(order.purpose),
-                                          time: time.seconds)
             try intentLog.append(intent)
             pendingIntents.withLock { $0.append(intent) }
             return
         }
-        // Cached statements: this write stands between a decision and its order leaving, and compiling the SQL
-        // each time was a third of it.
-        try write { db in
-            try db.cachedStatement(sql: Self.insertIntent)
-                .execute(arguments: [order.id.rawValue, order.symbol, order.side.rawValue, order.lots, kind, price,
-                                     order.reduceOnly, order.leverage, Self.describe(order.purpose), time.seconds,
-                                     time.seconds])
-            try db.cachedStatement(sql: Self.insertIntentEvent).execute(arguments: [order.id.rawValue, time.seconds])
-        }
+        // An id recorded already is refused: the engine never makes one twice.
+        try write { db in try Self.insert([intent], in: db, keepingExisting: false) }
     }
 
-    private static let insertIntent = """
-        INSERT INTO orders (client_order_id, symbol, side, lots, kind, price, reduce_only, leverage, purpose, state,
-                            created_at, updated_at)
+    private static let intentColumns = """
+        INTO orders (client_order_id, symbol, side, lots, kind, price, reduce_only, leverage, purpose, state,
+                     created_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'intent', ?, ?)
         """
+    private static let insertIntent = "INSERT " + intentColumns
+    private static let insertIntentKeepingExisting = "INSERT OR IGNORE " + intentColumns
     private static let insertIntentEvent = "INSERT INTO order_events (client_order_id, state, at) VALUES (?, 'intent', ?)"
 
-    /// Intents from the log into the `orders` table (one already there is left as it is).
-    private static func insert(_ intents: [IntentLog.Intent], in db: Database) throws {
+    /// Intents into the `orders` table, each with its `intent` event. `keepingExisting`: an intent already there
+    /// is left as it is (the log's, moved in again after a crash); otherwise it fails the write.
+    ///
+    /// Cached statements: this write stands between a decision and its order leaving (without an intent log), and
+    /// compiling the SQL each time was a third of it.
+    private static func insert(_ intents: [IntentLog.Intent], in db: Database, keepingExisting: Bool) throws {
+        let insert = try db.cachedStatement(sql: keepingExisting ? insertIntentKeepingExisting : insertIntent)
+        let event = try db.cachedStatement(sql: insertIntentEvent)
         for intent in intents {
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO orders (client_order_id, symbol, side, lots, kind, price, reduce_only, leverage,
-                                              purpose, state, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'intent', ?, ?)
-                """, arguments: [intent.id, intent.symbol, intent.side, intent.lots, intent.kind, intent.price,
-                                 intent.reduceOnly, intent.leverage, intent.purpose, intent.time, intent.time])
+            try insert.execute(arguments: [intent.id, intent.symbol, intent.side, intent.lots, intent.kind,
+                                           intent.price, intent.reduceOnly, intent.leverage, intent.purpose,
+                                           intent.time, intent.time])
             guard db.changesCount > 0 else { continue }
-            try db.execute(sql: Self.insertIntentEvent, arguments: [intent.id, intent.time])
+            try event.execute(arguments: [intent.id, intent.time])
         }
     }
 
@@ -288,7 +287,7 @@ public final class SQLiteJournal: TradingJournal {
     private func movePendingIntents() throws(StorageError) {
         let intents = pendingIntents.withLock { $0 }
         guard !intents.isEmpty else { return }
-        try write { db in try Self.insert(intents, in: db) }
+        try write { db in try Self.insert(intents, in: db, keepingExisting: true) }
         intentsMoved(intents.count)
     }
 
@@ -337,7 +336,7 @@ public final class SQLiteJournal: TradingJournal {
                         intents: [IntentLog.Intent]) throws {
         try write { db in
             // First: the step's outcomes may be about these orders.
-            try Self.insert(intents, in: db)
+            try Self.insert(intents, in: db, keepingExisting: true)
             for scan in scans {
                 try db.execute(sql: """
                     INSERT OR REPLACE INTO scans (sequence, started_at, finished_at, duration_ms, opportunities)

@@ -76,7 +76,10 @@ import Testing
             #expect(saved.stdout.contains("From journal \(db)"), "\(saved.stdout)\(saved.stderr)")
             // A bot on another journal is not asked about this one.
             let copy = db + "-copy.sqlite"
-            try FileManager.default.copyItem(atPath: db, toPath: copy)
+            // With its write-ahead log: the saved state may still be in it.
+            for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: db + suffix) {
+                try FileManager.default.copyItem(atPath: db + suffix, toPath: copy + suffix)
+            }
             let other = try await Kestrel.runOnThread(["status", "--db", copy, "--api", "127.0.0.1:\(bound)"])
             #expect(other.stdout.contains("From journal \(copy)"), "\(other.stdout)\(other.stderr)")
             // Prometheus' text: the run's equity and its scans so far.

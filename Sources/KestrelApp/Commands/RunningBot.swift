@@ -30,24 +30,21 @@ struct RunningBot {
 
     /// The JSON object at `path`.
     func object(_ path: String) async throws -> [String: Any] {
-        let response = try await client.execute(HTTPClientRequest(url: base + path), timeout: .seconds(1))
-        let body = try await response.body.collect(upTo: 16 << 20)
-        guard response.status == .ok,
-              let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
-            throw RunningBotError(path: path, status: Int(response.status.code))
-        }
+        guard let object = try await json(path) as? [String: Any] else { throw RunningBotError(path: path, reason: "JSON that is not an object") }
         return object
     }
 
     /// The JSON array at `path`.
     func array(_ path: String) async throws -> [[String: Any]] {
+        guard let array = try await json(path) as? [[String: Any]] else { throw RunningBotError(path: path, reason: "JSON that is not a list") }
+        return array
+    }
+
+    private func json(_ path: String) async throws -> Any {
         let response = try await client.execute(HTTPClientRequest(url: base + path), timeout: .seconds(1))
         let body = try await response.body.collect(upTo: 16 << 20)
-        guard response.status == .ok,
-              let array = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [[String: Any]] else {
-            throw RunningBotError(path: path, status: Int(response.status.code))
-        }
-        return array
+        guard response.status == .ok else { throw RunningBotError(path: path, reason: "HTTP \(response.status.code)") }
+        return try JSONSerialization.jsonObject(with: Data(buffer: body))
     }
 
     func close() async { try? await client.shutdown() }
@@ -55,6 +52,6 @@ struct RunningBot {
 
 struct RunningBotError: Error, CustomStringConvertible {
     var path: String
-    var status: Int
-    var description: String { "the running bot's API answered \(path) with HTTP \(status)" }
+    var reason: String
+    var description: String { "the running bot's API answered \(path) with \(reason)" }
 }

@@ -31,10 +31,10 @@ extension KuCoinVenue {
             }, broke: { [logger, continuation] error in
                 // A key KuCoin refuses (revoked, expired, its permissions changed) is refused again at every
                 // attempt: the stream stops and says so, rather than asking for a token forever.
-                if let refused = error as? KuCoinError, refused.isAuthentication,
-                   refused.code != KuCoinErrorCode.timestampOutOfRange {
-                    logger.critical("🔑 KuCoin refused the API key on the private stream: \(refused)")
-                    continuation.yield(.authenticationRefused(reason: refused.description))
+                // Read as any request's failure is (a clock skew is not a refused key).
+                if case .authentication(let detail) = VenueError(error) {
+                    logger.critical("🔑 KuCoin refused the API key on the private stream: \(detail)")
+                    continuation.yield(.authenticationRefused(reason: detail))
                     return false
                 }
                 logger.warning("🔌 KuCoin private stream lost: \(error)")

@@ -83,7 +83,7 @@ final class MetricsRoute: Sendable {
         equity.record(status.equity)
         cash.record(status.cash)
         openPositions.record(Double(status.positions.count))
-        unprotected.record(Double(status.stopsInFlight))
+        unprotected.record(Double(status.unprotectedPositions))
         realizedPnL.record(status.realizedPnL)
         drawdown.record(status.equityPeak > 0 ? max(0, 1 - status.equity / status.equityPeak) : 0)
         paused.record(status.entriesPaused ? 1 : 0)
@@ -102,8 +102,8 @@ final class MetricsRoute: Sendable {
             seen.ages += samples.ages.count
             return (before, samples.scans, samples.ages)
         }
-        for duration in scans { scanDuration.recordNanoseconds(duration.nanoseconds) }
-        for age in ages { opportunityAge.recordNanoseconds(age.nanoseconds) }
+        for duration in scans { scanDuration.recordNanoseconds(Int64(duration.nanoseconds)) }
+        for age in ages { opportunityAge.recordNanoseconds(Int64(age.nanoseconds)) }
         func grow(_ name: String, _ dimensions: [(String, String)] = [], by now: Int, from earlier: Int) {
             let counter = Metrics.Counter(label: "kestrel_" + name, dimensions: dimensions, factory: factory)
             // Counted from this server's start: a counter that went down (a new run) starts again.
@@ -125,12 +125,5 @@ final class MetricsRoute: Sendable {
         var text = [UInt8]()
         registry.emit(into: &text)
         return text
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let parts = components
-        return parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000
     }
 }

@@ -25,7 +25,7 @@ struct ReadRoutes: Sendable {
             let status = sources.status()
             return JSONResponse.make(APIWire.Risk(dailyLoss: status.dailyLoss, lossStreak: status.lossStreak,
                                                   paused: status.entriesPaused,
-                                                  stopsNotAcknowledged: status.stopsInFlight))
+                                                  stopsNotAcknowledged: status.unprotectedPositions))
         }
         api.get("config") { _, _ in
             JSONResponse.make(APIWire.Config(settings: sources.settings.map { .init(name: $0.name, value: $0.value) }))
