@@ -8,7 +8,8 @@ import PackageDescription
 /// - `KestrelRuntime`: the concurrent services (scanner, opportunity board, trader, position monitor, market replay)
 ///   that feed the deterministic engine in paper and live trading.
 /// - `KestrelStorage`: the SQLite journal (GRDB): orders, fills, positions, risk and paper-exchange state.
-/// - `KestrelServer`: the bot's HTTP API (Hummingbird), reading what the desk publishes.
+/// - `KestrelWeb`: the dashboard page, the chart component it shares with the backtest report, and their styles.
+/// - `KestrelServer`: the bot's HTTP API and dashboard (Hummingbird), reading what the desk publishes.
 /// - `KestrelAlerts`: alerts to Telegram and a webhook, from the desk's events and status.
 /// - `KestrelApp`: the command-line commands and their output (tables, JSON, CSV), and the benchmarks.
 /// - `kestrel`: the executable; it only hands control to `KestrelApp`.
@@ -122,12 +123,19 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The bot's HTTP API (Hummingbird): reads of its published status, controls behind a token.
+        // The web files: the dashboard page and the chart component the backtest report shares (no dependency).
+        .target(
+            name: "KestrelWeb",
+            resources: [.copy("Resources/web")],
+            swiftSettings: strictSettings
+        ),
+        // The bot's HTTP API (Hummingbird): reads of its published status, controls behind a token, the dashboard.
         .target(
             name: "KestrelServer",
             dependencies: [
                 "KestrelCore",
                 "KestrelRuntime",
+                "KestrelWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -180,6 +188,7 @@ let package = Package(
                 "KestrelRuntime",
                 "KestrelServer",
                 "KestrelStorage",
+                "KestrelWeb",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -244,7 +253,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KestrelServerTests",
-            dependencies: ["KestrelServer", "KestrelRuntime", "KestrelCore",
+            dependencies: ["KestrelServer", "KestrelRuntime", "KestrelCore", "KestrelWeb",
+                           .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings

@@ -86,6 +86,13 @@ public struct DeskStatus: Sendable, Equatable {
     public var latestScan: (sequence: Int, finished: Timestamp)?
     public var dailyLoss: Double
     public var lossStreak: Int
+    /// Fills the venue reported (duplicates included), and the duplicates among them, counted once.
+    public var fillsHeard = 0
+    public var duplicateFills = 0
+    /// Orders the venue refused.
+    public var rejections = 0
+    /// The longest the position monitor went without a tick, engine seconds.
+    public var maxMonitorGapSeconds: Int64 = 0
 
     public init(mode: String, venue: String) {
         self.mode = mode
@@ -109,6 +116,8 @@ public struct DeskStatus: Sendable, Equatable {
             && lhs.lossStreak == rhs.lossStreak && lhs.entriesPaused == rhs.entriesPaused
             && lhs.journalHealthy == rhs.journalHealthy && lhs.realizedPnL == rhs.realizedPnL
             && lhs.recentTrades == rhs.recentTrades && lhs.equityCurve == rhs.equityCurve
+            && lhs.fillsHeard == rhs.fillsHeard && lhs.duplicateFills == rhs.duplicateFills
+            && lhs.rejections == rhs.rejections && lhs.maxMonitorGapSeconds == rhs.maxMonitorGapSeconds
     }
 }
 

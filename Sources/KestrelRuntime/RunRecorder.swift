@@ -2,12 +2,43 @@ public import KestrelCore
 import Synchronization
 
 /// Measurements of a run that the engine cannot take itself because they are about wall time: how long scans
-/// take and how old a signal is when its order leaves.
+/// take, how old a signal is when its order leaves, and how long the journal takes to commit a step.
 public final class RunRecorder: Sendable {
     private struct State {
         var scanDurations: [Duration] = []
         var signalAges: [Duration] = []
+        var journalCommits: [Duration] = []
         var ordersSubmitted: [ClientOrderID] = []
+    }
+
+    /// How many of each measurement a reader has seen.
+    public struct Counts: Sendable, Equatable {
+        public var scans = 0
+        public var signalAges = 0
+        public var journalCommits = 0
+
+        public init() {}
+    }
+
+    /// Measurements, oldest first.
+    public struct Samples: Sendable, Equatable {
+        public var scans: [Duration] = []
+        public var signalAges: [Duration] = []
+        public var journalCommits: [Duration] = []
+
+        public init(scans: [Duration] = [], signalAges: [Duration] = [], journalCommits: [Duration] = []) {
+            self.scans = scans
+            self.signalAges = signalAges
+            self.journalCommits = journalCommits
+        }
+
+        public var counts: Counts {
+            var counts = Counts()
+            counts.scans = scans.count
+            counts.signalAges = signalAges.count
+            counts.journalCommits = journalCommits.count
+            return counts
+        }
     }
 
     private let state = Mutex(State())
@@ -29,11 +60,18 @@ public final class RunRecorder: Sendable {
         state.withLock { $0.signalAges.append(signalAge) }
     }
 
-    /// The scan durations and signal ages recorded after the first `scans` and `ages` of them (what a reader has not
-    /// seen yet), copied under the lock without the rest.
-    public func samples(afterScans scans: Int, ages: Int) -> (scans: [Duration], ages: [Duration]) {
+    /// The journal committed a step in `duration`.
+    public func recordJournalCommit(_ duration: Duration) {
+        state.withLock { $0.journalCommits.append(duration) }
+    }
+
+    /// The measurements after the first `seen` of each (what a reader has not seen yet), copied under the lock
+    /// without the rest.
+    public func samples(after seen: Counts = Counts()) -> Samples {
         state.withLock { state in
-            (Array(state.scanDurations.dropFirst(scans)), Array(state.signalAges.dropFirst(ages)))
+            Samples(scans: Array(state.scanDurations.dropFirst(seen.scans)),
+                    signalAges: Array(state.signalAges.dropFirst(seen.signalAges)),
+                    journalCommits: Array(state.journalCommits.dropFirst(seen.journalCommits)))
         }
     }
 

@@ -47,6 +47,8 @@ public actor TradingDesk {
     /// Counts what the venue and the router reported, so reconciliation knows whether the engine heard of the venue
     /// while it awaited a snapshot (the engine's own orders sent meanwhile await their answer: `awaitingAnswer`).
     private var eventsHeard = 0
+    /// Fills the venue reported, duplicates included.
+    private var fillsHeard = 0
     public private(set) var reconciliations = 0
     /// Signal ages are measured from the step that re-validates the signal to the router starting to send the order.
     private var stepStarted: ContinuousClock.Instant?
@@ -119,7 +121,10 @@ public actor TradingDesk {
         switch event {
         case .exchange(let exchangeEvent):
             step(.exchange(exchangeEvent), at: time)
-            if case .fill(let fill) = exchangeEvent { events.publish(.fill(fill)) }
+            if case .fill(let fill) = exchangeEvent {
+                fillsHeard += 1
+                events.publish(.fill(fill))
+            }
         case .rejected(let id, _, let reason):
             guard let request = sent[id] else { return }
             step(.rejected(request, .refused(reason), time: time), at: time)
@@ -310,6 +315,19 @@ public actor TradingDesk {
         case .closeAll:
             outcome = held.isEmpty ? ControlOutcome(applied: false, message: "no open positions")
                 : ControlOutcome(applied: true, message: "closing \(held.count) position(s) at market")
+        case .cancelOrders:
+            let targets = engine_.positions.values.reduce(0) { $0 + $1.targetOrders.count }
+            outcome = targets == 0
+                ? ControlOutcome(applied: false, message: "no take-profit order is resting; the stops stay "
+                                     + "(close a position to remove its stop)")
+                : ControlOutcome(applied: true, message: "cancelling \(targets) take-profit order(s); the stops stay, "
+                                     + "and Kestrel takes profit itself at market")
+        case .applySettings(let settings, let summary):
+            var current = engine_.settings
+            current.takerFee = settings.takerFee
+            current.maintenanceMarginRate = settings.maintenanceMarginRate
+            current.recordsNotes = settings.recordsNotes
+            outcome = ControlOutcome(applied: current != settings, message: summary)
         }
         logger.notice("🎛️ \(control) from \(source): \(outcome.message)")
         events.publish(.control(action: control.description, source: source, message: outcome.message))
@@ -416,7 +434,9 @@ public actor TradingDesk {
         entry.engine = engine_.state
         entry.equity = engine_.equity
         do {
+            let started = ContinuousClock.now
             try journal.commit(entry)
+            recorder.recordJournalCommit(.now - started)
             lastSaved = time
             unsaved = nil
         } catch {
@@ -493,6 +513,10 @@ public actor TradingDesk {
         status.latestScan = engine_.latestSnapshot.map { ($0.sequence, $0.scanFinished) }
         status.dailyLoss = engine_.risk.dailyLoss(equity: engine_.equity)
         status.lossStreak = engine_.risk.lossStreak
+        status.fillsHeard = fillsHeard
+        status.duplicateFills = engine_.statistics.duplicateFills
+        status.rejections = engine_.statistics.rejections
+        status.maxMonitorGapSeconds = engine_.statistics.maxMonitorGapSeconds
         statusBoard.publish(status)
     }
 }

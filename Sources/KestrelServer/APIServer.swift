@@ -3,7 +3,8 @@ public import ServiceLifecycle
 import Hummingbird
 import NIOCore
 
-/// The bot's HTTP server: the API under `/api/v1`, `/metrics`, `/healthz` and `/readyz` (docs/api.md). A service of
+/// The bot's HTTP server: the dashboard at `/`, the API under `/api/v1`, `/metrics`, `/healthz` and `/readyz`
+/// (docs/api.md). A service of
 /// `kestrel run`: it starts with the bot and, listed first, stops last.
 ///
 /// A port that cannot be had (in use, not allowed) does not stop the bot: trading matters more than its window. The
@@ -36,6 +37,7 @@ public struct APIServer: Service, CustomStringConvertible {
         ControlRoutes(sources: sources, gate: gate).add(to: router)
         MetricsRoute(sources: sources).add(to: router)
         CandlesRoute(sources: sources).add(to: router)
+        PageRoute().add(to: router)
         var serverLogger = logger
         serverLogger.logLevel = .warning
         let requested = address

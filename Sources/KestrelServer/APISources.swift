@@ -11,8 +11,11 @@ public struct APISources: Sendable {
     public var snapshot: @Sendable () -> ScanSnapshot?
     /// Carries out a person's command; `source` says where it came from ("api 127.0.0.1").
     public var control: @Sendable (_ control: EngineControl, _ source: String) async -> ControlOutcome
-    /// The run's settings as `kestrel config` shows them (secrets hidden).
-    public var settings: [APISetting]
+    /// The run's settings as `kestrel config` shows them (secrets hidden), as last loaded.
+    public var settings: @Sendable () -> [APISetting]
+    /// Reads the settings again (`.env` and the environment) and applies those that may change while running;
+    /// `source` says who asked.
+    public var reload: @Sendable (_ source: String) async -> ControlOutcome
     /// The balance the run started with, for the total PnL.
     public var startingBalance: Double
     /// The engine's time (the market's, in a replay).
@@ -29,15 +32,20 @@ public struct APISources: Sendable {
     public var endStreams: @Sendable () -> Void
     /// The run's counters (orders, requests, reconnects).
     public var counters: @Sendable () -> APICounters
-    /// The scan durations and signal ages recorded after the first `scans` and `ages`.
-    public var samples: @Sendable (_ scans: Int, _ ages: Int) -> (scans: [Duration], ages: [Duration])
+    /// The run's wall-time measurements after the first ones of each (scan durations, signal ages at departure,
+    /// journal commits).
+    public var samples: @Sendable (_ seen: RunRecorder.Counts) -> RunRecorder.Samples
 
     public init(journalPath: String? = nil, market: (any MarketDataSource)? = nil,
                 status: @escaping @Sendable () -> DeskStatus, snapshot: @escaping @Sendable () -> ScanSnapshot?,
-                control: @escaping @Sendable (EngineControl, String) async -> ControlOutcome, settings: [APISetting],
+                control: @escaping @Sendable (EngineControl, String) async -> ControlOutcome,
+                settings: @escaping @Sendable () -> [APISetting],
+                reload: @escaping @Sendable (String) async -> ControlOutcome = { _ in
+                    ControlOutcome(applied: false, message: "this run has no settings to reload")
+                },
                 startingBalance: Double, now: @escaping @Sendable () -> Timestamp, scanIntervalSeconds: Int64,
                 counters: @escaping @Sendable () -> APICounters = { APICounters() },
-                samples: @escaping @Sendable (Int, Int) -> (scans: [Duration], ages: [Duration]) = { _, _ in ([], []) },
+                samples: @escaping @Sendable (RunRecorder.Counts) -> RunRecorder.Samples = { _ in RunRecorder.Samples() },
                 events: @escaping @Sendable () -> AsyncStream<DeskEvent> = { AsyncStream { $0.finish() } },
                 endStreams: @escaping @Sendable () -> Void = {}) {
         self.journalPath = journalPath
@@ -50,6 +58,7 @@ public struct APISources: Sendable {
         self.snapshot = snapshot
         self.control = control
         self.settings = settings
+        self.reload = reload
         self.startingBalance = startingBalance
         self.now = now
         self.scanIntervalSeconds = scanIntervalSeconds

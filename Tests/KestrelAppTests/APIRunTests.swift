@@ -22,10 +22,11 @@ import Testing
         let db = directory.appendingPathComponent("run.sqlite").path
         let log = directory.appendingPathComponent("stderr").path
         _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let envFile = directory.appendingPathComponent(".env").path
+        try "MAX_OPEN_POSITIONS=3\n".write(toFile: envFile, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = Kestrel.executable
-        process.arguments = ["run", "--db", db, "--http", "127.0.0.1:0", "--speed", "600", "--env-file",
-                             "/nonexistent/.env"]
+        process.arguments = ["run", "--db", db, "--http", "127.0.0.1:0", "--speed", "600", "--env-file", envFile]
         process.environment = ProcessInfo.processInfo.environment.merging(["API_TOKEN": Self.token]) { _, new in new }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -82,6 +83,29 @@ import Testing
             }
             let other = try await Kestrel.runOnThread(["status", "--db", copy, "--api", "127.0.0.1:\(bound)"])
             #expect(other.stdout.contains("From journal \(copy)"), "\(other.stdout)\(other.stderr)")
+            // `kestrel trades` too.
+            let trades = try await Kestrel.runOnThread(["trades", "--db", db, "--api", "127.0.0.1:\(bound)"])
+            #expect(trades.status == 0 && trades.stdout.contains("and the running bot (http://127.0.0.1:\(bound))"),
+                    "\(trades.stdout)\(trades.stderr)")
+            let journalOnly = try await Kestrel.runOnThread(["trades", "--db", db, "--api", "off"])
+            #expect(journalOnly.stdout.hasPrefix("From journal \(db)\n"), "\(journalOnly.stdout)")
+
+            // A reload reads the .env file again: a risk limit applies at once, the scan interval after a restart.
+            try "MAX_OPEN_POSITIONS=2\nCHECK_INTERVAL=120\n".write(toFile: envFile, atomically: true, encoding: .utf8)
+            #expect(try await send(.POST, "/api/v1/reload").0 == 401)
+            let (reloaded, outcome) = try await send(.POST, "/api/v1/reload", token: Self.token)
+            #expect(reloaded == 200 && outcome["applied"] as? Bool == true)
+            #expect(outcome["message"] as? String
+                == "applied MAX_OPEN_POSITIONS 3 → 2; after a restart: CHECK_INTERVAL default: 60 → 120", "\(outcome)")
+            let config = try await send(.GET, "/api/v1/config").1["settings"] as? [[String: Any]] ?? []
+            let shown = Dictionary(config.compactMap { item in
+                (item["name"] as? String).map { ($0, item["value"] as? String ?? "") } }, uniquingKeysWith: { a, _ in a })
+            #expect(shown["MAX_OPEN_POSITIONS"] == "2" && shown["CHECK_INTERVAL"] == "default: 60", "\(shown)")
+            // A file that no longer reads leaves everything as it was, and says why.
+            try "MAX_OPEN_POSITIONS=lots\n".write(toFile: envFile, atomically: true, encoding: .utf8)
+            let (_, refused) = try await send(.POST, "/api/v1/reload", token: Self.token)
+            #expect(refused["applied"] as? Bool == false)
+            #expect((refused["message"] as? String)?.contains("MAX_OPEN_POSITIONS") == true, "\(refused)")
             // Prometheus' text: the run's equity and its scans so far.
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(bound)/metrics")
             request.method = .GET
@@ -113,13 +137,13 @@ import Testing
         #expect(stderr.contains("pause from api 127.0.0.1"))
 
         let controls = try SQLiteJournal(path: db).controls()
-        #expect(controls.map(\.record.action) == ["pause"])
+        #expect(controls.map(\.record.action) == ["pause", "reload", "reload"])
         #expect(controls.first?.record.source == "api 127.0.0.1")
         #expect(!stderr.contains(Self.token))
 
         // The pause is part of the run's state: a restart keeps it.
-        let resumed = try await Kestrel.runOnThread(["run", "--db", db, "--duration", "2s", "--env-file",
-                                                     "/nonexistent/.env"])
+        let resumed = try await Kestrel.runOnThread(["run", "--db", db, "--duration", "2s", "--env-file", envFile,
+                                                     "--set", "MAX_OPEN_POSITIONS=2", "--http", "off"])
         #expect(resumed.status == 0, "\(resumed.stderr.suffix(2_000))")
         #expect(resumed.stderr.contains("New entries are paused"))
     }

@@ -43,10 +43,22 @@ import Testing
         #expect(output.status == 0)
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.hasPrefix("<!doctype html>"))
-        #expect(page.contains("<svg") && page.contains("<polyline"))
-        #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"))
+        // Self-contained: the chart component inline, nothing fetched from anywhere.
+        #expect(page.contains("const KestrelChart"))
+        #expect(!page.contains("src=\"http") && !page.contains("href=\"http") && !page.contains("url(http"))
+        #expect(page.contains("Per symbol") && page.contains("Exit reasons"))
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
             as? [String: Any])
+        // The charts' data: the equity, and each symbol's prices with an entry and an exit mark per trade.
+        let start = try #require(page.range(of: "<script type=\"application/json\" id=\"report-data\">"))
+        let end = try #require(page.range(of: "</script>", range: start.upperBound..<page.endIndex))
+        let data = try #require(try JSONSerialization.jsonObject(with: Data(page[start.upperBound..<end.lowerBound].utf8))
+            as? [String: Any])
+        #expect(((data["equity"] as? [[Double]])?.count ?? 0) > 100)
+        let prices = try #require(data["prices"] as? [[String: Any]])
+        #expect(prices.compactMap { $0["symbol"] as? String } == EmbeddedMarket.symbols.sorted())
+        let marks = prices.reduce(0) { $0 + (($1["marks"] as? [[Double]])?.count ?? 0) }
+        #expect(marks == 2 * (report["trade_count"] as? Int ?? -1))
         #expect((report["trade_count"] as? Int ?? 0) > 0)
         // Every base candle of the five series in June 2019, gaps excepted.
         let from = Timestamp(parsing: "2019-06-01T00:00:00Z")!

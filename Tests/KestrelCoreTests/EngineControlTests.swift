@@ -47,4 +47,40 @@ import Testing
         #expect(h.desk.engine.positions.isEmpty)
         #expect(h.closed.count == 3 && h.closed.allSatisfy { $0.reason == .manual })
     }
+
+    @Test func cancellingOrdersTakesTheTargetsOffAndKeepsTheStop() throws {
+        var h = EngineHarness()
+        h.openLong()
+        let position = try #require(h.desk.engine.positions["AAAUSDT"])
+        let targets = position.targetOrders.keys
+        try #require(!targets.isEmpty, "the engine rests its take-profits on the venue")
+        h.send(.control(.cancelOrders, time: t0 + 5), at: t0 + 5)
+        let after = try #require(h.desk.engine.positions["AAAUSDT"])
+        #expect(after.targetOrders.isEmpty)
+        #expect(after.stopState == .acknowledged)
+        let resting = h.desk.exchange.restingOrders
+        #expect(resting.count == 1 && resting.allSatisfy { if case .stopMarket = $0.kind { true } else { false } })
+        #expect(targets.allSatisfy { target in !resting.contains { $0.id == target } })
+        // With no target resting, the engine takes profit itself when the price gets there.
+        h.price("AAAUSDT", 130, at: t0 + 600)
+        #expect(h.closed.contains { $0.reason == .takeProfit || $0.reason == .partialTakeProfit }
+                || h.desk.engine.positions["AAAUSDT"].map { $0.lots < position.lots } == true)
+    }
+
+    @Test func newSettingsApplyAtOnceAndKeepTheVenuesFees() {
+        var h = EngineHarness(settings: EngineSettings(risk: RiskSettings(maxOpenPositions: 1), takerFee: 0.0006))
+        h.openLong("AAAUSDT")
+        h.signals.set("BBBUSDT", .buy)
+        h.price("BBBUSDT", 100, at: t0 + 10)
+        h.snapshot([h.opportunity("BBBUSDT")], at: t0 + 10)
+        #expect(h.entries.map(\.symbol) == ["AAAUSDT"], "one position at most")
+        var wider = EngineSettings(risk: RiskSettings(maxOpenPositions: 2), takerFee: 0.01)
+        wider.recordsNotes = false
+        h.send(.control(.applySettings(wider, summary: "MAX_OPEN_POSITIONS 1 → 2"), time: t0 + 20), at: t0 + 20)
+        // The fresh opportunity is entered at once; the fee stays the venue's, and notes are still kept.
+        #expect(h.entries.map(\.symbol) == ["AAAUSDT", "BBBUSDT"])
+        #expect(h.desk.engine.settings.risk.maxOpenPositions == 2)
+        #expect(h.desk.engine.riskManager.settings.maxOpenPositions == 2)
+        #expect(h.desk.engine.settings.takerFee == 0.0006 && h.desk.engine.settings.recordsNotes)
+    }
 }

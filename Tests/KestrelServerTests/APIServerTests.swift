@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import KestrelCore
 import KestrelRuntime
@@ -33,6 +34,10 @@ import Testing
                         openedAt: t0 - Int64(7_200 * index), closedAt: t0 - Int64(3_600 * (3 - index)),
                         reason: .takeProfit, pnl: 10 * Double(index), fees: 1, funding: 0)
         }
+        status.fillsHeard = 4
+        status.duplicateFills = 1
+        status.rejections = 2
+        status.maxMonitorGapSeconds = 6
         status.equityCurve = (0..<100).map { DeskStatus.EquityPoint(time: t0 - Int64(6_000 - 60 * $0), equity: 10_000 + Double($0)) }
         return status
     }
@@ -44,7 +49,7 @@ import Testing
 
     static func sources(_ controls: Controls, status: DeskStatus = status(),
                         counters: @escaping @Sendable () -> APICounters = { APICounters() },
-                        samples: @escaping @Sendable (Int, Int) -> (scans: [Duration], ages: [Duration]) = { _, _ in ([], []) })
+                        samples: @escaping @Sendable (RunRecorder.Counts) -> RunRecorder.Samples = { _ in .init() })
         -> APISources {
         APISources(status: { status }, snapshot: { nil }, control: { control, source in
             controls.asked.withLock { $0.append((control, source)) }
@@ -52,8 +57,11 @@ import Testing
                 return ControlOutcome(applied: false, message: "no open position on \(symbol)")
             }
             return ControlOutcome(applied: true, message: "done: \(control)")
-        }, settings: [APISetting(name: "LEVERAGE", value: "5"), APISetting(name: "API_TOKEN", value: "(set, hidden)")],
-        startingBalance: 10_000, now: { t0 }, scanIntervalSeconds: 30, counters: counters, samples: samples)
+        }, settings: { [APISetting(name: "LEVERAGE", value: "5"), APISetting(name: "API_TOKEN", value: "(set, hidden)")] },
+        reload: { source in
+            controls.asked.withLock { $0.append((.applySettings(EngineSettings(), summary: "reload"), source)) }
+            return ControlOutcome(applied: true, message: "applied LEVERAGE 5 → 4")
+        }, startingBalance: 10_000, now: { t0 }, scanIntervalSeconds: 30, counters: counters, samples: samples)
     }
 
     struct Answer {
@@ -179,6 +187,64 @@ import Testing
         }
     }
 
+    @Test func cancellingOrdersAndReloadingAreControlsBehindTheTokenToo() async throws {
+        let controls = Controls()
+        try await Self.withServer(sources: Self.sources(controls)) { send in
+            #expect(try await send("POST", "/api/v1/orders/cancel-all", nil).status == 401)
+            #expect(try await send("POST", "/api/v1/reload", "wrong").status == 401)
+            #expect(controls.asked.withLock { $0.isEmpty })
+            let cancelled = try await send("POST", "/api/v1/orders/cancel-all", Self.token)
+            #expect(cancelled.status == 200 && cancelled.json["message"] as? String == "done: cancel-all")
+            let reloaded = try await send("POST", "/api/v1/reload", Self.token)
+            #expect(reloaded.status == 200 && reloaded.json["message"] as? String == "applied LEVERAGE 5 → 4")
+            #expect(controls.asked.withLock { $0.map(\.0.description) } == ["cancel-all", "reload"])
+        }
+    }
+
+    @Test func theDashboardIsOneSelfContainedPageWhoseScriptsThePolicyAllows() async throws {
+        try await Self.withServer(sources: Self.sources(Controls())) { send in
+            let page = try await send("GET", "/", nil)
+            #expect(page.status == 200)
+            #expect(page.headers.first(name: "content-type") == "text/html; charset=utf-8")
+            #expect(page.headers.first(name: "x-frame-options") == "DENY")
+            // Nothing loaded from anywhere else: no external script, style, font or image.
+            #expect(!page.text.contains("src=\"http") && !page.text.contains("href=\"http"))
+            #expect(!page.text.contains("/*kestrel:"), "every placeholder is filled")
+            #expect(page.text.contains("KestrelChart") && page.text.contains("/api/v1/events"))
+            // The policy names each inline script by its hash, and nothing else may run.
+            let policy = try #require(page.headers.first(name: "content-security-policy"))
+            #expect(policy.contains("default-src 'none'") && policy.contains("frame-ancestors 'none'"))
+            #expect(!policy.contains("script-src 'unsafe-inline'"))
+            var rest = page.text[...]
+            var scripts = 0
+            while let open = rest.range(of: "<script>"), let close = rest.range(of: "</script>", range: open.upperBound..<rest.endIndex) {
+                let digest = Data(SHA256.hash(data: Data(rest[open.upperBound..<close.lowerBound].utf8))).base64EncodedString()
+                #expect(policy.contains("'sha256-\(digest)'"))
+                scripts += 1
+                rest = rest[close.upperBound...]
+            }
+            #expect(scripts == 2)
+        }
+    }
+
+    @Test func scansReportTheRunsTimingAndTheLatestSnapshot() async throws {
+        let samples: @Sendable (RunRecorder.Counts) -> RunRecorder.Samples = { _ in
+            RunRecorder.Samples(scans: (1...100).map { .milliseconds($0) }, signalAges: [.microseconds(250)])
+        }
+        try await Self.withServer(sources: Self.sources(Controls(), samples: samples)) { send in
+            let scans = try await send("GET", "/api/v1/scans", nil)
+            #expect(scans.status == 200)
+            #expect(scans.json["scans"] as? Int == 7)
+            #expect(scans.json["interval_seconds"] as? Int == 30)
+            #expect(scans.json["last_age_seconds"] as? Int == 20)
+            #expect(scans.json["last_duration_ms"] as? Double == 100)
+            let durations = try #require(scans.json["duration_ms"] as? [String: Double])
+            #expect(durations["p50"] == 51 && durations["p99"] == 100 && durations["max"] == 100)
+            #expect((scans.json["signal_age_at_order_ms"] as? [String: Double])?["p50"] == 0.25)
+            #expect(scans.json["journal_commit_ms"] == nil, "no commit recorded: the field is left out")
+        }
+    }
+
     @Test func withoutATokenConfiguredControlsAreOff() async throws {
         let controls = Controls()
         try await Self.withServer(token: nil, sources: Self.sources(controls)) { send in
@@ -214,11 +280,16 @@ import Testing
             var counters = APICounters()
             counters.ordersSent = sent.withLock { $0 }
             counters.restRequests = ["GET /api/v1/positions": 4]
+            counters.restAnswers = [.init(endpoint: "GET /api/v1/positions", status: "200"): 3,
+                                    .init(endpoint: "GET /api/v1/positions", status: "429"): 1]
+            counters.rateLimitRemaining = ["futures": 1_960]
             return counters
         }
-        // Two scans of 2 ms and 40 ms recorded before the first scrape, none after.
-        let samples: @Sendable (Int, Int) -> (scans: [Duration], ages: [Duration]) = { scans, ages in
-            (Array([Duration.milliseconds(2), .milliseconds(40)].dropFirst(scans)), Array([Duration.microseconds(300)].dropFirst(ages)))
+        // Two scans of 2 ms and 40 ms, one signal age and one journal commit recorded before the first scrape.
+        let samples: @Sendable (RunRecorder.Counts) -> RunRecorder.Samples = { seen in
+            RunRecorder.Samples(scans: Array([Duration.milliseconds(2), .milliseconds(40)].dropFirst(seen.scans)),
+                                signalAges: Array([Duration.microseconds(300)].dropFirst(seen.signalAges)),
+                                journalCommits: Array([Duration.microseconds(80)].dropFirst(seen.journalCommits)))
         }
         try await Self.withServer(sources: Self.sources(Controls(), counters: counters, samples: samples)) { send in
             let first = try await send("GET", "/metrics", nil)
@@ -230,6 +301,12 @@ import Testing
             #expect(text.contains("kestrel_rest_requests_total{endpoint=\"GET /api/v1/positions\"} 4"))
             #expect(text.contains("kestrel_scan_duration_seconds_count 2"))
             #expect(text.contains("kestrel_opportunity_age_at_order_seconds_count 1"))
+            #expect(text.contains("kestrel_journal_commit_seconds_count 1"))
+            #expect(text.contains("kestrel_rest_responses_total{endpoint=\"GET /api/v1/positions\",status=\"429\"} 1"), "\(text)")
+            #expect(text.contains("kestrel_rate_limit_remaining{pool=\"futures\"} 1960"))
+            #expect(text.contains("kestrel_fills_total 4"))
+            #expect(text.contains("kestrel_order_rejections_total 2"))
+            #expect(text.contains("kestrel_monitor_max_gap_seconds 6"))
             // Counters grow by what was counted since; samples are taken once.
             sent.withLock { $0 = 5 }
             let second = try await send("GET", "/metrics", nil).text

@@ -90,6 +90,8 @@ struct BacktestCommand: AsyncParsableCommand {
         engine.takerFee = exchange.takerFee
 
         let result: BacktestResult
+        /// Each traded symbol's candles over the backtest, for the report's price charts.
+        var prices = [String: [Candle]]()
         switch strategy {
         case "sma-cross":
             guard fast > 0, slow > fast else { throw ValidationError("--fast must be above 0 and below --slow") }
@@ -101,6 +103,7 @@ struct BacktestCommand: AsyncParsableCommand {
             }
             result = SignalBacktest(instrument: instrument, settings: exchange, timeframe: timeframe)
                 .run(SMACrossStrategy(fast: fast, slow: slow), candles: candles)
+            if html != nil { prices[instrument.symbol] = candles }
         case "default":
             guard sweep == nil else { throw ValidationError("--sweep applies to --strategy sma-cross") }
             let strategy = DefaultStrategy()
@@ -115,6 +118,11 @@ struct BacktestCommand: AsyncParsableCommand {
                                     exchangeSettings: exchange, from: start, to: end)
                 .run { progress.update($0) }
             progress.finish()
+            if html != nil {
+                for (symbol, series) in market.series {
+                    prices[symbol] = series.base.filter { $0.time >= start && $0.time < end }
+                }
+            }
         default:
             throw ValidationError("--strategy must be default or sma-cross, not '\(strategy)'")
         }
@@ -122,7 +130,10 @@ struct BacktestCommand: AsyncParsableCommand {
         print(BacktestText.render(report, strategy: strategy))
         if let tradesCsv { try OutputFile.write(BacktestFiles.tradesCSV(result), to: tradesCsv) }
         if let json { try OutputFile.write(try BacktestFiles.json(result, report: report, strategy: strategy), to: json) }
-        if let html { try OutputFile.write(BacktestFiles.html(result, report: report, strategy: strategy), to: html) }
+        if let html {
+            try OutputFile.write(try BacktestFiles.html(result, report: report, strategy: strategy, prices: prices),
+                                 to: html)
+        }
         print(String(format: "Peak memory (resident): %.1f MB", ProcessMemory.peakMegabytes ?? 0))
     }
 

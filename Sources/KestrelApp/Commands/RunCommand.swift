@@ -266,11 +266,14 @@ struct RunCommand: AsyncParsableCommand {
         let startingBalance = if let paper { await paper.exchange.settings.startingBalance }
             else { account?.overview.walletBalance ?? settings.startingBalance }
         // First, so that it stops last: the API answers while the bot shuts down.
+        let reload = SettingsReload(shown: settings.shown, load: settingsSource)
         let api = settings.httpAddress.map { address in
             APIServer(address: address, token: settings.apiToken, sources: APISources(journalPath: path, market: market.source,
                 status: { desk.statusBoard.status }, snapshot: { board.latest },
                 control: { control, source in await desk.control(control, source: source, at: clock.now) },
-                settings: settings.shown, startingBalance: startingBalance, now: { clock.now },
+                settings: { reload.shown },
+                reload: { source in await reload.reload(source: source, desk: desk, at: clock.now) },
+                startingBalance: startingBalance, now: { clock.now },
                 scanIntervalSeconds: settings.checkInterval, counters: { [traffic = market.traffic] in
                     var counters = APICounters()
                     let routed = router.counters
@@ -280,12 +283,18 @@ struct RunCommand: AsyncParsableCommand {
                     counters.ordersResent = routed.resent
                     counters.tradesClosed = desk.statusBoard.status.closedTradeCount
                     let market = traffic()
-                    let accountTally = account?.client.requests
-                    counters.restRequests = market.requests.merging(accountTally?.byEndpoint ?? [:], uniquingKeysWith: +)
-                    counters.restRateLimited = market.rateLimited + (accountTally?.rateLimited ?? 0)
+                    for tally in [market.requests, account?.client.requests].compactMap({ $0 }) {
+                        counters.restRequests.merge(tally.byEndpoint, uniquingKeysWith: +)
+                        counters.restRateLimited += tally.rateLimited
+                        for (answer, count) in tally.answers {
+                            counters.restAnswers[.init(endpoint: answer.endpoint, status: answer.status), default: 0] += count
+                        }
+                        // The account's client speaks last: its reading of the shared pool is as new as any.
+                        counters.rateLimitRemaining.merge(tally.rateLimitRemaining) { _, newer in newer }
+                    }
                     counters.webSocketReconnects = market.reconnects
                     return counters
-                }, samples: { recorder.samples(afterScans: $0, ages: $1) },
+                }, samples: { recorder.samples(after: $0) },
                 events: { desk.events.watch() }, endStreams: { desk.events.finish() }), logger: Logger(label: "kestrel.api"))
         }
         let apiService: [ServiceGroupConfiguration.ServiceConfiguration] = api.map { [.init(service: $0)] } ?? []
@@ -414,7 +423,18 @@ struct RunCommand: AsyncParsableCommand {
         return false
     }
 
-    private func loadSettings() async throws -> BotSettings {
+    /// The settings as the command line, the `.env` file and the environment give them now (read again by a
+    /// reload, with the same command line).
+    private var settingsSource: @Sendable () async throws -> BotSettings {
+        let flags = settingFlags
+        let envFile = envFile
+        let assignments = assignments
+        return { try await BotSettings.resolve(envFile: envFile, assignments: assignments, flags: flags) }
+    }
+
+    private func loadSettings() async throws -> BotSettings { try await settingsSource() }
+
+    private var settingFlags: [String: String] {
         var flags = [String: String]()
         flags["CHECK_INTERVAL"] = checkInterval
         flags["LEVERAGE"] = leverage
@@ -423,7 +443,7 @@ struct RunCommand: AsyncParsableCommand {
         if closePositionsOnShutdown { flags["CLOSE_POSITIONS_ON_SHUTDOWN"] = "true" }
         flags["PAPER_FAULTS"] = paperFaults
         flags["HTTP_ADDRESS"] = http
-        return try await BotSettings.resolve(envFile: envFile, assignments: assignments, flags: flags)
+        return flags
     }
 
     static func parseDuration(_ text: String) throws -> Duration {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import KestrelServer
@@ -21,6 +22,20 @@ struct RunningBot {
             return nil
         }
         return bot
+    }
+
+    /// The bot running on `journal` at the address `--api` gives (else `$HTTP_ADDRESS`, else the default), or nil:
+    /// `off`, or no bot of that journal answers.
+    static func find(api: String?, journal: String) async throws -> RunningBot? {
+        let text = api ?? ProcessInfo.processInfo.environment["HTTP_ADDRESS"] ?? "127.0.0.1:8420"
+        let address: HTTPAddress?
+        do {
+            address = try HTTPAddress.parse(text)
+        } catch {
+            throw ValidationError("--api: \(error)")
+        }
+        guard let address else { return nil }
+        return await find(at: address, journal: journal)
     }
 
     static func samePath(_ one: String, _ other: String) -> Bool {

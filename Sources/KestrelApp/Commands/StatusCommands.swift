@@ -69,14 +69,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (journal, path) = try DataDirectory.existingJournal(db)
-        let addressText = api ?? ProcessInfo.processInfo.environment["HTTP_ADDRESS"] ?? "127.0.0.1:8420"
-        let address: HTTPAddress?
-        do {
-            address = try HTTPAddress.parse(addressText)
-        } catch {
-            throw ValidationError("--api: \(error)")
-        }
-        if let address, let bot = await RunningBot.find(at: address, journal: path) {
+        if let bot = try await RunningBot.find(api: api, journal: path) {
             let report: Report
             do {
                 report = try await Self.report(from: bot)
@@ -187,13 +180,34 @@ struct TradesCommand: AsyncParsableCommand {
     @Option(help: "Only trades closed at or after this time (ISO-8601).")
     var since: String?
 
+    @Option(help: "The running bot's API, HOST:PORT, or off to read the journal only (default: $HTTP_ADDRESS, else 127.0.0.1:8420).")
+    var api: String?
+
     @Flag(help: "Print CSV.")
     var csv = false
 
     func run() async throws {
-        let (journal, _) = try DataDirectory.existingJournal(db)
+        let (journal, path) = try DataDirectory.existingJournal(db)
         let start = try since.map { try OptionTime.parse($0, option: "--since") }
-        let trades = try journal.closedTrades(since: start)
+        var trades = try journal.closedTrades(since: start)
+        var source = "From journal \(path)"
+        if let bot = try await RunningBot.find(api: api, journal: path) {
+            // The running bot's newest trades: the journal has them all unless a commit failed, which the bot
+            // retries with the next step; what it has not recorded yet comes from the bot.
+            let fromBot: [ClosedTrade]
+            do {
+                fromBot = try await Self.trades(from: bot, since: start)
+            } catch {
+                await bot.close()
+                throw error
+            }
+            await bot.close()
+            let recorded = trades.last?.closedAt
+            let newer = fromBot.filter { recorded == nil || $0.closedAt > recorded! }
+            trades += newer
+            source = "From journal \(path) and the running bot (\(bot.base))"
+                + (newer.isEmpty ? ", which has nothing the journal lacks" : ": \(newer.count) trade(s) not in the journal yet")
+        }
         if csv {
             print("symbol,side,lots,entry_time,exit_time,entry_price,exit_price,reason,fees,funding,pnl")
             for t in trades {
@@ -210,7 +224,31 @@ struct TradesCommand: AsyncParsableCommand {
              Column(title: "Fees", value: String(format: "%.2f", $0.fees), align: .right),
              Column(title: "PnL", value: String(format: "%+.2f", $0.pnl), align: .right)]
         }
+        print(source)
         print(table.string(for: trades) ?? "")
         print(String(format: "%d trades, total PnL %+.2f", trades.count, trades.reduce(0) { $0 + $1.pnl }))
+    }
+
+    /// The closed trades the running bot holds (its newest, at most 500), oldest first.
+    static func trades(from bot: RunningBot, since: Timestamp?) async throws -> [ClosedTrade] {
+        let path = "/api/v1/trades?limit=500" + (since.map { "&since=\($0.seconds - 1)" } ?? "")
+        let answer = try await bot.object(path)
+        guard let items = answer["trades"] as? [[String: Any]] else {
+            throw RunningBotError(path: path, reason: "no trades list")
+        }
+        return try items.map { item in
+            guard let symbol = item["symbol"] as? String,
+                  let side = (item["side"] as? String).flatMap(PositionSide.init(rawValue:)),
+                  let lots = item["lots"] as? Int, let entry = item["entry_price"] as? Double,
+                  let exit = item["exit_price"] as? Double,
+                  let opened = (item["opened_at"] as? String).flatMap(Timestamp.init(parsing:)),
+                  let closed = (item["closed_at"] as? String).flatMap(Timestamp.init(parsing:)),
+                  let reason = (item["reason"] as? String).flatMap(ExitReason.init(rawValue:)),
+                  let pnl = item["pnl"] as? Double
+            else { throw RunningBotError(path: path, reason: "a trade it could not read: \(item)") }
+            return ClosedTrade(symbol: symbol, side: side, lots: lots, entryPrice: entry, exitPrice: exit,
+                               openedAt: opened, closedAt: closed, reason: reason, pnl: pnl,
+                               fees: item["fees"] as? Double ?? 0, funding: item["funding"] as? Double ?? 0)
+        }
     }
 }

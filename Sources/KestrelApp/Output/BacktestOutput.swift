@@ -1,5 +1,6 @@
 import Foundation
 import KestrelCore
+import KestrelWeb
 import TextTable
 
 /// The backtest report for a terminal.
@@ -114,60 +115,115 @@ enum BacktestFiles {
         return String(decoding: try encoder.encode(document), as: UTF8.self)
     }
 
-    /// Plain SVG charts in one HTML file: no script, no network.
-    static func html(_ result: BacktestResult, report: BacktestReport, strategy: String) -> String {
-        let width = 1000.0
-        let height = 260.0
-        let points = downsample(result.equity.map(\.equity), to: 1500)
-        func path(_ values: [Double], low: Double, high: Double) -> String {
-            guard values.count > 1, high > low else { return "" }
-            return values.enumerated().map { index, value in
-                let x = Double(index) / Double(values.count - 1) * width
-                let y = height - (value - low) / (high - low) * height
-                return String(format: "%.1f,%.1f", x, y)
-            }.joined(separator: " ")
-        }
-        var peak = -Double.infinity
-        let drawdowns = points.map { value -> Double in
-            peak = max(peak, value)
-            return peak > 0 ? -(peak - value) / peak * 100 : 0
-        }
-        let pnls = result.trades.map(\.pnl)
-        let maxPnL = max(pnls.map(abs).max() ?? 1, 1e-9)
-        let barWidth = pnls.isEmpty ? 0 : width / Double(pnls.count)
-        let bars = pnls.enumerated().map { index, pnl in
-            let h = abs(pnl) / maxPnL * (height / 2)
-            let y = pnl >= 0 ? height / 2 - h : height / 2
-            return String(format: "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%@\"/>",
-                          Double(index) * barWidth, y, max(barWidth - 0.2, 0.2), h, pnl >= 0 ? "#2a9d55" : "#d1495b")
-        }.joined()
+    /// One self-contained HTML page: the figures, the per-symbol and exit-reason tables, and charts drawn by the
+    /// dashboard's chart component (equity, drawdown, PnL per day, and each symbol's price with the entries and
+    /// exits). Nothing is fetched: it opens from a file, offline.
+    ///
+    /// `prices` are each symbol's candles over the backtest; the page carries their closes thinned to at most
+    /// `pricePoints` per symbol, and every trade's entry and exit.
+    static func html(_ result: BacktestResult, report: BacktestReport, strategy: String,
+                     prices: [String: [Candle]], pricePoints: Int = 6_000) throws -> String {
         let s = report.summary
-        let lowEquity = points.min() ?? 0
-        let highEquity = points.max() ?? 1
-        return """
-            <!doctype html>
-            <html><head><meta charset="utf-8"><title>Kestrel backtest: \(strategy)</title>
-            <style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}svg{background:#fafafa;border:1px solid #ddd}
-            td{padding:2px 12px}h2{margin-top:1.5em}</style></head><body>
-            <h1>Kestrel backtest: \(strategy)</h1>
-            <p>\(s.start) to \(s.end): \(String(format: "%.2f", s.startingBalance)) to \(String(format: "%.2f", s.finalBalance))
-            (\(String(format: "%+.2f", s.profitPercent))%), \(s.tradeCount) trades, max drawdown \(String(format: "%.2f", s.maxDrawdown * 100))%,
-            Sharpe \(String(format: "%.2f", s.sharpe)), \(String(format: "%.0f", s.barsPerSecond)) bars per second.</p>
-            <h2>Equity</h2>
-            <svg viewBox="0 0 \(Int(width)) \(Int(height))" width="\(Int(width))" height="\(Int(height))">
-            <polyline fill="none" stroke="#1d3557" stroke-width="1.5" points="\(path(points, low: lowEquity, high: highEquity))"/>
-            </svg><p>from \(String(format: "%.2f", lowEquity)) to \(String(format: "%.2f", highEquity))</p>
-            <h2>Drawdown</h2>
-            <svg viewBox="0 0 \(Int(width)) \(Int(height))" width="\(Int(width))" height="\(Int(height))">
-            <polyline fill="none" stroke="#d1495b" stroke-width="1.5" points="\(path(drawdowns, low: drawdowns.min() ?? -1, high: 0))"/>
-            </svg><p>deepest \(String(format: "%.2f", (drawdowns.min() ?? 0)))%</p>
-            <h2>Trades (PnL, in order)</h2>
-            <svg viewBox="0 0 \(Int(width)) \(Int(height))" width="\(Int(width))" height="\(Int(height))">\(bars)
-            <line x1="0" y1="\(height / 2)" x2="\(width)" y2="\(height / 2)" stroke="#999"/></svg>
-            <h2>Summary</h2><table>
+        let equityStep = max(1, result.equity.count / 2_000)
+        let equity = result.equity.enumerated().compactMap { index, point in
+            index % equityStep == 0 || index == result.equity.count - 1
+                ? [Double(point.time.seconds), point.equity] : nil
+        }
+        var daily = [Int64: Double]()
+        for trade in result.trades { daily[trade.exitTime.seconds / 86_400 * 86_400, default: 0] += trade.pnl }
+        let tradesBySymbol = Dictionary(grouping: result.trades, by: \.symbol)
+        let symbols = prices.keys.filter { !(prices[$0]?.isEmpty ?? true) }.sorted()
+        let charts = symbols.map { symbol -> ReportData.Prices in
+            let candles = prices[symbol] ?? []
+            let step = max(1, candles.count / pricePoints)
+            let points = candles.enumerated().compactMap { index, candle in
+                index % step == 0 || index == candles.count - 1 ? [Double(candle.time.seconds), candle.close] : nil
+            }
+            let marks = (tradesBySymbol[symbol] ?? []).flatMap { trade -> [[Double]] in
+                let side: Double = trade.side == .long ? 0 : 1
+                return [[Double(trade.entryTime.seconds), trade.entryPrice, 0, side, 0],
+                        [Double(trade.exitTime.seconds), trade.exitPrice, 1, side, trade.pnl]]
+            }
+            return ReportData.Prices(symbol: symbol, points: points, marks: marks)
+        }
+        let data = ReportData(equity: equity, daily_pnl: daily.sorted { $0.key < $1.key }.map { [Double($0.key), $0.value] },
+                              prices: charts)
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "0", negativeInfinity: "0",
+                                                                      nan: "0")
+        let title = "Kestrel backtest: \(strategy)"
+        func figure(_ name: String, _ value: String, tone: Double = 0) -> String {
+            let cls = tone > 0 ? " class=\"up\"" : tone < 0 ? " class=\"down\"" : ""
+            return "<div><span>\(name)</span><b\(cls)>\(WebAssets.escapeHTML(value))</b></div>"
+        }
+        let figures = [
+            figure("Final balance", String(format: "%.2f", s.finalBalance)),
+            figure("Profit", String(format: "%+.2f%%", s.profitPercent), tone: s.profitPercent),
+            figure("Trades", "\(s.tradeCount)"),
+            figure("Max drawdown", String(format: "%.2f%%", s.maxDrawdown * 100)),
+            figure("Sharpe", String(format: "%.2f", s.sharpe)),
+            figure("Profit factor", String(format: "%.2f", s.profitFactor)),
+            figure("Expectancy", String(format: "%+.2f", s.expectancy), tone: s.expectancy),
+            figure("Market change", String(format: "%+.2f%%", s.marketChangePercent)),
+        ].joined()
+        let priceSections = symbols.map { symbol -> String in
+            let id = WebAssets.escapeHTML(symbol)
+            let count = tradesBySymbol[symbol]?.count ?? 0
+            return """
+                <section><h2>\(id) <span class="muted">\(count) trades</span></h2>
+                <div class="range" data-symbol="\(id)">\(rangeButtons)</div>
+                <div id="price-\(id)"></div></section>
+                """
+        }.joined(separator: "\n")
+        let body = """
+            <h1>\(WebAssets.escapeHTML(title))</h1>
+            <p class="muted">\(WebAssets.escapeHTML(s.start)) to \(WebAssets.escapeHTML(s.end)), starting from \(String(format: "%.2f", s.startingBalance)); \(s.bars) bars at \(String(format: "%.0f", s.barsPerSecond)) per second.</p>
+            <div class="figures">\(figures)</div>
+            <section><h2>Equity</h2><div id="equity-chart"></div><div id="drawdown-chart"></div></section>
+            <section><h2>PnL per day</h2><div id="daily-chart"></div></section>
+            <div class="tables">
+            <section><h2>Per symbol</h2>\(groupTable("Symbol", report.bySymbol))</section>
+            <section><h2>Exit reasons</h2>\(groupTable("Exit reason", report.byExitReason))</section>
+            </div>
+            <h2>Prices, entries (triangles) and exits (circles: green a profit, red a loss)</h2>
+            \(priceSections)
+            <section><h2>Summary</h2><table>
             \(summaryRows(s))
-            </table></body></html>
+            </table></section>
             """
+        return try WebAssets.reportPage(title: title, body: body, data: try encoder.encode(data),
+                                        script: try WebAssets.backtestReportScript())
+    }
+
+    /// The report's data for its charts: times in seconds since 1970 UTC; a mark is [time, price, 0 entry or 1 exit,
+    /// 0 long or 1 short, PnL].
+    private struct ReportData: Encodable {
+        struct Prices: Encodable {
+            var symbol: String
+            var points: [[Double]]
+            var marks: [[Double]]
+        }
+
+        var equity: [[Double]]
+        var daily_pnl: [[Double]]
+        var prices: [Prices]
+    }
+
+    private static let rangeButtons = [("7 days", 7), ("30 days", 30), ("90 days", 90), ("All", 0)].map { name, days in
+        "<button data-days=\"\(days)\" aria-pressed=\"\(days == 30)\">\(name)</button>"
+    }.joined()
+
+    private static func groupTable(_ title: String, _ groups: [BacktestReport.Group]) -> String {
+        let rows = groups.map { group in
+            let tone = group.totalProfit >= 0 ? "up" : "down"
+            return "<tr><td>\(WebAssets.escapeHTML(group.name))</td><td>\(group.trades)</td>"
+                + "<td>\(String(format: "%.2f", group.averageProfitPercent))</td>"
+                + "<td class=\"\(tone)\">\(String(format: "%.2f", group.totalProfit))</td>"
+                + "<td>\(group.wins) / \(group.draws) / \(group.losses)</td>"
+                + "<td>\(String(format: "%.1f h", group.averageDurationHours))</td></tr>"
+        }.joined()
+        return "<table><thead><tr><th>\(title)</th><th>Trades</th><th>Avg profit %</th><th>Total profit</th>"
+            + "<th>Win / draw / loss</th><th>Avg duration</th></tr></thead><tbody>\(rows)</tbody></table>"
     }
 
     private static func summaryRows(_ s: BacktestReport.Summary) -> String {
@@ -176,15 +232,11 @@ enum BacktestFiles {
             ("Calmar", String(format: "%.2f", s.calmar)), ("Profit factor", String(format: "%.2f", s.profitFactor)),
             ("Expectancy", String(format: "%.2f", s.expectancy)),
             ("Best / worst trade", String(format: "%.2f%% / %.2f%%", s.bestTradePercent, s.worstTradePercent)),
+            ("Best / worst day", String(format: "%.2f / %.2f", s.bestDay, s.worstDay)),
             ("Max consecutive wins / losses", "\(s.maxConsecutiveWins) / \(s.maxConsecutiveLosses)"),
             ("Drawdown start / end", "\(s.maxDrawdownStart) / \(s.maxDrawdownEnd)"),
             ("Market change", String(format: "%.2f%%", s.marketChangePercent)),
         ]
-        return rows.map { "<tr><td>\($0.0)</td><td>\($0.1)</td></tr>" }.joined(separator: "\n")
-    }
-
-    static func downsample(_ values: [Double], to count: Int) -> [Double] {
-        guard values.count > count, count > 1 else { return values }
-        return (0..<count).map { values[$0 * (values.count - 1) / (count - 1)] }
+        return rows.map { "<tr><td>\($0.0)</td><td>\(WebAssets.escapeHTML($0.1))</td></tr>" }.joined(separator: "\n")
     }
 }

@@ -46,7 +46,7 @@ struct RunMarket {
     /// After the run: what the market data cost goes into the summary.
     var report: (inout RunSummary) -> Void = { _ in }
     /// What the market data has cost so far (REST requests by endpoint, 429s, stream reconnects), for `/metrics`.
-    var traffic: @Sendable () -> (requests: [String: Int], rateLimited: Int, reconnects: Int) = { ([:], 0, 0) }
+    var traffic: @Sendable () -> (requests: KuCoinRESTClient.Tally, reconnects: Int) = { (.init(), 0) }
     /// Closes the market's connections; called once, however the run ends.
     var close: () async -> Void = {}
 
@@ -129,8 +129,7 @@ struct RunMarket {
                     summary.stale_symbols_skipped = live.staleSkips
                 },
                 traffic: {
-                    let tally = client.requests
-                    return (tally.byEndpoint, tally.rateLimited, stream.reconnects)
+                    (client.requests, stream.reconnects)
                 },
                 close: { try? await client.shutdown() })
         } catch {

@@ -8,6 +8,12 @@ public enum EngineControl: Sendable, Hashable, CustomStringConvertible {
     case close(symbol: String)
     /// Closes every open position at market.
     case closeAll
+    /// Cancels the take-profit orders resting on the venue; the engine then takes profit itself, at market, when the
+    /// price gets there. Stops stay: they are the account's protection (closing a position removes its stop).
+    case cancelOrders
+    /// New settings from a reload (`summary` says what changed, for the journal and the log). The venue's figures
+    /// (fees, maintenance margin) and whether the engine keeps notes stay as they are.
+    case applySettings(EngineSettings, summary: String)
 
     public var description: String {
         switch self {
@@ -15,6 +21,8 @@ public enum EngineControl: Sendable, Hashable, CustomStringConvertible {
         case .resumeEntries: "resume"
         case .close(let symbol): "close \(symbol)"
         case .closeAll: "close-all"
+        case .cancelOrders: "cancel-all"
+        case .applySettings: "reload"
         }
     }
 }

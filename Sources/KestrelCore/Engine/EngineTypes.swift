@@ -104,8 +104,8 @@ public struct ClosedTrade: Sendable, Equatable, Codable {
 }
 
 /// Settings of the deterministic engine.
-public struct EngineSettings: Sendable, Equatable {
-    public struct PartialTakeProfit: Sendable, Equatable {
+public struct EngineSettings: Sendable, Hashable {
+    public struct PartialTakeProfit: Sendable, Hashable {
         /// Leveraged PnL (price move x leverage) at which to take this part.
         public var leveragedPnL: Double
         /// Share of the initial size to close.

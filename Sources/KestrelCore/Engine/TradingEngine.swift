@@ -36,8 +36,8 @@ public struct TradingEngine: Sendable {
         var stopDistance: Double
     }
 
-    public let settings: EngineSettings
-    public let riskManager: RiskManager
+    public private(set) var settings: EngineSettings
+    public private(set) var riskManager: RiskManager
     /// The run every order id carries (see `ClientOrderID`).
     public let runID: RunID
     public internal(set) var instruments: [String: Instrument]
@@ -309,6 +309,19 @@ extension TradingEngine {
             exit(symbol, reason: .manual, at: time, into: &output)
         case .closeAll:
             for symbol in positions.keys { exit(symbol, reason: .manual, at: time, into: &output) }
+        case .cancelOrders:
+            for position in positions.values {
+                for target in position.targetOrders.keys {
+                    output.commands.append(.cancel(target, symbol: position.symbol))
+                }
+            }
+        case .applySettings(var new, _):
+            new.takerFee = settings.takerFee
+            new.maintenanceMarginRate = settings.maintenanceMarginRate
+            new.recordsNotes = settings.recordsNotes
+            settings = new
+            riskManager.settings = new.risk
+            considerEntries(at: time, announce: false, into: &output)
         }
     }
 }

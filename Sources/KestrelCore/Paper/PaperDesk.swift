@@ -205,9 +205,13 @@ public struct PaperDesk: Sendable {
                 send(request, &scratch, at: time, into: &step, submitting: submitting) { exchange, events in
                     exchange.submit(request, at: time, into: &events)
                 }
-            case .cancel(let id, _):
-                // Already gone (filled or dropped with its position) is the outcome a cancel wants.
-                if case .success = exchange.cancel(id), recordsJournal { step.journal.outcomes.append(.cancelled(id)) }
+            case .cancel(let id, let symbol):
+                // Already gone (filled or dropped with its position) is the outcome a cancel wants. A cancelled
+                // order is reported, as a venue does: the engine forgets a target it cancelled while the position
+                // stays open.
+                guard case .success = exchange.cancel(id) else { break }
+                if recordsJournal { step.journal.outcomes.append(.cancelled(id)) }
+                scratch.queue.append(.exchange(.orderCancelled(id, symbol: symbol)))
             case .replaceStop(let old, let request):
                 // A refused replacement leaves the old stop resting where it was, still protecting the position.
                 let replaced = send(request, &scratch, at: time, into: &step, submitting: submitting) { exchange, events in

@@ -1,5 +1,5 @@
 /// The risk limits a trader sets. Fractions are of equity (0.02 = 2%).
-public struct RiskSettings: Sendable, Equatable {
+public struct RiskSettings: Sendable, Hashable {
     public var maxOpenPositions: Int
     /// Highest leverage Kestrel will use; the leverage score is clamped to 3...this.
     public var leverage: Int

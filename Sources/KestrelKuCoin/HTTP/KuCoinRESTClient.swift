@@ -39,8 +39,20 @@ public final class KuCoinRESTClient: Sendable {
         public var rateLimited = 0
         /// Reads sent again after a passing failure.
         public var retries = 0
+        /// Answers by endpoint and HTTP status ("200", "429"; "none" when no answer came).
+        public var answers: [Answer: Int] = [:]
+        /// The weight left in each pool's window ("futures", "public"), as the latest answer's
+        /// `gw-ratelimit-remaining` header said.
+        public var rateLimitRemaining: [String: Int] = [:]
+
+        public struct Answer: Sendable, Hashable {
+            public var endpoint: String
+            public var status: String
+        }
 
         public var total: Int { byEndpoint.values.reduce(0, +) }
+
+        public init() {}
     }
 
     public let configuration: Configuration
@@ -158,11 +170,17 @@ public final class KuCoinRESTClient: Sendable {
                                               logger: logger)
             body = try await response.body.collect(upTo: configuration.largestBody)
         } catch {
+            tally.withLock { $0.answers[Tally.Answer(endpoint: name, status: "none"), default: 0] += 1 }
             await limiter.finished(endpoint.weight, from: endpoint.pool)
             throw Self.transportError(error, endpoint: name, largestBody: configuration.largestBody)
         }
         await takeRateHeaders(response.headers, weight: endpoint.weight, pool: endpoint.pool)
         let status = Int(response.status.code)
+        let remaining = response.headers.first(name: "gw-ratelimit-remaining").flatMap { Int($0) }
+        tally.withLock { tally in
+            tally.answers[Tally.Answer(endpoint: name, status: String(status)), default: 0] += 1
+            if let remaining { tally.rateLimitRemaining[endpoint.pool.rawValue] = remaining }
+        }
         if status == 429 {
             let retryAfter = Self.resetIn(response.headers) ?? .seconds(1)
             tally.withLock { $0.rateLimited += 1 }

@@ -35,15 +35,15 @@ struct CandlesRoute: Sendable {
             for trade in status.recentTrades where trade.symbol == symbol && trade.closedAt >= from {
                 if trade.openedAt >= from {
                     marks.append(.init(kind: "entry", time: trade.openedAt.iso8601, price: trade.entryPrice,
-                                       side: trade.side.rawValue, reason: nil))
+                                       side: trade.side.rawValue, reason: nil, pnl: nil))
                 }
                 marks.append(.init(kind: "exit", time: trade.closedAt.iso8601, price: trade.exitPrice,
-                                   side: trade.side.rawValue, reason: trade.reason.rawValue))
+                                   side: trade.side.rawValue, reason: trade.reason.rawValue, pnl: trade.pnl))
             }
             let position = status.positions.first { $0.symbol == symbol }
             if let position {
                 marks.append(.init(kind: "entry", time: position.openedAt.iso8601, price: position.entryPrice,
-                                   side: position.side.rawValue, reason: nil))
+                                   side: position.side.rawValue, reason: nil, pnl: nil))
             }
             return JSONResponse.make(APIWire.Chart(
                 symbol: symbol, timeframe: timeframe.description,
@@ -71,6 +71,8 @@ extension APIWire {
         var price: Double
         var side: String
         var reason: String?
+        /// An exit's net PnL.
+        var pnl: Double?
     }
 
     struct Chart: Encodable {

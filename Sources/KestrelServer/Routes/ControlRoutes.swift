@@ -11,6 +11,12 @@ struct ControlRoutes: Sendable {
         api.post("pause") { request, context in try await run(.pauseEntries, request, context) }
         api.post("resume") { request, context in try await run(.resumeEntries, request, context) }
         api.post("close-all") { request, context in try await run(.closeAll, request, context) }
+        api.post("orders/cancel-all") { request, context in try await run(.cancelOrders, request, context) }
+        api.post("reload") { request, context in
+            try gate.check(request)
+            let outcome = await sources.reload(context.source)
+            return JSONResponse.make(APIWire.Control(applied: outcome.applied, message: outcome.message))
+        }
         api.post("positions/:symbol/close") { request, context in
             let symbol = context.parameters.get("symbol") ?? ""
             guard !symbol.isEmpty, symbol.count <= 40, symbol.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })

@@ -22,8 +22,10 @@ final class MetricsRoute: Sendable {
 
     private struct Seen {
         var counters = APICounters()
-        var scans = 0
-        var ages = 0
+        var samples = RunRecorder.Counts()
+        var fills = 0
+        var duplicateFills = 0
+        var rejections = 0
     }
 
     private let equity: Metrics.Gauge
@@ -38,8 +40,10 @@ final class MetricsRoute: Sendable {
     private let ordersUnknown: Metrics.Gauge
     private let scanAge: Metrics.Gauge
     private let journalHealthy: Metrics.Gauge
+    private let monitorGap: Metrics.Gauge
     private let scanDuration: Metrics.Timer
     private let opportunityAge: Metrics.Timer
+    private let journalCommit: Metrics.Timer
 
     init(sources: APISources) {
         self.sources = sources
@@ -63,8 +67,10 @@ final class MetricsRoute: Sendable {
         ordersUnknown = gauge("orders_outcome_unknown")
         scanAge = gauge("last_scan_age_seconds")
         journalHealthy = gauge("journal_healthy")
+        monitorGap = gauge("monitor_max_gap_seconds")
         scanDuration = Metrics.Timer(label: "kestrel_scan_duration_seconds", factory: factory)
         opportunityAge = Metrics.Timer(label: "kestrel_opportunity_age_at_order_seconds", factory: factory)
+        journalCommit = Metrics.Timer(label: "kestrel_journal_commit_seconds", factory: factory)
     }
 
     func add(to router: Router<APIRequestContext>) {
@@ -92,18 +98,24 @@ final class MetricsRoute: Sendable {
         ordersUnknown.record(Double(status.unknownOrders.count))
         scanAge.record(Double(status.latestScan.map { max(0, now - $0.finished) } ?? -1))
         journalHealthy.record(status.journalHealthy ? 1 : 0)
+        monitorGap.record(Double(status.maxMonitorGapSeconds))
 
         let counters = sources.counters()
-        let (before, scans, ages) = seen.withLock { seen in
+        let (before, samples) = seen.withLock { seen in
             let before = seen
-            let samples = sources.samples(seen.scans, seen.ages)
+            let samples = sources.samples(seen.samples)
             seen.counters = counters
-            seen.scans += samples.scans.count
-            seen.ages += samples.ages.count
-            return (before, samples.scans, samples.ages)
+            seen.samples.scans += samples.scans.count
+            seen.samples.signalAges += samples.signalAges.count
+            seen.samples.journalCommits += samples.journalCommits.count
+            seen.fills = status.fillsHeard
+            seen.duplicateFills = status.duplicateFills
+            seen.rejections = status.rejections
+            return (before, samples)
         }
-        for duration in scans { scanDuration.recordNanoseconds(Int64(duration.nanoseconds)) }
-        for age in ages { opportunityAge.recordNanoseconds(Int64(age.nanoseconds)) }
+        for duration in samples.scans { scanDuration.recordNanoseconds(Int64(duration.nanoseconds)) }
+        for age in samples.signalAges { opportunityAge.recordNanoseconds(Int64(age.nanoseconds)) }
+        for commit in samples.journalCommits { journalCommit.recordNanoseconds(Int64(commit.nanoseconds)) }
         func grow(_ name: String, _ dimensions: [(String, String)] = [], by now: Int, from earlier: Int) {
             let counter = Metrics.Counter(label: "kestrel_" + name, dimensions: dimensions, factory: factory)
             // Counted from this server's start: a counter that went down (a new run) starts again.
@@ -117,10 +129,21 @@ final class MetricsRoute: Sendable {
              from: previous.ordersResolvedByLookup)
         grow("orders_total", [("outcome", "resent")], by: counters.ordersResent, from: previous.ordersResent)
         grow("trades_closed_total", by: counters.tradesClosed, from: previous.tradesClosed)
+        grow("fills_total", by: status.fillsHeard, from: before.fills)
+        grow("fills_duplicated_total", by: status.duplicateFills, from: before.duplicateFills)
+        grow("order_rejections_total", by: status.rejections, from: before.rejections)
         for (endpoint, count) in counters.restRequests.sorted(by: { $0.key < $1.key }) {
             grow("rest_requests_total", [("endpoint", endpoint)], by: count, from: previous.restRequests[endpoint] ?? 0)
         }
+        for (answer, count) in counters.restAnswers.sorted(by: { ($0.key.endpoint, $0.key.status) < ($1.key.endpoint, $1.key.status) }) {
+            grow("rest_responses_total", [("endpoint", answer.endpoint), ("status", answer.status)], by: count,
+                 from: previous.restAnswers[answer] ?? 0)
+        }
         grow("rest_rate_limited_total", by: counters.restRateLimited, from: previous.restRateLimited)
+        for (pool, remaining) in counters.rateLimitRemaining.sorted(by: { $0.key < $1.key }) {
+            Metrics.Gauge(label: "kestrel_rate_limit_remaining", dimensions: [("pool", pool)], factory: factory)
+                .record(Double(remaining))
+        }
         grow("websocket_reconnects_total", by: counters.webSocketReconnects, from: previous.webSocketReconnects)
         var text = [UInt8]()
         registry.emit(into: &text)

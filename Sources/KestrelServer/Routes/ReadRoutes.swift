@@ -28,8 +28,9 @@ struct ReadRoutes: Sendable {
                                                   stopsNotAcknowledged: status.unprotectedPositions))
         }
         api.get("config") { _, _ in
-            JSONResponse.make(APIWire.Config(settings: sources.settings.map { .init(name: $0.name, value: $0.value) }))
+            JSONResponse.make(APIWire.Config(settings: sources.settings().map { .init(name: $0.name, value: $0.value) }))
         }
+        api.get("scans") { _, _ in JSONResponse.make(scans()) }
         router.get("healthz") { _, _ in
             JSONResponse.make(APIWire.Health(ok: true, checks: [:]))
         }
@@ -108,6 +109,27 @@ struct ReadRoutes: Sendable {
                                 drawdown: peak > 0 ? max(0, 1 - point.equity / peak) : 0))
         }
         return APIWire.Equity(points: points)
+    }
+
+    /// The scanner's timing over the run, and how old signals were when their orders left.
+    func scans() -> APIWire.Scans {
+        let status = sources.status()
+        let now = sources.now()
+        let samples = sources.samples(RunRecorder.Counts())
+        func milliseconds(_ duration: Duration) -> Double { Double(duration.nanoseconds) / 1e6 }
+        func percentiles(_ durations: [Duration]) -> APIWire.Scans.Percentiles? {
+            guard !durations.isEmpty else { return nil }
+            let sorted = durations.map(milliseconds).sorted()
+            func at(_ fraction: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))] }
+            return .init(p50: at(0.5), p99: at(0.99), max: sorted[sorted.count - 1])
+        }
+        return APIWire.Scans(
+            scans: status.latestScan?.sequence ?? 0, intervalSeconds: sources.scanIntervalSeconds,
+            lastFinishedAt: status.latestScan?.finished.iso8601,
+            lastAgeSeconds: status.latestScan.map { max(0, now - $0.finished) },
+            lastDurationMs: samples.scans.last.map(milliseconds), durationMs: percentiles(samples.scans),
+            opportunities: sources.snapshot()?.opportunities.count ?? 0,
+            signalAgeAtOrderMs: percentiles(samples.signalAges), journalCommitMs: percentiles(samples.journalCommits))
     }
 
     /// Ready to trade: market data fresh (a scan within three intervals), the venue connected and the key accepted,

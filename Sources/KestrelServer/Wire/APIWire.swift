@@ -123,6 +123,28 @@ enum APIWire {
         var stopsNotAcknowledged: Int
     }
 
+    struct Scans: Encodable {
+        /// Scans finished in this run.
+        var scans: Int
+        var intervalSeconds: Int64
+        var lastFinishedAt: String?
+        var lastAgeSeconds: Int64?
+        var lastDurationMs: Double?
+        /// Wall time of the run's scans.
+        var durationMs: Percentiles?
+        /// Opportunities in the latest snapshot.
+        var opportunities: Int
+        /// From the step that re-validated a signal to its entry order leaving.
+        var signalAgeAtOrderMs: Percentiles?
+        var journalCommitMs: Percentiles?
+
+        struct Percentiles: Encodable {
+            var p50: Double
+            var p99: Double
+            var max: Double
+        }
+    }
+
     struct Setting: Encodable {
         var name: String
         var value: String
