@@ -93,6 +93,11 @@ public struct DeskStatus: Sendable, Equatable {
     public var rejections = 0
     /// The longest the position monitor went without a tick, engine seconds.
     public var maxMonitorGapSeconds: Int64 = 0
+    /// What the risk rules remember (streaks, cool-downs, the returns Kelly sizing learns from) and their limits, for
+    /// a reader to work out the sizing from; copied by reference until the engine next changes them.
+    public var riskState: RiskState?
+    public var riskSettings = RiskSettings()
+    public var maintenanceMarginRate = 0.005
 
     public init(mode: String, venue: String) {
         self.mode = mode
@@ -118,6 +123,7 @@ public struct DeskStatus: Sendable, Equatable {
             && lhs.recentTrades == rhs.recentTrades && lhs.equityCurve == rhs.equityCurve
             && lhs.fillsHeard == rhs.fillsHeard && lhs.duplicateFills == rhs.duplicateFills
             && lhs.rejections == rhs.rejections && lhs.maxMonitorGapSeconds == rhs.maxMonitorGapSeconds
+            && lhs.riskState == rhs.riskState && lhs.riskSettings == rhs.riskSettings
     }
 }
 

@@ -517,6 +517,9 @@ public actor TradingDesk {
         status.duplicateFills = engine_.statistics.duplicateFills
         status.rejections = engine_.statistics.rejections
         status.maxMonitorGapSeconds = engine_.statistics.maxMonitorGapSeconds
+        status.riskState = engine_.risk
+        status.riskSettings = engine_.riskManager.settings
+        status.maintenanceMarginRate = engine_.riskManager.maintenanceMarginRate
         statusBoard.publish(status)
     }
 }

@@ -245,6 +245,37 @@ import Testing
         }
     }
 
+    @Test func riskShowsTheDaysLossCooldownsAndTheSizeKellyGivesNow() async throws {
+        var status = Self.status()
+        var risk = RiskState(equity: 10_000, time: Self.t0 - 86_000)
+        // 30 closed trades, two wins in three, wins twice the size of losses; one symbol still cooling down.
+        for index in 0..<30 {
+            risk.recordClosedTrade(pnl: index % 3 == 2 ? -100 : 200, equityAtEntry: 10_000,
+                                   symbol: index == 29 ? "ETHUSDTM" : "XBTUSDTM", at: Self.t0 - 100, cooldown: 3_600)
+        }
+        risk.cooldownUntil["SOLUSDTM"] = Self.t0 - 1
+        status.riskState = risk
+        status.riskSettings = RiskSettings(riskPerTrade: 0.02, dailyLossLimit: 0.05)
+        status.dailyLoss = 0.01
+        let expected = RiskManager(settings: status.riskSettings, maintenanceMarginRate: 0.005)
+            .riskFraction(state: risk, equity: status.equity)
+        try await Self.withServer(sources: Self.sources(Controls(), status: status)) { send in
+            let answer = try await send("GET", "/api/v1/risk", nil)
+            #expect(answer.status == 200)
+            #expect(answer.json["daily_loss"] as? Double == 0.01 && answer.json["daily_loss_limit"] as? Double == 0.05)
+            #expect(answer.json["loss_streak"] as? Int == 1 && answer.json["win_streak"] as? Int == 0)
+            // Only cool-downs still running, with what is left of them.
+            let cooldowns = try #require(answer.json["cooldowns"] as? [[String: Any]])
+            #expect(cooldowns.compactMap { $0["symbol"] as? String } == ["ETHUSDTM", "XBTUSDTM"])
+            #expect(cooldowns.first?["remaining_seconds"] as? Int == 3_500)
+            let kelly = try #require(answer.json["kelly"] as? [String: Any])
+            #expect(kelly["trades"] as? Int == 30 && kelly["active"] as? Bool == true)
+            #expect(kelly["win_rate"] as? Double == 20.0 / 30)
+            #expect(abs((kelly["payoff_ratio"] as? Double ?? 0) - 2) < 1e-9)
+            #expect(kelly["risk_per_trade"] as? Double == expected && expected != 0.02)
+        }
+    }
+
     @Test func withoutATokenConfiguredControlsAreOff() async throws {
         let controls = Controls()
         try await Self.withServer(token: nil, sources: Self.sources(controls)) { send in

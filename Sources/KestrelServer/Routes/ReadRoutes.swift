@@ -21,12 +21,7 @@ struct ReadRoutes: Sendable {
         api.get("opportunities") { _, _ in JSONResponse.make(opportunities()) }
         api.get("trades") { request, _ in JSONResponse.make(try trades(request)) }
         api.get("equity") { request, _ in JSONResponse.make(try equity(request)) }
-        api.get("risk") { _, _ in
-            let status = sources.status()
-            return JSONResponse.make(APIWire.Risk(dailyLoss: status.dailyLoss, lossStreak: status.lossStreak,
-                                                  paused: status.entriesPaused,
-                                                  stopsNotAcknowledged: status.unprotectedPositions))
-        }
+        api.get("risk") { _, _ in JSONResponse.make(risk()) }
         api.get("config") { _, _ in
             JSONResponse.make(APIWire.Config(settings: sources.settings().map { .init(name: $0.name, value: $0.value) }))
         }
@@ -109,6 +104,31 @@ struct ReadRoutes: Sendable {
                                 drawdown: peak > 0 ? max(0, 1 - point.equity / peak) : 0))
         }
         return APIWire.Equity(points: points)
+    }
+
+    /// The risk rules' state: the day's loss against its limit, streaks, cool-downs, and the size Kelly gives now.
+    func risk() -> APIWire.Risk {
+        let status = sources.status()
+        let now = sources.now()
+        let state = status.riskState ?? RiskState(equity: status.equity, time: now)
+        let rules = RiskManager(settings: status.riskSettings, maintenanceMarginRate: status.maintenanceMarginRate)
+        let returns = state.tradeReturns.suffix(200)
+        let wins = returns.filter { $0 > 0 }
+        let losses = returns.filter { $0 <= 0 }
+        let payoff = wins.isEmpty || losses.isEmpty ? nil
+            : (wins.reduce(0, +) / Double(wins.count)) / abs(losses.reduce(0, +) / Double(losses.count))
+        return APIWire.Risk(
+            dailyLoss: status.dailyLoss, dailyLossLimit: status.riskSettings.dailyLossLimit,
+            lossStreak: state.lossStreak, winStreak: state.winStreak, paused: status.entriesPaused,
+            stopsNotAcknowledged: status.unprotectedPositions,
+            drawdown: state.drawdown(equity: status.equity),
+            cooldowns: state.cooldownUntil.filter { $0.value > now }.sorted { $0.key < $1.key }.map {
+                .init(symbol: $0.key, until: $0.value.iso8601, remainingSeconds: $0.value - now)
+            },
+            kelly: .init(trades: returns.count, tradesNeeded: 20, active: returns.count >= 20,
+                         winRate: returns.isEmpty ? nil : Double(wins.count) / Double(returns.count),
+                         payoffRatio: payoff, baseRiskPerTrade: status.riskSettings.riskPerTrade,
+                         riskPerTrade: rules.riskFraction(state: state, equity: status.equity)))
     }
 
     /// The scanner's timing over the run, and how old signals were when their orders left.

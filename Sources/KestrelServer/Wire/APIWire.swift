@@ -117,10 +117,36 @@ enum APIWire {
     }
 
     struct Risk: Encodable {
+        /// The day's loss as a fraction of its starting equity, and where new entries stop.
         var dailyLoss: Double
+        var dailyLossLimit: Double
         var lossStreak: Int
+        var winStreak: Int
         var paused: Bool
         var stopsNotAcknowledged: Int
+        var drawdown: Double
+        /// Symbols not traded again until `until`, after an exit.
+        var cooldowns: [Cooldown]
+        var kelly: Kelly
+
+        struct Cooldown: Encodable {
+            var symbol: String
+            var until: String
+            var remainingSeconds: Int64
+        }
+
+        /// Kelly sizing: from `trades_needed` closed trades on, the risk per trade follows the win rate and payoff
+        /// ratio of the last 200 (half-Kelly, less in drawdown or a losing streak, within 0.5% to 3.5%).
+        struct Kelly: Encodable {
+            var trades: Int
+            var tradesNeeded: Int
+            var active: Bool
+            var winRate: Double?
+            var payoffRatio: Double?
+            var baseRiskPerTrade: Double
+            /// The fraction of equity the next entry risks at its stop.
+            var riskPerTrade: Double
+        }
     }
 
     struct Scans: Encodable {
