@@ -215,15 +215,38 @@
         ? `${scans.signal_age_at_order_ms.p50.toFixed(2)} / ${scans.signal_age_at_order_ms.p99.toFixed(2)} ms` : "no order yet"],
       ["Orders in flight / unknown", state.status ? `${state.status.orders_in_flight} / ${state.status.unknown_orders}` : "–"],
     ];
-    const list = $("scanner");
+    definitions("scanner", rows);
+  }
+
+  function definitions(id, rows) {
+    const list = $(id);
     list.textContent = "";
-    for (const [name, value] of rows) {
+    for (const [name, value, cls] of rows) {
       const term = document.createElement("dt");
       term.textContent = name;
       const detail = document.createElement("dd");
       detail.textContent = value;
+      if (cls) detail.className = cls;
       list.append(term, detail);
     }
+  }
+
+  async function readRisk() {
+    const risk = await get("/api/v1/risk");
+    const kelly = risk.kelly;
+    const cooling = risk.cooldowns.map(c => `${c.symbol} ${age(c.remaining_seconds)}`).join(", ");
+    definitions("risk", [
+      ["Today's loss / limit", `${percent(risk.daily_loss)} / ${percent(risk.daily_loss_limit)}`,
+        risk.daily_loss >= risk.daily_loss_limit ? "down" : ""],
+      ["Drawdown", percent(risk.drawdown)],
+      ["Streak", risk.loss_streak > 0 ? `${risk.loss_streak} loss(es)` : `${risk.win_streak} win(s)`],
+      ["Risk per trade", `${percent(kelly.risk_per_trade)} (set ${percent(kelly.base_risk_per_trade)})`],
+      ["Kelly", kelly.active
+        ? `on: win rate ${percent(kelly.win_rate)}, payoff ${kelly.payoff_ratio == null ? "–" : kelly.payoff_ratio.toFixed(2)}`
+        : `after ${kelly.trades_needed} trades (${kelly.trades} so far)`],
+      ["Stops not acknowledged", String(risk.stops_not_acknowledged), risk.stops_not_acknowledged > 0 ? "warn" : ""],
+      ["Cooling down", cooling || "none"],
+    ]);
   }
 
   function readAll() {
@@ -232,6 +255,7 @@
     schedule("trades", readTrades, 0);
     schedule("equity", readEquity, 0);
     schedule("scans", readScans, 0);
+    schedule("risk", readRisk, 0);
     schedule("health", readHealth, 0);
     schedule("price", readPrice, 300);
   }
@@ -256,7 +280,11 @@
     for (const name of ["opened", "closed", "fill", "stop_moved", "control"]) {
       events.addEventListener(name, () => { schedule("positions", readPositions); schedule("price", readPrice, 400); });
     }
-    events.addEventListener("closed", () => { schedule("trades", readTrades); schedule("equity", readEquity, 500); });
+    events.addEventListener("closed", () => {
+      schedule("trades", readTrades);
+      schedule("equity", readEquity, 500);
+      schedule("risk", readRisk, 300);
+    });
     events.addEventListener("scan", () => { schedule("opportunities", readOpportunities); schedule("scans", readScans); });
     events.addEventListener("warning", event => toast(JSON.parse(event.data).message, true));
   }
@@ -326,7 +354,7 @@
 
   // Between events: the positions' PnL moves with every price, the health and charts more slowly.
   setInterval(() => schedule("positions", readPositions, 0), 2000);
-  setInterval(() => schedule("health", readHealth, 0), 10000);
+  setInterval(() => { schedule("health", readHealth, 0); schedule("risk", readRisk, 0); }, 10000);
   setInterval(() => { schedule("equity", readEquity, 0); schedule("price", readPrice, 0); schedule("scans", readScans, 0); }, 30000);
 
   connect();
