@@ -144,11 +144,10 @@ struct RunCommand: AsyncParsableCommand {
         var settings = settings
         // The grace is engine time, and a replay at 3600x turns one wall millisecond of message passing into 3.6 s:
         // a replay's grace is at least a quarter of a wall second, so the machinery's own latency never counts as a
-        // venue that would not acknowledge a stop.
+        // venue that would not acknowledge a stop. A reload keeps to the same floor.
         let replayGrace = Int64((market.speed * 0.25).rounded(.up))
-        if replayGrace > settings.stopGraceSeconds {
+        if settings.raiseStopGrace(toAtLeast: replayGrace) {
             logger.info("🛡️ STOP_GRACE_SECONDS raised to \(replayGrace) s of market time for a \(NumberText.compact(market.speed))x replay")
-            settings.stopGraceSeconds = replayGrace
         }
         let path = db ?? DataDirectory.defaultDatabase(kucoin: exchange.exchange == .kucoin, live: account != nil)
         let paperPath = paperState ?? path + DataDirectory.paperStateSuffix
@@ -266,7 +265,11 @@ struct RunCommand: AsyncParsableCommand {
         let startingBalance = if let paper { await paper.exchange.settings.startingBalance }
             else { account?.overview.walletBalance ?? settings.startingBalance }
         // First, so that it stops last: the API answers while the bot shuts down.
-        let reload = SettingsReload(shown: settings.shown, load: settingsSource)
+        let reload = SettingsReload(shown: settings.shown) { [load = settingsSource] in
+            var reloaded = try await load()
+            _ = reloaded.raiseStopGrace(toAtLeast: replayGrace)
+            return reloaded
+        }
         let api = settings.httpAddress.map { address in
             APIServer(address: address, token: settings.apiToken, sources: APISources(journalPath: path, market: market.source,
                 status: { desk.statusBoard.status }, snapshot: { board.latest },

@@ -300,6 +300,13 @@ struct BotSettings: Sendable {
             httpAddress: httpAddress, apiToken: apiToken, shown: shown, alerts: alerts)
     }
 
+    /// Raises `STOP_GRACE_SECONDS` to `grace` when it is lower; says whether it did.
+    mutating func raiseStopGrace(toAtLeast grace: Int64) -> Bool {
+        guard grace > stopGraceSeconds else { return false }
+        stopGraceSeconds = grace
+        return true
+    }
+
     var engine: EngineSettings {
         EngineSettings(risk: risk, maxOpportunityAgeSeconds: maxOpportunityAge, maxPriceDrift: maxPriceDrift,
                        maxHoldSeconds: Int64(maxHoldHours * 3600), closePositionsOnShutdown: closePositionsOnShutdown,
