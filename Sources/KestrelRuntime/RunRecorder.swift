@@ -18,6 +18,14 @@ public final class RunRecorder: Sendable {
         public var journalCommits = 0
 
         public init() {}
+
+        public static func + (seen: Counts, more: Counts) -> Counts {
+            var total = seen
+            total.scans += more.scans
+            total.signalAges += more.signalAges
+            total.journalCommits += more.journalCommits
+            return total
+        }
     }
 
     /// Measurements, oldest first.

@@ -78,6 +78,8 @@ public actor TradingDesk {
     }
 
     public var engine: TradingEngine { engine_ }
+    /// The engine's settings, without a copy of the engine.
+    public var engineSettings: EngineSettings { engine_.settings }
 
     // MARK: Events
 
@@ -323,11 +325,8 @@ public actor TradingDesk {
                 : ControlOutcome(applied: true, message: "cancelling \(targets) take-profit order(s); the stops stay, "
                                      + "and Kestrel takes profit itself at market")
         case .applySettings(let settings, let summary):
-            var current = engine_.settings
-            current.takerFee = settings.takerFee
-            current.maintenanceMarginRate = settings.maintenanceMarginRate
-            current.recordsNotes = settings.recordsNotes
-            outcome = ControlOutcome(applied: current != settings, message: summary)
+            outcome = ControlOutcome(applied: settings.keepingVenueFigures(of: engine_.settings) != engine_.settings,
+                                     message: summary)
         }
         logger.notice("🎛️ \(control) from \(source): \(outcome.message)")
         events.publish(.control(action: control.description, source: source, message: outcome.message))

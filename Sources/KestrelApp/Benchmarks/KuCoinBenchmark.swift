@@ -125,8 +125,8 @@ struct KuCoinBenchmark {
                 await scanning.value
                 await streaming.value
                 let reconnect = Benchmarks.bestAndMedian(reconnects)
-                let p50 = Self.percentile(latencies, 0.50) * 1_000
-                let p99 = Self.percentile(latencies, 0.99) * 1_000
+                let p50 = percentile(latencies, 0.50) * 1_000
+                let p99 = percentile(latencies, 0.99) * 1_000
                 let topics = stream.topics.count
                 return [
                     .init(name: "KuCoin warm-up, \(symbols.count) symbols", unit: "s", best: warmUpSeconds,
@@ -137,12 +137,12 @@ struct KuCoinBenchmark {
                           median: Double(requests) / Double(max(scans, 1)), target: "0",
                           note: "\(requests) requests over \(scans) scans of \(rounds) streamed hours"),
                     .init(name: "KuCoin candle close to snapshot, one at a time, \(symbols.count) symbols, p50",
-                          unit: "ms", best: Self.percentile(spread, 0.5) * 1_000,
-                          median: Self.percentile(spread, 0.5) * 1_000, target: "-",
+                          unit: "ms", best: percentile(spread, 0.5) * 1_000,
+                          median: percentile(spread, 0.5) * 1_000, target: "-",
                           note: "\(spread.count) closes, each scanned before the next is pushed"),
                     .init(name: "KuCoin candle close to snapshot, one at a time, \(symbols.count) symbols, p99",
-                          unit: "ms", best: Self.percentile(spread, 0.99) * 1_000,
-                          median: Self.percentile(spread, 0.99) * 1_000, target: "< 1 ms",
+                          unit: "ms", best: percentile(spread, 0.99) * 1_000,
+                          median: percentile(spread, 0.99) * 1_000, target: "< 1 ms",
                           note: String(format: "max %.3f ms", (spread.last ?? 0) * 1_000)),
                     .init(name: "KuCoin candle close to snapshot, all at once, \(symbols.count) symbols, p50",
                           unit: "ms", best: p50, median: p50, target: "-",
@@ -152,9 +152,9 @@ struct KuCoinBenchmark {
                           best: p99, median: p99, target: "-",
                           note: String(format: "max %.3f ms; %d scans, each %.3f ms p50, %.3f ms p99; with no frame "
                                            + "arriving %.3f ms p50", (latencies.last ?? 0) * 1_000, scans,
-                                       Self.percentile(scanSeconds, 0.5) * 1_000,
-                                       Self.percentile(scanSeconds, 0.99) * 1_000,
-                                       Self.percentile(quiet, 0.5) * 1_000)),
+                                       percentile(scanSeconds, 0.5) * 1_000,
+                                       percentile(scanSeconds, 0.99) * 1_000,
+                                       percentile(quiet, 0.5) * 1_000)),
                     .init(name: "KuCoin reconnect, dropped to resubscribed", unit: "ms", best: reconnect.best,
                           median: reconnect.median, target: "< 2000 ms",
                           note: "\(drops) drops of \(stream.connections) connections, \(topics) topics"),
@@ -222,11 +222,6 @@ struct KuCoinBenchmark {
         let price = (1.0 + Double(index % 97)) * (1 + 0.01 * sin(Double(step + Int64(index)) / 7))
         return FakeMarket.Row(time: opening.seconds * 1_000, open: price * 0.998, high: price * 1.004,
                               low: price * 0.995, close: price, volume: 1_000 + Double(step % 50))
-    }
-
-    static func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)]
     }
 
     /// A REST client of the fake and a live market loaded through it.

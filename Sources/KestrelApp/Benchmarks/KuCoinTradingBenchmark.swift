@@ -91,13 +91,13 @@ struct KuCoinTradingBenchmark {
                 guard !latencies.isEmpty else { throw Failure(description: "no entry reached the fake") }
                 latencies.sort()
                 atHandler.sort()
-                let p50 = KuCoinBenchmark.percentile(latencies, 0.5)
-                let p99 = KuCoinBenchmark.percentile(latencies, 0.99)
+                let p50 = percentile(latencies, 0.5)
+                let p99 = percentile(latencies, 0.99)
                 let note = "\(latencies.count) entries 20 ms apart, each opened, protected and closed before the next"
                     + (skipped > 0 ? ", \(skipped) not entered" : "") + String(format: "; max %.3f ms", latencies.last ?? 0)
                 let handlerNote = String(format: "desk, engine, intent journaled, router, signing, the socket; to the "
-                    + "fake's handler p50 %.3f, p99 %.3f ms", KuCoinBenchmark.percentile(atHandler, 0.5),
-                    KuCoinBenchmark.percentile(atHandler, 0.99))
+                    + "fake's handler p50 %.3f, p99 %.3f ms", percentile(atHandler, 0.5),
+                    percentile(atHandler, 0.99))
                 return [
                     .init(name: "KuCoin order path: snapshot to the entry leaving the socket, p50", unit: "ms", best: p50,
                           median: p50, target: "-", note: note),

@@ -4,7 +4,8 @@ import KestrelServer
 import Synchronization
 
 /// `POST /api/v1/reload`: reads the settings again as at start (the same command line, with the `.env` file and
-/// the environment as they are now) and applies those the engine may change while running. The others are reported
+/// the environment as they are now, and the run's own adjustments such as a replay's stop grace: `load` gives them)
+/// and applies those the engine may change while running. The others are reported
 /// as waiting for a restart, and the running bot keeps them as they were.
 final class SettingsReload: Sendable {
     /// The settings the engine applies while running: its risk limits and exit rules. A value derived from another
@@ -33,7 +34,7 @@ final class SettingsReload: Sendable {
             new = try await load()
         } catch {
             let outcome = ControlOutcome(applied: false, message: "the settings were not reloaded: \(error)")
-            await desk.control(.applySettings(await desk.engine.settings, summary: outcome.message), source: source,
+            await desk.control(.applySettings(await desk.engineSettings, summary: outcome.message), source: source,
                                at: time)
             return outcome
         }

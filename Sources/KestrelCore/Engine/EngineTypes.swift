@@ -187,3 +187,15 @@ extension SignalRevalidator {
         revalidate(symbol: symbol, at: time).map { ($0.momentum, $0.rsi) }
     }
 }
+
+extension EngineSettings {
+    /// These settings with the figures the venue gives (its taker fee, its maintenance margin rate) and the choice
+    /// of keeping notes taken from `current`: what a reload may change, and what it may not.
+    public func keepingVenueFigures(of current: EngineSettings) -> EngineSettings {
+        var settings = self
+        settings.takerFee = current.takerFee
+        settings.maintenanceMarginRate = current.maintenanceMarginRate
+        settings.recordsNotes = current.recordsNotes
+        return settings
+    }
+}

@@ -315,12 +315,9 @@ extension TradingEngine {
                     output.commands.append(.cancel(target, symbol: position.symbol))
                 }
             }
-        case .applySettings(var new, _):
-            new.takerFee = settings.takerFee
-            new.maintenanceMarginRate = settings.maintenanceMarginRate
-            new.recordsNotes = settings.recordsNotes
-            settings = new
-            riskManager.settings = new.risk
+        case .applySettings(let new, _):
+            settings = new.keepingVenueFigures(of: settings)
+            riskManager.settings = settings.risk
             considerEntries(at: time, announce: false, into: &output)
         }
     }

@@ -158,16 +158,19 @@ public struct RiskManager: Sendable {
 
     // MARK: Size
 
-    /// Risk per trade after Kelly (from 20 closed trades) and the drawdown factor, clipped to 0.5%-3.5%.
+    /// How many closed trades Kelly sizing waits for before it sizes by their results.
+    public static let kellyMinimumTrades = 20
+
+    /// Risk per trade after Kelly (from `kellyMinimumTrades` closed trades) and the drawdown factor, clipped to
+    /// 0.5%-3.5%.
     public func riskFraction(state: RiskState, equity: Double) -> Double {
         var risk = settings.riskPerTrade
         let returns = state.tradeReturns
-        if returns.count >= 20 {
+        if returns.count >= Self.kellyMinimumTrades {
             let (winCount, winSum, lossSum, sum) = Self.sums(returns)
-            let lossCount = returns.count - winCount
-            if winCount > 0, lossCount > 0 {
-                let p = Double(winCount) / Double(returns.count)
-                let b = (winSum / Double(winCount)) / abs(lossSum / Double(lossCount))
+            let odds = Self.odds(winCount: winCount, winSum: winSum, lossSum: lossSum, count: returns.count)
+            if let b = odds.payoffRatio {
+                let p = odds.winRate
                 let kelly = b > 0 ? (b * p - (1 - p)) / b : 0
                 // A half-Kelly multiplier, less when results are erratic or losses are running.
                 var fraction = 0.5
@@ -185,6 +188,23 @@ public struct RiskManager: Sendable {
         let drawdown = state.drawdown(equity: equity)
         if drawdown > 0.20 { risk *= 0.5 } else if drawdown > 0.15 { risk *= 0.75 }
         return min(max(risk, 0.005), 0.035)
+    }
+
+    /// What Kelly sizing reads from `returns`: the share that are wins, and the payoff ratio (the average win over
+    /// the average loss; nil without both a win and a loss). Nil for no returns.
+    public static func odds(_ returns: [Double]) -> (winRate: Double, payoffRatio: Double?)? {
+        guard !returns.isEmpty else { return nil }
+        let (winCount, winSum, lossSum, _) = sums(returns)
+        return odds(winCount: winCount, winSum: winSum, lossSum: lossSum, count: returns.count)
+    }
+
+    /// `odds(_:)` from the sums of `count` returns.
+    static func odds(winCount: Int, winSum: Double, lossSum: Double, count: Int)
+        -> (winRate: Double, payoffRatio: Double?) {
+        let lossCount = count - winCount
+        let payoff = winCount > 0 && lossCount > 0
+            ? (winSum / Double(winCount)) / abs(lossSum / Double(lossCount)) : nil
+        return (Double(winCount) / Double(count), payoff)
     }
 
     /// Wins, the sum of wins, the sum of losses and the sum of all `returns`, in one pass.

@@ -174,9 +174,8 @@ public final class KuCoinRESTClient: Sendable {
             await limiter.finished(endpoint.weight, from: endpoint.pool)
             throw Self.transportError(error, endpoint: name, largestBody: configuration.largestBody)
         }
-        await takeRateHeaders(response.headers, weight: endpoint.weight, pool: endpoint.pool)
+        let remaining = await takeRateHeaders(response.headers, weight: endpoint.weight, pool: endpoint.pool)
         let status = Int(response.status.code)
-        let remaining = response.headers.first(name: "gw-ratelimit-remaining").flatMap { Int($0) }
         tally.withLock { tally in
             tally.answers[Tally.Answer(endpoint: name, status: String(status)), default: 0] += 1
             if let remaining { tally.rateLimitRemaining[endpoint.pool.rawValue] = remaining }
@@ -215,11 +214,12 @@ public final class KuCoinRESTClient: Sendable {
         return data
     }
 
-    private func takeRateHeaders(_ headers: HTTPHeaders, weight: Int, pool: KuCoinEndpoint.Pool) async {
-        await limiter.finished(weight, from: pool,
-                               limit: headers.first(name: "gw-ratelimit-limit").flatMap { Int($0) },
-                               remaining: headers.first(name: "gw-ratelimit-remaining").flatMap { Int($0) },
-                               resetIn: Self.resetIn(headers))
+    /// Tells the rate limiter what the answer's headers say; returns the weight they say is left, if they say.
+    private func takeRateHeaders(_ headers: HTTPHeaders, weight: Int, pool: KuCoinEndpoint.Pool) async -> Int? {
+        let remaining = headers.first(name: "gw-ratelimit-remaining").flatMap { Int($0) }
+        await limiter.finished(weight, from: pool, limit: headers.first(name: "gw-ratelimit-limit").flatMap { Int($0) },
+                               remaining: remaining, resetIn: Self.resetIn(headers))
+        return remaining
     }
 
     /// A failure before an answer, as the error it means.

@@ -105,17 +105,15 @@ final class MetricsRoute: Sendable {
             let before = seen
             let samples = sources.samples(seen.samples)
             seen.counters = counters
-            seen.samples.scans += samples.scans.count
-            seen.samples.signalAges += samples.signalAges.count
-            seen.samples.journalCommits += samples.journalCommits.count
+            seen.samples = seen.samples + samples.counts
             seen.fills = status.fillsHeard
             seen.duplicateFills = status.duplicateFills
             seen.rejections = status.rejections
             return (before, samples)
         }
-        for duration in samples.scans { scanDuration.recordNanoseconds(Int64(duration.nanoseconds)) }
-        for age in samples.signalAges { opportunityAge.recordNanoseconds(Int64(age.nanoseconds)) }
-        for commit in samples.journalCommits { journalCommit.recordNanoseconds(Int64(commit.nanoseconds)) }
+        for duration in samples.scans { scanDuration.record(duration: duration) }
+        for age in samples.signalAges { opportunityAge.record(duration: age) }
+        for commit in samples.journalCommits { journalCommit.record(duration: commit) }
         func grow(_ name: String, _ dimensions: [(String, String)] = [], by now: Int, from earlier: Int) {
             let counter = Metrics.Counter(label: "kestrel_" + name, dimensions: dimensions, factory: factory)
             // Counted from this server's start: a counter that went down (a new run) starts again.

@@ -112,11 +112,8 @@ struct ReadRoutes: Sendable {
         let now = sources.now()
         let state = status.riskState ?? RiskState(equity: status.equity, time: now)
         let rules = RiskManager(settings: status.riskSettings, maintenanceMarginRate: status.maintenanceMarginRate)
-        let returns = state.tradeReturns.suffix(200)
-        let wins = returns.filter { $0 > 0 }
-        let losses = returns.filter { $0 <= 0 }
-        let payoff = wins.isEmpty || losses.isEmpty ? nil
-            : (wins.reduce(0, +) / Double(wins.count)) / abs(losses.reduce(0, +) / Double(losses.count))
+        let trades = state.tradeReturns.count
+        let odds = RiskManager.odds(state.tradeReturns)
         return APIWire.Risk(
             dailyLoss: status.dailyLoss, dailyLossLimit: status.riskSettings.dailyLossLimit,
             lossStreak: state.lossStreak, winStreak: state.winStreak, paused: status.entriesPaused,
@@ -125,9 +122,9 @@ struct ReadRoutes: Sendable {
             cooldowns: state.cooldownUntil.filter { $0.value > now }.sorted { $0.key < $1.key }.map {
                 .init(symbol: $0.key, until: $0.value.iso8601, remainingSeconds: $0.value - now)
             },
-            kelly: .init(trades: returns.count, tradesNeeded: 20, active: returns.count >= 20,
-                         winRate: returns.isEmpty ? nil : Double(wins.count) / Double(returns.count),
-                         payoffRatio: payoff, baseRiskPerTrade: status.riskSettings.riskPerTrade,
+            kelly: .init(trades: trades, tradesNeeded: RiskManager.kellyMinimumTrades,
+                         active: trades >= RiskManager.kellyMinimumTrades, winRate: odds?.winRate,
+                         payoffRatio: odds?.payoffRatio, baseRiskPerTrade: status.riskSettings.riskPerTrade,
                          riskPerTrade: rules.riskFraction(state: state, equity: status.equity)))
     }
 
@@ -136,18 +133,16 @@ struct ReadRoutes: Sendable {
         let status = sources.status()
         let now = sources.now()
         let samples = sources.samples(RunRecorder.Counts())
-        func milliseconds(_ duration: Duration) -> Double { Double(duration.nanoseconds) / 1e6 }
         func percentiles(_ durations: [Duration]) -> APIWire.Scans.Percentiles? {
-            guard !durations.isEmpty else { return nil }
-            let sorted = durations.map(milliseconds).sorted()
-            func at(_ fraction: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))] }
-            return .init(p50: at(0.5), p99: at(0.99), max: sorted[sorted.count - 1])
+            let milliseconds = durations.map(\.milliseconds)
+            guard let longest = milliseconds.max() else { return nil }
+            return .init(p50: percentile(milliseconds, 0.5), p99: percentile(milliseconds, 0.99), max: longest)
         }
         return APIWire.Scans(
             scans: status.latestScan?.sequence ?? 0, intervalSeconds: sources.scanIntervalSeconds,
             lastFinishedAt: status.latestScan?.finished.iso8601,
             lastAgeSeconds: status.latestScan.map { max(0, now - $0.finished) },
-            lastDurationMs: samples.scans.last.map(milliseconds), durationMs: percentiles(samples.scans),
+            lastDurationMs: samples.scans.last?.milliseconds, durationMs: percentiles(samples.scans),
             opportunities: sources.snapshot()?.opportunities.count ?? 0,
             signalAgeAtOrderMs: percentiles(samples.signalAges), journalCommitMs: percentiles(samples.journalCommits))
     }

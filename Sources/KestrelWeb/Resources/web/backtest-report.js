@@ -5,8 +5,7 @@
   const data = JSON.parse(document.getElementById("report-data").textContent);
   const ms = points => points.map(p => [p[0] * 1000, ...p.slice(1)]);
   const money = v => v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  const price = v => Math.abs(v) >= 1000 ? v.toFixed(1) : Math.abs(v) >= 1 ? String(Number(v.toFixed(4)))
-    : String(Number(v.toPrecision(5)));
+  const price = KestrelChart.price;
   const DAY = 86400e3;
 
   const equity = ms(data.equity);

@@ -91,6 +91,15 @@ const KestrelChart = (() => {
       `${two(d.getUTCHours())}:${two(d.getUTCMinutes())} UTC`;
   }
 
+  // A price as the page and the report write it: a tenth above 1000, up to four decimals above 1, five significant
+  // digits below, with no trailing zeros.
+  function price(v) {
+    const size = Math.abs(v);
+    if (size >= 1000) return v.toFixed(1);
+    if (size >= 1) return String(Number(v.toFixed(4)));
+    return String(Number(v.toPrecision(5)));
+  }
+
   function defaultFormat(v) {
     const size = Math.abs(v);
     if (size >= 1e6) return (v / 1e6).toFixed(2) + "M";
@@ -263,5 +272,5 @@ const KestrelChart = (() => {
     svg.addEventListener("mouseleave", () => { line.setAttribute("visibility", "hidden"); tip.hidden = true; });
   }
 
-  return { draw, roundStep, timeTicks, timeLabel };
+  return { draw, price, roundStep, timeTicks, timeLabel };
 })();

@@ -14,12 +14,7 @@
   }
   function signed(v) { return (v > 0 ? "+" : "") + money(v); }
   function percent(fraction) { return (fraction * 100).toFixed(2) + "%"; }
-  function price(v) {
-    const size = Math.abs(v);
-    if (size >= 1000) return v.toFixed(1);
-    if (size >= 1) return String(Number(v.toFixed(4)));
-    return String(Number(v.toPrecision(5)));
-  }
+  const price = KestrelChart.price;
   function age(seconds) {
     const s = Math.max(0, Math.round(seconds));
     if (s < 60) return `${s}s`;
